@@ -1,0 +1,80 @@
+// Package config owns slipway.toml (one per service) and the team standard
+// file (slipway-team.toml): their types, defaults, strict decoding and
+// validation. Decoding never guesses: an unknown key, a wrong type or an
+// invalid value is an error that names the file and the line or key.
+package config
+
+// FileName is the service configuration file slipway reads and writes.
+const FileName = "slipway.toml"
+
+// Project is one service's answers: everything generate needs to render a
+// Dockerfile and .dockerignore, and everything build needs to build it.
+type Project struct {
+	// Name is the service name, used for labels and the default image tag.
+	Name string `toml:"name"`
+	// Language is a template key: go, node, python, java, rust, dotnet.
+	Language string `toml:"language"`
+	// Version is the language/toolchain version (e.g. "1.26", "20", "3.11").
+	Version string `toml:"version,omitempty"`
+	// PackageManager picks the build tool where a language has several:
+	// node: npm|yarn|pnpm; python: pip|poetry|uv; java: maven|gradle.
+	PackageManager string `toml:"package_manager,omitempty"`
+	// Base is the final stage's base: a catalogue key (distroless-static),
+	// "golden:<name>", or an explicit image reference.
+	Base string `toml:"base"`
+	// BaseDigest pins Base ("sha256:..."), when known.
+	BaseDigest string `toml:"base_digest,omitempty"`
+	// Main is the entry of the program: the Go main package (./cmd/api), the
+	// Node entry file (server.js), the Python module (app), the Rust binary
+	// name, the .NET project file, the Java main class or jar name.
+	Main string `toml:"main,omitempty"`
+	// BuildCommand, when set, replaces the template's build step. Exec form.
+	BuildCommand []string `toml:"build_command,omitempty"`
+	// Entrypoint and Cmd, when set, replace the template's. Exec form.
+	Entrypoint []string `toml:"entrypoint,omitempty"`
+	Cmd        []string `toml:"cmd,omitempty"`
+	// Port is the TCP port the service listens on (0: none, no EXPOSE).
+	Port int `toml:"port,omitempty"`
+	// User is the numeric uid of the final stage; 0 means the base's default.
+	User int `toml:"user,omitempty"`
+	// BuildPackages are extra Debian packages for the build stage.
+	BuildPackages []string `toml:"build_packages,omitempty"`
+	// CGO enables cgo for Go builds (needs a glibc base).
+	CGO bool `toml:"cgo,omitempty"`
+	// SizeBudget is the largest acceptable image size ("25MB"), for verify.
+	SizeBudget string `toml:"size_budget,omitempty"`
+	// Healthcheck configures HEALTHCHECK and what verify probes.
+	Healthcheck Healthcheck `toml:"healthcheck,omitempty"`
+	// Secrets are build-time credentials, mounted with RUN --mount=type=secret.
+	Secrets []Secret `toml:"secret,omitempty"`
+	// Labels are extra image labels (OCI labels are added automatically).
+	Labels map[string]string `toml:"labels,omitempty"`
+	// Env holds non-secret runtime environment variables for the final image.
+	Env map[string]string `toml:"env,omitempty"`
+}
+
+// Healthcheck is either an exec-form command or an HTTP path to probe.
+type Healthcheck struct {
+	Command     []string `toml:"command,omitempty"`
+	HTTPPath    string   `toml:"http_path,omitempty"`
+	Interval    string   `toml:"interval,omitempty"`
+	Timeout     string   `toml:"timeout,omitempty"`
+	StartPeriod string   `toml:"start_period,omitempty"`
+	Retries     int      `toml:"retries,omitempty"`
+	// Disabled turns the HEALTHCHECK off explicitly.
+	Disabled bool `toml:"disabled,omitempty"`
+}
+
+// IsSet reports whether any healthcheck is configured.
+func (h Healthcheck) IsSet() bool { return !h.Disabled && (len(h.Command) > 0 || h.HTTPPath != "") }
+
+// Secret is one build secret. It reaches the build only as a BuildKit secret
+// mount: as a file at Target, or as the environment variable Env of the
+// build steps that need it. Its value never appears in slipway.toml.
+type Secret struct {
+	ID     string `toml:"id"`
+	Target string `toml:"target,omitempty"`
+	Env    string `toml:"env,omitempty"`
+	// Optional secrets may be absent at build time.
+	Optional bool `toml:"optional,omitempty"`
+}

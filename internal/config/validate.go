@@ -1,0 +1,244 @@
+package config
+
+import (
+	"fmt"
+	"path"
+	"regexp"
+	"sort"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/distribution/reference"
+	units "github.com/docker/go-units"
+)
+
+// Languages are the language keys slipway has templates for.
+var Languages = []string{"go", "node", "python", "java", "rust", "dotnet"}
+
+// PackageManagers lists, per language, the package managers a service may
+// pick; the first is the default. Languages not listed have exactly one.
+var PackageManagers = map[string][]string{
+	"node":   {"npm", "yarn", "pnpm"},
+	"python": {"pip", "poetry", "uv"},
+	"java":   {"maven", "gradle"},
+}
+
+var (
+	reName      = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,127}$`)
+	reVersion   = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$`)
+	reCatalogue = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
+	reGolden    = regexp.MustCompile(`^golden:[a-z0-9][a-z0-9._-]{0,63}$`)
+	reDigest    = regexp.MustCompile(`^sha256:[0-9a-f]{64}$`)
+	reMain      = regexp.MustCompile(`^[A-Za-z0-9._/@+][A-Za-z0-9._/@+-]{0,254}$`)
+	rePackage   = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]{1,127}(=[A-Za-z0-9.+~:-]{1,64})?$`)
+	reSecretID  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]{0,63}$`)
+	reEnvName   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
+	reLabelKey  = regexp.MustCompile(`^[a-z0-9]([a-z0-9._/-]{0,253}[a-z0-9])?$`)
+	reHTTPPath  = regexp.MustCompile(`^/[A-Za-z0-9._~!$&()*+,;=:@%/?-]{0,255}$`)
+	reAbsPath   = regexp.MustCompile(`^/[A-Za-z0-9._/@+-]{0,255}$`)
+	reSecretish = regexp.MustCompile(`(?i)(token|passw(or)?d|secret|api_?key|private_?key|credential|auth)`)
+)
+
+// Validate reports every problem with p, joined into one *InvalidError. It
+// never changes p.
+func (p *Project) Validate() error {
+	var pr problems
+	switch {
+	case p.Name == "":
+		pr.add("name", "required: the service name (lowercase letters, digits, '.', '_', '-')")
+	case !reName.MatchString(p.Name):
+		pr.add("name", "%q is not a valid name: use lowercase letters, digits, '.', '_' or '-', starting with a letter or digit (max 128)", p.Name)
+	}
+	switch {
+	case p.Language == "":
+		pr.add("language", "required; allowed: %s", strings.Join(Languages, ", "))
+	case !contains(Languages, p.Language):
+		pr.add("language", "%q is not supported; allowed: %s", p.Language, strings.Join(Languages, ", "))
+	}
+	if p.Version != "" && !reVersion.MatchString(p.Version) {
+		pr.add("version", "%q is not a valid version: letters, digits, '.', '_' or '-' (e.g. \"1.26\", \"20\", \"3.11\")", p.Version)
+	}
+	if p.PackageManager != "" {
+		allowed := PackageManagers[p.Language]
+		if !contains(allowed, p.PackageManager) {
+			if len(allowed) == 0 {
+				pr.add("package_manager", "language %q has only one package manager; remove this key", p.Language)
+			} else {
+				pr.add("package_manager", "%q is not allowed for %s; allowed: %s", p.PackageManager, p.Language, strings.Join(allowed, ", "))
+			}
+		}
+	}
+	validateBase(&pr, p.Base, p.BaseDigest)
+	if p.Main != "" && (!reMain.MatchString(p.Main) || hasDotDot(p.Main)) {
+		pr.add("main", "%q is not a valid entry: a relative path, package or class name of letters, digits and ._/@+- (no '..', no spaces)", p.Main)
+	}
+	validateExec(&pr, "build_command", p.BuildCommand)
+	validateExec(&pr, "entrypoint", p.Entrypoint)
+	validateExec(&pr, "cmd", p.Cmd)
+	if p.Port < 0 || p.Port > 65535 {
+		pr.add("port", "%d is out of range: a TCP port 1-65535, or 0 for none", p.Port)
+	}
+	if p.User < 0 || p.User > 2147483647 {
+		pr.add("user", "%d is out of range: a numeric non-root uid 1-2147483647 (0 means the base's default)", p.User)
+	}
+	for i, pkg := range p.BuildPackages {
+		if !rePackage.MatchString(pkg) {
+			pr.add(fmt.Sprintf("build_packages[%d]", i), "%q is not a Debian package name (optionally name=version)", pkg)
+		}
+	}
+	if p.SizeBudget != "" {
+		if n, err := units.FromHumanSize(p.SizeBudget); err != nil || n <= 0 {
+			pr.add("size_budget", "%q is not a size: use e.g. \"25MB\" or \"1.5GB\"", p.SizeBudget)
+		}
+	}
+	validateHealthcheck(&pr, p.Healthcheck)
+	validateSecrets(&pr, p.Secrets)
+	for _, k := range sortedKeys(p.Labels) {
+		key := "labels." + k
+		if !reLabelKey.MatchString(k) {
+			pr.add(key, "%q is not a valid label key: lowercase letters, digits and ._/- (e.g. \"org.opencontainers.image.source\")", k)
+		}
+		if bad := badChar(p.Labels[k]); bad != "" {
+			pr.add(key, "value contains %s; label values must be a single line of printable text", bad)
+		}
+	}
+	for _, k := range sortedKeys(p.Env) {
+		key := "env." + k
+		if !reEnvName.MatchString(k) {
+			pr.add(key, "%q is not a valid environment variable name: letters, digits and '_', not starting with a digit", k)
+		} else if reSecretish.MatchString(k) {
+			pr.add(key, "%q looks like a credential: runtime env is baked into the image config; declare a [[secret]] for build-time credentials and inject runtime ones at deploy time", k)
+		}
+		if bad := badChar(p.Env[k]); bad != "" {
+			pr.add(key, "value contains %s; values must be a single line of printable text", bad)
+		}
+	}
+	return pr.err()
+}
+
+func validateBase(pr *problems, base, digest string) {
+	switch {
+	case base == "":
+		// The language's default base.
+	case strings.HasPrefix(base, "golden:"):
+		if !reGolden.MatchString(base) {
+			pr.add("base", "%q is not a valid golden reference: golden:<name> with a lowercase name", base)
+		}
+	case reCatalogue.MatchString(base):
+		// A catalogue key; generate checks that it exists.
+	default:
+		if bad := badChar(base); bad != "" {
+			pr.add("base", "contains %s", bad)
+			break
+		}
+		if _, err := reference.ParseNormalizedNamed(base); err != nil {
+			pr.add("base", "%q is neither a catalogue key nor a valid image reference: %v", base, err)
+		}
+	}
+	if digest != "" && !reDigest.MatchString(digest) {
+		pr.add("base_digest", "%q is not a digest: sha256: followed by 64 lowercase hex digits", digest)
+	}
+}
+
+func validateExec(pr *problems, key string, args []string) {
+	if len(args) > 0 && strings.TrimSpace(args[0]) == "" {
+		pr.add(key, "the first element (the program) must not be empty")
+	}
+	for i, a := range args {
+		if strings.ContainsRune(a, 0) {
+			pr.add(fmt.Sprintf("%s[%d]", key, i), "contains a NUL byte")
+		}
+	}
+}
+
+func validateHealthcheck(pr *problems, h Healthcheck) {
+	if len(h.Command) > 0 && h.HTTPPath != "" {
+		pr.add("healthcheck", "set either command or http_path, not both")
+	}
+	validateExec(pr, "healthcheck.command", h.Command)
+	if h.HTTPPath != "" && !reHTTPPath.MatchString(h.HTTPPath) {
+		pr.add("healthcheck.http_path", "%q is not a URL path: it must start with '/' and use URL characters only (no spaces or quotes)", h.HTTPPath)
+	}
+	for _, d := range []struct{ key, val string }{
+		{"healthcheck.interval", h.Interval},
+		{"healthcheck.timeout", h.Timeout},
+		{"healthcheck.start_period", h.StartPeriod},
+	} {
+		if d.val == "" {
+			continue
+		}
+		v, err := time.ParseDuration(d.val)
+		if err != nil || v <= 0 || v > 24*time.Hour {
+			pr.add(d.key, "%q is not a duration: use e.g. \"30s\" or \"1m\" (at most 24h)", d.val)
+		}
+	}
+	if h.Retries < 0 || h.Retries > 100 {
+		pr.add("healthcheck.retries", "%d is out of range: 0-100", h.Retries)
+	}
+}
+
+func validateSecrets(pr *problems, secrets []Secret) {
+	seen := map[string]int{}
+	for i, s := range secrets {
+		key := fmt.Sprintf("secret[%d]", i)
+		switch {
+		case s.ID == "":
+			pr.add(key+".id", "required: an identifier of letters, digits, '_', '.' or '-' (e.g. \"npm_token\")")
+		case !reSecretID.MatchString(s.ID):
+			pr.add(key+".id", "%q is not a valid secret id: letters, digits, '_', '.' or '-', starting with a letter or '_', no spaces (max 64)", s.ID)
+		default:
+			if j, dup := seen[s.ID]; dup {
+				pr.add(key+".id", "%q is declared twice (also secret[%d])", s.ID, j)
+			}
+			seen[s.ID] = i
+		}
+		if s.Target != "" && (!reAbsPath.MatchString(s.Target) || hasDotDot(s.Target)) {
+			pr.add(key+".target", "%q is not an absolute path of letters, digits and ._/@+- (no '..', no spaces)", s.Target)
+		}
+		if s.Env != "" && !reEnvName.MatchString(s.Env) {
+			pr.add(key+".env", "%q is not a valid environment variable name", s.Env)
+		}
+	}
+}
+
+// badChar names the first character of s that may not appear in a
+// single-line value, or returns "".
+func badChar(s string) string {
+	for _, r := range s {
+		if r == unicode.ReplacementChar {
+			return "invalid UTF-8"
+		}
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+			return fmt.Sprintf("a control character (%U)", r)
+		}
+	}
+	return ""
+}
+
+func hasDotDot(p string) bool {
+	for _, seg := range strings.Split(path.Clean("/"+p), "/") {
+		if seg == ".." {
+			return true
+		}
+	}
+	return strings.Contains(p, "..")
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,63 @@
+package generate
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/slipway/slipway/internal/config"
+)
+
+// healthcheck renders the HEALTHCHECK instruction for a resolved project,
+// or "" when none is configured. An HTTP path is probed with a tool the
+// base has (curl, wget) or its language runtime; a base with neither needs
+// an explicit command, which preflight reports.
+func healthcheck(r *Resolved) (string, error) {
+	h := r.Project.Healthcheck
+	if !h.IsSet() {
+		return "", nil
+	}
+	cmd := h.Command
+	if len(cmd) == 0 {
+		var err error
+		if cmd, err = httpProbe(r); err != nil {
+			return "", err
+		}
+	}
+	var b strings.Builder
+	b.WriteString("HEALTHCHECK")
+	interval, timeout, start, retries := h.Interval, h.Timeout, h.StartPeriod, h.Retries
+	if interval == "" {
+		interval = "30s"
+	}
+	if timeout == "" {
+		timeout = "5s"
+	}
+	if start == "" {
+		start = "5s"
+	}
+	if retries == 0 {
+		retries = 3
+	}
+	fmt.Fprintf(&b, " --interval=%s --timeout=%s --start-period=%s --retries=%d \\\n    CMD %s", interval, timeout, start, retries, execForm(cmd))
+	return b.String(), nil
+}
+
+func httpProbe(r *Resolved) ([]string, error) {
+	url := fmt.Sprintf("http://127.0.0.1:%d%s", r.Project.Port, r.Project.Healthcheck.HTTPPath)
+	b := r.Base
+	switch {
+	case r.Project.Port == 0:
+		return nil, &config.FieldError{Key: "healthcheck.http_path", Msg: "an HTTP healthcheck needs a port; set port"}
+	case b.HasTool("curl"):
+		return []string{"curl", "-fsS", "-o", "/dev/null", url}, nil
+	case b.HasTool("wget"):
+		return []string{"wget", "-q", "-O", "/dev/null", url}, nil
+	case b.Runtime == "node" && b.RuntimeBin != "":
+		return []string{b.RuntimeBin, "-e", fmt.Sprintf("fetch(%q).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))", url)}, nil
+	case b.Runtime == "python" && b.RuntimeBin != "":
+		return []string{b.RuntimeBin, "-c", fmt.Sprintf("import sys,urllib.request as u; sys.exit(0 if u.urlopen(%q, timeout=4).status==200 else 1)", url)}, nil
+	}
+	return nil, &config.FieldError{Key: "healthcheck.http_path", Msg: fmt.Sprintf(
+		"base %s has no shell, curl, wget or scripting runtime to probe %s; set healthcheck.command to an exec-form probe your image has (e.g. [\"/app/%s\", \"-healthcheck\"])",
+		b.Key, url, r.Project.Name)}
+}

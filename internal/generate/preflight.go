@@ -1,0 +1,97 @@
+package generate
+
+import (
+	"errors"
+	"fmt"
+	"path"
+	"strings"
+
+	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/templates"
+)
+
+// Preflight checks that the project's choices fit together before anything
+// is rendered. Errors make the result unusable; warnings are printed.
+func Preflight(set *templates.Set, r *Resolved, team *config.Team) (warnings []string, err error) {
+	p, b := &r.Project, r.Base
+	var errs []error
+	fail := func(key, format string, args ...any) {
+		errs = append(errs, &config.FieldError{Key: key, Msg: fmt.Sprintf(format, args...)})
+	}
+	if !b.Fits(p.Language) {
+		fail("base", "%s cannot run %s output (%s); bases that fit: %s", b.Key, p.Language, b.Notes, strings.Join(fitting(set, p.Language), ", "))
+	}
+	for _, c := range []struct {
+		key  string
+		args []string
+	}{{"entrypoint", p.Entrypoint}, {"cmd", p.Cmd}, {"healthcheck.command", p.Healthcheck.Command}} {
+		if len(c.args) == 0 {
+			continue
+		}
+		prog := path.Base(c.args[0])
+		switch {
+		case (prog == "sh" || prog == "bash" || prog == "ash" || prog == "dash") && !b.Shell:
+			fail(c.key, "runs %s, but base %s has no shell; use an exec-form command that runs your program directly", c.args[0], b.Key)
+		case (prog == "curl" || prog == "wget") && !b.HasTool(prog) && !b.Shell:
+			fail(c.key, "runs %s, which base %s does not have; probe with your own binary (e.g. a -healthcheck flag) or an http_path", prog, b.Key)
+		}
+	}
+	if p.CGO && p.Language == "go" {
+		switch b.Libc {
+		case "none":
+			fail("cgo", "a cgo build links against glibc dynamically, but base %s has no libc; use distroless-base or distroless-cc, or set cgo = false", b.Key)
+		case "musl":
+			fail("cgo", "the Go build stage links against glibc, but base %s uses musl; the binary would not start; use a glibc base or cgo = false", b.Key)
+		}
+	}
+	if p.Language == "rust" && b.Libc == "musl" {
+		fail("base", "the Rust build stage produces a glibc-linked binary, but base %s uses musl; use distroless-cc", b.Key)
+	}
+	if p.Language == "rust" && b.Libc == "none" {
+		warnings = append(warnings, fmt.Sprintf("base %s has no libc: the Rust binary must be statically linked (the default build links glibc dynamically); distroless-cc is the safe choice", b.Key))
+	}
+	if !b.CACerts && !(p.Language == "go" || p.Language == "rust") {
+		warnings = append(warnings, fmt.Sprintf("base %s carries no CA certificates: HTTPS clients in the service will fail to verify servers", b.Key))
+	}
+	if team != nil {
+		if team.MinUID > 0 && p.User < team.MinUID {
+			fail("user", "uid %d is below the team's min_uid %d", p.User, team.MinUID)
+		}
+		if team.RequireHealthcheck && !p.Healthcheck.IsSet() {
+			fail("healthcheck", "the team standard requires a HEALTHCHECK; set healthcheck.command or healthcheck.http_path")
+		}
+		for _, l := range team.RequiredLabels {
+			if _, ok := p.Labels[l]; !ok && !autoLabel(l) {
+				fail("labels", "the team standard requires label %q", l)
+			}
+		}
+	}
+	if p.User == 0 {
+		fail("user", "the final image must not run as root")
+	}
+	return warnings, errors.Join(errs...)
+}
+
+func autoLabel(k string) bool {
+	return k == "org.opencontainers.image.title" || k == "org.opencontainers.image.base.name"
+}
+
+func fitting(set *templates.Set, lang string) []string {
+	var out []string
+	for _, k := range set.BaseKeys() {
+		if set.Bases[k].Fits(lang) {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
+// FittingBases lists the catalogue entries that can run a language, for
+// the wizard and error messages.
+func FittingBases(set *templates.Set, lang string) []templates.Base {
+	var out []templates.Base
+	for _, k := range fitting(set, lang) {
+		out = append(out, set.Bases[k])
+	}
+	return out
+}

@@ -1,0 +1,268 @@
+package generate
+
+import (
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/templates"
+)
+
+// View is what the templates see: every user value validated and escaped
+// for the Dockerfile position it lands in. Templates never see the raw
+// config.Project.
+type View struct {
+	Name           string
+	Language       string
+	Version        string
+	PackageManager string
+	Builder        string // build-stage image reference
+	Base           BaseView
+	Main           string // validated: [A-Za-z0-9._/@+-], no leading '-'
+	MainStem       string // Main's base name without extension
+	UID            int
+	CreateUser     bool // the base runs as root: create a user UID
+	Port           int
+	CGO            bool
+	BuildPackages  []string
+	Secrets        []SecretView
+	SecretMounts   string // every secret mount flag, each followed by " \\\n    "
+	BuildCommand   string // exec-form JSON, or ""
+	Entrypoint     string // exec-form JSON
+	Cmd            string // exec-form JSON, or ""
+	Healthcheck    string // a whole HEALTHCHECK instruction, or ""
+	Labels         []KV   // quoted
+	Env            []KV   // quoted values
+}
+
+// BaseView is the final base as the templates see it.
+type BaseView struct {
+	templates.Base
+	Image string // reference with digest when pinned
+}
+
+// SecretView is one build secret's mount flag.
+type SecretView struct {
+	ID    string
+	Mount string // --mount=type=secret,...
+}
+
+// KV is a key and an already-quoted value.
+type KV struct{ Key, Value string }
+
+// Resolved is a project with its defaults filled in from the manifest and
+// catalogue; Render and build both work from it.
+type Resolved struct {
+	Project  config.Project
+	Manifest templates.Manifest
+	Base     templates.Base // the catalogue entry, or a synthesized one for explicit refs
+	BaseRef  string         // image reference (with digest when pinned)
+	Builder  string
+}
+
+// Resolve fills in a project's defaults from the template set. It does not
+// modify p.
+func Resolve(set *templates.Set, p *config.Project, team *config.Team) (*Resolved, error) {
+	m, ok := set.Manifests[p.Language]
+	if !ok {
+		return nil, &config.FieldError{Key: "language", Msg: fmt.Sprintf("%q has no templates; available: %s", p.Language, strings.Join(set.Languages(), ", "))}
+	}
+	r := &Resolved{Project: *p, Manifest: m}
+	q := &r.Project
+	if q.Version == "" {
+		q.Version = m.DefaultVersion
+	}
+	if q.PackageManager == "" && len(m.PackageManagers) > 0 {
+		q.PackageManager = m.PackageManagers[0]
+	}
+	if q.Main == "" {
+		q.Main = m.DefaultMain
+	}
+	if q.Base == "" {
+		q.Base = m.DefaultBase
+	}
+	builder, ok := m.Builders[q.PackageManager]
+	if !ok {
+		builder = m.Builders["default"]
+	}
+	r.Builder = strings.ReplaceAll(builder, "{version}", q.Version)
+	base, ref, err := resolveBase(set, q, team)
+	if err != nil {
+		return nil, err
+	}
+	r.Base, r.BaseRef = base, ref
+	if q.User == 0 {
+		q.User = base.User
+		if q.User == 0 {
+			q.User = 10001
+		}
+	}
+	if q.Port == 0 && !portSet(p) {
+		q.Port = m.DefaultPort
+	}
+	return r, nil
+}
+
+// portSet distinguishes "no port key" from an explicit 0; the TOML layer
+// cannot, so a port of 0 always means the manifest default.
+func portSet(p *config.Project) bool { return p.Port != 0 }
+
+func resolveBase(set *templates.Set, p *config.Project, team *config.Team) (templates.Base, string, error) {
+	var base templates.Base
+	switch {
+	case strings.HasPrefix(p.Base, "golden:"):
+		name := strings.TrimPrefix(p.Base, "golden:")
+		prefix := ""
+		if team != nil && team.RegistryPrefix != "" {
+			prefix = team.RegistryPrefix + "/"
+		}
+		// Golden images are hardened Debian-based or static images; a
+		// golden spec states its shell and libc, which the golden package
+		// will supply. Until then assume the safest: no shell.
+		base = templates.Base{Key: p.Base, Image: prefix + "golden/" + name + ":latest", User: 65532, Libc: "glibc", CACerts: true, TZData: true, Languages: []string{p.Language}, Notes: "team golden image"}
+	default:
+		if b, ok := set.Bases[p.Base]; ok {
+			base = b
+			break
+		}
+		if !strings.ContainsAny(p.Base, "/:.") {
+			return base, "", &config.FieldError{Key: "base", Msg: fmt.Sprintf("%q is not in the catalogue; available: %s (or golden:<name>, or an image reference)", p.Base, strings.Join(set.BaseKeys(), ", "))}
+		}
+		// An explicit reference: assume nothing it does not promise.
+		base = templates.Base{Key: p.Base, Image: p.Base, User: 0, Shell: false, Libc: "glibc", Languages: []string{p.Language}, Notes: "explicit image"}
+	}
+	ref := base.Image
+	if p.BaseDigest != "" && ref != "scratch" {
+		ref = stripDigest(ref) + "@" + p.BaseDigest
+	}
+	if team != nil && !team.AllowsBase(base.Key, ref) {
+		return base, "", &config.FieldError{Key: "base", Msg: fmt.Sprintf("%q (%s) is not allowed by the team standard (allowed bases: %s; registries: %s)", p.Base, ref, orAny(team.AllowedBases), orAny(team.AllowedRegistries))}
+	}
+	return base, ref, nil
+}
+
+func stripDigest(ref string) string {
+	if i := strings.Index(ref, "@"); i >= 0 {
+		return ref[:i]
+	}
+	return ref
+}
+
+func orAny(l []string) string {
+	if len(l) == 0 {
+		return "any"
+	}
+	return strings.Join(l, ", ")
+}
+
+// View builds the template view of a resolved project.
+func (r *Resolved) View() (*View, error) {
+	p := &r.Project
+	v := &View{
+		Name:           p.Name,
+		Language:       p.Language,
+		Version:        p.Version,
+		PackageManager: p.PackageManager,
+		Builder:        r.Builder,
+		Base:           BaseView{Base: r.Base, Image: r.BaseRef},
+		Main:           p.Main,
+		MainStem:       strings.TrimSuffix(path.Base(p.Main), path.Ext(p.Main)),
+		UID:            p.User,
+		CreateUser:     r.Base.User == 0,
+		Port:           p.Port,
+		CGO:            p.CGO,
+		BuildPackages:  append([]string(nil), p.BuildPackages...),
+	}
+	if r.Base.User != 0 && p.User != r.Base.User {
+		// A uid the base does not define: create it when the base can.
+		v.CreateUser = r.Base.Shell
+	}
+	var mounts strings.Builder
+	for _, s := range p.Secrets {
+		m := "--mount=type=secret,id=" + s.ID
+		switch {
+		case s.Env != "":
+			m += ",env=" + s.Env
+		case s.Target != "":
+			m += ",target=" + s.Target
+		}
+		if !s.Optional {
+			m += ",required=true"
+		}
+		v.Secrets = append(v.Secrets, SecretView{ID: s.ID, Mount: m})
+		mounts.WriteString(m)
+		mounts.WriteString(" \\\n    ")
+	}
+	v.SecretMounts = mounts.String()
+	if len(p.BuildCommand) > 0 {
+		v.BuildCommand = execForm(p.BuildCommand)
+	}
+	ep := p.Entrypoint
+	if len(ep) == 0 {
+		ep = expand(r.Manifest.Entrypoint, r)
+	}
+	v.Entrypoint = execForm(ep)
+	cmd := p.Cmd
+	if len(cmd) == 0 && len(p.Entrypoint) == 0 {
+		cmd = expand(r.Manifest.Cmd, r)
+	}
+	if len(cmd) > 0 {
+		v.Cmd = execForm(cmd)
+	}
+	hc, err := healthcheck(r)
+	if err != nil {
+		return nil, err
+	}
+	v.Healthcheck = hc
+	labels := map[string]string{
+		"org.opencontainers.image.title":     p.Name,
+		"org.opencontainers.image.base.name": stripDigest(r.BaseRef),
+	}
+	if p.BaseDigest != "" {
+		labels["org.opencontainers.image.base.digest"] = p.BaseDigest
+	}
+	for k, val := range p.Labels {
+		labels[k] = val
+	}
+	v.Labels = sortedKV(labels, true)
+	v.Env = sortedKV(p.Env, false)
+	return v, nil
+}
+
+func sortedKV(m map[string]string, quoteKey bool) []KV {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	out := make([]KV, 0, len(keys))
+	for _, k := range keys {
+		key := k
+		if quoteKey {
+			key = quote(k)
+		}
+		out = append(out, KV{Key: key, Value: quote(m[k])})
+	}
+	return out
+}
+
+// expand substitutes the manifest placeholders in a default command.
+func expand(args []string, r *Resolved) []string {
+	if len(args) == 0 {
+		return nil
+	}
+	p := &r.Project
+	rep := strings.NewReplacer(
+		"{name}", p.Name,
+		"{main}", p.Main,
+		"{main_stem}", strings.TrimSuffix(path.Base(p.Main), path.Ext(p.Main)),
+		"{runtime}", r.Base.RuntimeBin,
+	)
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = rep.Replace(a)
+	}
+	return out
+}

@@ -1,0 +1,215 @@
+// Package templates embeds the Dockerfile and .dockerignore templates, one
+// folder per language with a manifest each, the shared partials, and the
+// base-image catalogue. Load parses and checks all of it; nothing happens at
+// import time.
+package templates
+
+import (
+	"bytes"
+	"embed"
+	"fmt"
+	"io/fs"
+	"path"
+	"sort"
+	"text/template"
+
+	"github.com/BurntSushi/toml"
+)
+
+//go:embed catalogue.toml all:_shared all:go
+var files embed.FS
+
+// FS returns the embedded template tree.
+func FS() fs.FS { return files }
+
+// Base is one catalogue entry: a final-stage base image and what it offers.
+type Base struct {
+	Key        string   `toml:"-"`
+	Image      string   `toml:"image"`
+	User       int      `toml:"user"`
+	Shell      bool     `toml:"shell"`
+	Libc       string   `toml:"libc"`
+	CACerts    bool     `toml:"ca_certs"`
+	TZData     bool     `toml:"tzdata"`
+	Runtime    string   `toml:"runtime"`
+	RuntimeBin string   `toml:"runtime_bin"`
+	Languages  []string `toml:"languages"`
+	Tools      []string `toml:"tools"`
+	Size       string   `toml:"size"`
+	Lab        bool     `toml:"lab"`
+	Notes      string   `toml:"notes"`
+}
+
+// HasTool reports whether the base ships the named tool.
+func (b Base) HasTool(name string) bool {
+	for _, t := range b.Tools {
+		if t == name {
+			return true
+		}
+	}
+	return false
+}
+
+// Fits reports whether the base can run the language's output.
+func (b Base) Fits(language string) bool {
+	for _, l := range b.Languages {
+		if l == language {
+			return true
+		}
+	}
+	return false
+}
+
+// Manifest describes one language's template: its variables and defaults.
+type Manifest struct {
+	Language    string `toml:"language"`
+	Description string `toml:"description"`
+	// TemplateVersion is bumped whenever the rendered output changes.
+	TemplateVersion int `toml:"template_version"`
+	DefaultVersion  string   `toml:"default_version"`
+	Versions        []string `toml:"versions"`
+	DefaultBase     string   `toml:"default_base"`
+	DefaultPort     int      `toml:"default_port"`
+	DefaultMain     string   `toml:"default_main"`
+	// PackageManagers lists the build tools, the first being the default.
+	PackageManagers []string `toml:"package_managers"`
+	// Builders maps a package manager (or "default") to the build-stage image
+	// with {version} where the language version goes.
+	Builders map[string]string `toml:"builders"`
+	// Entrypoint is the default exec-form entrypoint, with placeholders
+	// {name}, {main}, {main_stem} and {runtime} (the base's runtime binary).
+	Entrypoint []string `toml:"entrypoint"`
+	// Cmd is the default exec-form CMD, with the same placeholders.
+	Cmd []string `toml:"cmd"`
+	// Static is true when the build output is a self-contained binary.
+	Static bool `toml:"static"`
+	// Notes are shown by the wizard.
+	Notes string `toml:"notes"`
+}
+
+// Set is the loaded, checked template tree.
+type Set struct {
+	Bases     map[string]Base
+	Manifests map[string]Manifest
+	tmpl      map[string]*template.Template // language -> Dockerfile and dockerignore templates
+}
+
+// Load parses the catalogue, every manifest and every template, with funcs
+// added to each template (generate supplies the escaping helpers).
+func Load(funcs template.FuncMap) (*Set, error) {
+	s := &Set{Bases: map[string]Base{}, Manifests: map[string]Manifest{}, tmpl: map[string]*template.Template{}}
+	var cat struct {
+		Bases map[string]Base `toml:"bases"`
+	}
+	if err := decodeStrict("catalogue.toml", &cat); err != nil {
+		return nil, err
+	}
+	for k, b := range cat.Bases {
+		b.Key = k
+		if b.Image == "" || (b.Libc != "none" && b.Libc != "glibc" && b.Libc != "musl") {
+			return nil, fmt.Errorf("templates/catalogue.toml: bases.%s: image is required and libc must be none, glibc or musl", k)
+		}
+		s.Bases[k] = b
+	}
+	shared, err := fs.Glob(files, "_shared/*.tmpl")
+	if err != nil {
+		return nil, err
+	}
+	dirs, err := fs.ReadDir(files, ".")
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range dirs {
+		if !d.IsDir() || d.Name() == "_shared" {
+			continue
+		}
+		lang := d.Name()
+		var m Manifest
+		if err := decodeStrict(path.Join(lang, "manifest.toml"), &m); err != nil {
+			return nil, err
+		}
+		if m.Language != lang {
+			return nil, fmt.Errorf("templates/%s/manifest.toml: language is %q, want %q", lang, m.Language, lang)
+		}
+		if _, ok := s.Bases[m.DefaultBase]; !ok {
+			return nil, fmt.Errorf("templates/%s/manifest.toml: default_base %q is not in the catalogue", lang, m.DefaultBase)
+		}
+		if len(m.Builders) == 0 {
+			return nil, fmt.Errorf("templates/%s/manifest.toml: builders is empty", lang)
+		}
+		t := template.New(lang).Option("missingkey=error").Funcs(funcs)
+		patterns := append([]string{path.Join(lang, "*.tmpl")}, shared...)
+		for _, p := range patterns {
+			matches, err := fs.Glob(files, p)
+			if err != nil {
+				return nil, err
+			}
+			for _, name := range matches {
+				src, err := fs.ReadFile(files, name)
+				if err != nil {
+					return nil, err
+				}
+				if _, err := t.New(path.Base(name)).Parse(string(src)); err != nil {
+					return nil, fmt.Errorf("templates/%s: %w", name, err)
+				}
+			}
+		}
+		for _, need := range []string{"Dockerfile.tmpl", "dockerignore.tmpl"} {
+			if t.Lookup(need) == nil {
+				return nil, fmt.Errorf("templates/%s: missing %s", lang, need)
+			}
+		}
+		s.Manifests[lang] = m
+		s.tmpl[lang] = t
+	}
+	return s, nil
+}
+
+// Languages returns the language keys in sorted order.
+func (s *Set) Languages() []string {
+	out := make([]string, 0, len(s.Manifests))
+	for l := range s.Manifests {
+		out = append(out, l)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// BaseKeys returns the catalogue keys in sorted order.
+func (s *Set) BaseKeys() []string {
+	out := make([]string, 0, len(s.Bases))
+	for k := range s.Bases {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Execute renders the named template (Dockerfile.tmpl or dockerignore.tmpl)
+// of a language with data.
+func (s *Set) Execute(lang, name string, data any) ([]byte, error) {
+	t, ok := s.tmpl[lang]
+	if !ok {
+		return nil, fmt.Errorf("no templates for language %q", lang)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, name, data); err != nil {
+		return nil, fmt.Errorf("rendering %s/%s: %w", lang, name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+func decodeStrict(name string, v any) error {
+	src, err := fs.ReadFile(files, name)
+	if err != nil {
+		return fmt.Errorf("templates/%s: %w", name, err)
+	}
+	md, err := toml.Decode(string(src), v)
+	if err != nil {
+		return fmt.Errorf("templates/%s: %w", name, err)
+	}
+	if u := md.Undecoded(); len(u) > 0 {
+		return fmt.Errorf("templates/%s: unknown key %s", name, u[0])
+	}
+	return nil
+}

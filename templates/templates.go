@@ -65,7 +65,7 @@ type Manifest struct {
 	Language    string `toml:"language"`
 	Description string `toml:"description"`
 	// TemplateVersion is bumped whenever the rendered output changes.
-	TemplateVersion int `toml:"template_version"`
+	TemplateVersion int      `toml:"template_version"`
 	DefaultVersion  string   `toml:"default_version"`
 	Versions        []string `toml:"versions"`
 	DefaultBase     string   `toml:"default_base"`

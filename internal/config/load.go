@@ -25,11 +25,21 @@ func Load(path string) (*Project, error) {
 // Parse decodes src (named name in errors) and validates the result.
 func Parse(name string, src []byte) (*Project, error) {
 	var p Project
-	if err := decodeStrict(name, src, &p); err != nil {
+	err := decodeStrict(name, src, &p)
+	var unknown *InvalidError
+	if err != nil && !errors.As(err, &unknown) {
 		return nil, err
 	}
-	if err := p.Validate(); err != nil {
-		return nil, Locate(err, name, src)
+	// Unknown keys and invalid values are reported together.
+	var errs []error
+	if unknown != nil {
+		errs = append(errs, unknown.Errs...)
+	}
+	if verr := p.Validate(); verr != nil {
+		errs = append(errs, Locate(verr, name, src).(*InvalidError).Errs...)
+	}
+	if len(errs) > 0 {
+		return nil, &InvalidError{Errs: errs}
 	}
 	return &p, nil
 }
@@ -39,7 +49,8 @@ func Parse(name string, src []byte) (*Project, error) {
 func decodeStrict(name string, src []byte, v any) error {
 	md, err := toml.Decode(string(src), v)
 	if err != nil {
-		return &InvalidError{Errs: []error{tomlError(name, src, err)}}
+		// A syntax or type error: nothing else can be trusted.
+		return tomlError(name, src, err)
 	}
 	undecoded := md.Undecoded()
 	if len(undecoded) == 0 {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path"
@@ -42,11 +43,20 @@ func LoadTeam(file string) (*Team, error) {
 		return nil, fmt.Errorf("reading %s: %w", file, err)
 	}
 	var t Team
-	if err := decodeStrict(file, src, &t); err != nil {
+	err = decodeStrict(file, src, &t)
+	var unknown *InvalidError
+	if err != nil && !errors.As(err, &unknown) {
 		return nil, err
 	}
-	if err := t.Validate(); err != nil {
-		return nil, Locate(err, file, src)
+	var errs []error
+	if unknown != nil {
+		errs = append(errs, unknown.Errs...)
+	}
+	if verr := t.Validate(); verr != nil {
+		errs = append(errs, Locate(verr, file, src).(*InvalidError).Errs...)
+	}
+	if len(errs) > 0 {
+		return nil, &InvalidError{Errs: errs}
 	}
 	return &t, nil
 }

@@ -1,0 +1,66 @@
+# slipway's Makefile is its CI: .ci/run calls these same targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+GO ?= go
+BIN := $(CURDIR)/bin
+LAB := $(BIN)/slipway-lab
+FUZZTIME ?= 15s
+export GOFLAGS := -buildvcs=false
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: build
+build: ## build bin/slipway and bin/slipway-lab
+	$(GO) build -o $(BIN)/slipway ./cmd/slipway
+	$(GO) build -o $(LAB) ./cmd/slipway-lab
+
+.PHONY: fmt
+fmt: ## gofmt every Go file
+	gofmt -w $$(git ls-files '*.go')
+
+.PHONY: vet
+vet: ## go vet and a gofmt check
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+.PHONY: lab
+lab: build ## start the local BuildKit lab (buildkitd, registry, stand-in bases) and print its env
+	$(LAB) up
+
+.PHONY: lab-down
+lab-down: build ## stop the lab; no process is left behind
+	$(LAB) down
+
+.PHONY: test
+test: build vet ## run every test, unit and integration, against the lab (starts it)
+	eval "$$($(LAB) up)"; \
+	$(GO) test -count=1 -timeout 40m ./... ; \
+	$(MAKE) --no-print-directory fuzz-short
+
+.PHONY: test-unit
+test-unit: ## run the tests that need no BuildKit (integration tests skip outside CI)
+	$(GO) test -count=1 ./...
+
+.PHONY: fuzz-short
+fuzz-short: ## run each fuzz target briefly (FUZZTIME, default 15s)
+	@for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz' || true); do \
+	    echo "fuzz $$pkg $$t"; \
+	    $(GO) test $$pkg -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME); \
+	  done; \
+	done
+
+.PHONY: golden-update
+golden-update: ## rewrite the golden Dockerfiles under internal/generate/testdata
+	$(GO) test ./internal/generate -run TestGolden -update
+
+.PHONY: demo
+demo: build ## start the lab, generate the Go example and build it through BuildKit
+	eval "$$($(LAB) up)"; \
+	rm -rf .lab/demo && mkdir -p .lab/demo && cp -r examples/go/. .lab/demo/ && rm -f .lab/demo/Dockerfile .lab/demo/.dockerignore; \
+	$(BIN)/slipway generate .lab/demo --force; \
+	cat .lab/demo/Dockerfile

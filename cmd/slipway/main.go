@@ -1,0 +1,80 @@
+// Command slipway makes secure container images the default: it generates
+// multi-stage, non-root Dockerfiles, builds them through BuildKit with secret
+// mounts, verifies the result and keeps golden base images current.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/slipway/slipway/internal/config"
+)
+
+// Exit codes.
+const (
+	exitOK       = 0
+	exitFailure  = 1 // the command ran and found a problem (drift, findings, failed check)
+	exitUsage    = 2 // bad flags, bad configuration, bad input
+	exitCanceled = 130
+)
+
+// exitError carries an exit code through cobra to main.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+func (e *exitError) Unwrap() error { return e.err }
+
+// withCode marks err with an exit code.
+func withCode(code int, err error) error {
+	if err == nil {
+		return nil
+	}
+	return &exitError{code: code, err: err}
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:]))
+}
+
+func run(ctx context.Context, args []string) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	return report(ctx, err)
+}
+
+// report prints err (once) and maps it to an exit code.
+func report(ctx context.Context, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	if ctx.Err() != nil || errors.Is(err, context.Canceled) {
+		fmt.Fprintln(os.Stderr, "slipway: canceled")
+		return exitCanceled
+	}
+	code := exitFailure
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	} else if config.IsInvalid(err) || isUsage(err) {
+		code = exitUsage
+	}
+	if msg := err.Error(); msg != "" {
+		fmt.Fprintln(os.Stderr, "slipway: "+msg)
+	}
+	return code
+}

@@ -1,0 +1,58 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/spf13/cobra"
+)
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "slipway",
+		Short: "Secure container images by default",
+		Long: `slipway gives a service a multi-stage, non-root, digest-pinned Dockerfile and
+.dockerignore, builds it through BuildKit with secret mounts (never build args),
+verifies the result, and keeps a team's golden base images current.
+
+Start with:
+  slipway init            answer a few questions (or pass flags), get slipway.toml,
+                          Dockerfile and .dockerignore
+  slipway generate        re-render them after editing slipway.toml
+  slipway build           build the image through BuildKit`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		return &usageError{err: err, cmd: c}
+	})
+	root.AddCommand(
+		newGenerateCmd(),
+	)
+	return root
+}
+
+// usageError is a flag or argument problem: exit code 2, with a hint.
+type usageError struct {
+	err error
+	cmd *cobra.Command
+}
+
+func (e *usageError) Error() string {
+	return e.err.Error() + "\nrun '" + e.cmd.CommandPath() + " --help' for usage"
+}
+func (e *usageError) Unwrap() error { return e.err }
+
+func isUsage(err error) bool {
+	var ue *usageError
+	return errors.As(err, &ue)
+}
+
+// usageArgs wraps a cobra argument validator so that its errors exit 2.
+func usageArgs(v cobra.PositionalArgs) cobra.PositionalArgs {
+	return func(c *cobra.Command, args []string) error {
+		if err := v(c, args); err != nil {
+			return &usageError{err: err, cmd: c}
+		}
+		return nil
+	}
+}

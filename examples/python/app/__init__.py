@@ -1,0 +1,1 @@
+"""Tiny HTTP service used as a slipway example (standard library only)."""

@@ -1,0 +1,61 @@
+package build
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+
+	solvererrdefs "github.com/moby/buildkit/solver/errdefs"
+	"github.com/moby/buildkit/util/grpcerrors"
+)
+
+// Error is a failed build, translated for people: BuildKit's message
+// without its gRPC wrapping, followed by the Dockerfile lines at fault.
+type Error struct {
+	// Msg is BuildKit's message.
+	Msg string
+	// Source shows the failing Dockerfile lines ("Dockerfile:3" and the
+	// lines around it, the failing ones marked >>>), when BuildKit said.
+	Source string
+	// Warnings are the Dockerfile check warnings (they fail the build when
+	// Options.Checks is on).
+	Warnings []Warning
+	Err      error
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString("build failed: ")
+	b.WriteString(e.Msg)
+	if e.Source != "" {
+		b.WriteString("\n")
+		b.WriteString(strings.TrimRight(e.Source, "\n"))
+	}
+	return b.String()
+}
+
+func (e *Error) Unwrap() error { return e.Err }
+
+func translate(err error, warnings []Warning) error {
+	e := &Error{Err: err, Warnings: warnings}
+	var buf bytes.Buffer
+	for _, s := range solvererrdefs.Sources(err) {
+		if err := s.Print(&buf); err != nil {
+			break
+		}
+	}
+	e.Source = buf.String()
+	msg := err.Error()
+	if st, ok := grpcerrors.AsGRPCStatus(err); ok && st != nil && st.Message() != "" {
+		msg = st.Message()
+	}
+	e.Msg = strings.TrimSpace(msg)
+	if len(warnings) > 0 && strings.Contains(e.Msg, "lint violation") {
+		var b strings.Builder
+		for _, w := range warnings {
+			fmt.Fprintf(&b, "\n  %s:%d: %s", w.File, w.Line, w.Rule)
+		}
+		e.Msg += b.String()
+	}
+	return e
+}

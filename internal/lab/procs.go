@@ -1,0 +1,150 @@
+package lab
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// startProcess starts a detached background process (its own session, so it
+// outlives the caller and a terminal's signals), logging to logs/<name>.log,
+// and records its pid in run/<name>.pid.
+func startProcess(p paths, name, bin string, args ...string) (int, error) {
+	logf, err := os.OpenFile(p.logs(name), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		return 0, err
+	}
+	defer logf.Close()
+	fmt.Fprintf(logf, "\n--- %s %s %s\n", time.Now().UTC().Format(time.RFC3339), bin, strings.Join(args, " "))
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Dir = p.root
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return 0, fmt.Errorf("starting %s: %w", name, err)
+	}
+	pid := cmd.Process.Pid
+	// Reap it if it dies while we are still around, so it does not linger as a zombie.
+	go cmd.Wait() //nolint:errcheck
+	if err := os.WriteFile(p.pid(name), []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
+		_ = cmd.Process.Kill()
+		return 0, err
+	}
+	return pid, nil
+}
+
+// recordedPid returns the pid in run/<name>.pid if that process is alive and
+// still runs the lab binary (pids get reused); 0 otherwise.
+func recordedPid(p paths, name, binBase string) int {
+	b, err := os.ReadFile(p.pid(name))
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+	if err != nil || pid <= 0 {
+		return 0
+	}
+	cmdline, err := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
+	if err != nil {
+		return 0
+	}
+	argv := bytes.Split(cmdline, []byte{0})
+	if len(argv) == 0 || filepath.Base(string(argv[0])) != binBase {
+		return 0
+	}
+	if stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid)); err == nil {
+		// A zombie is dead for our purposes.
+		if f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:])); len(f) > 0 && f[0] == "Z" {
+			return 0
+		}
+	}
+	return pid
+}
+
+var procBinary = map[string]string{"buildkitd": "buildkitd", "registry": labBinaryName}
+
+// stopProcess terminates the recorded process: SIGTERM, then SIGKILL after 15 s.
+func stopProcess(ctx context.Context, p paths, name string, log io.Writer) error {
+	defer os.Remove(p.pid(name))
+	pid := recordedPid(p, name, procBinary[name])
+	if pid == 0 {
+		return nil
+	}
+	logf(log, "stopping %s (pid %d)", name, pid)
+	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
+		return fmt.Errorf("stopping %s: %w", name, err)
+	}
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		if recordedPid(p, name, procBinary[name]) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	logf(log, "%s did not exit after SIGTERM; killing it", name)
+	_ = syscall.Kill(-pid, syscall.SIGKILL) // its session: runc children too
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	return nil
+}
+
+// waitFor polls ok until it returns true, the process dies, or timeout.
+func waitFor(ctx context.Context, timeout time.Duration, alive func() bool, ok func(context.Context) bool) error {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	for {
+		if ok(ctx) {
+			return nil
+		}
+		if !alive() {
+			return errors.New("the process exited")
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("not ready after %s", timeout)
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// tail returns the last n lines of a log file, for error messages.
+func tail(path string, n int) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// checkPrereqs names the host tools the lab needs that are missing.
+func checkPrereqs() error {
+	if os.Geteuid() != 0 {
+		return errors.New("the lab runs buildkitd, debootstrap and chroot as root: run it as root")
+	}
+	var missing []string
+	for _, t := range []string{"runc", "debootstrap", "dpkg-deb", "unshare", "go"} {
+		if _, err := exec.LookPath(t); err != nil {
+			missing = append(missing, t)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("missing %s on PATH: run scripts/lab-deps.sh", strings.Join(missing, ", "))
+	}
+	return nil
+}

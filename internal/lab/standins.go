@@ -385,5 +385,7 @@ func setEnv(c *v1.Config, kv ...string) {
 			c.Env = append(c.Env, e)
 		}
 	}
-	sort.SliceStable(c.Env, func(i, j int) bool { return strings.HasPrefix(c.Env[i], "PATH=") && !strings.HasPrefix(c.Env[j], "PATH=") })
+	sort.SliceStable(c.Env, func(i, j int) bool {
+		return strings.HasPrefix(c.Env[i], "PATH=") && !strings.HasPrefix(c.Env[j], "PATH=")
+	})
 }

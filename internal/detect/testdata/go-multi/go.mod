@@ -1,0 +1,3 @@
+module github.com/acme/Tools/v2
+
+go 1.25.1

@@ -27,6 +27,7 @@ Start with:
 	})
 	root.AddCommand(
 		newGenerateCmd(),
+		newBuildCmd(),
 	)
 	return root
 }

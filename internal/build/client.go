@@ -10,6 +10,7 @@ import (
 	"time"
 
 	bkclient "github.com/moby/buildkit/client"
+	"github.com/moby/buildkit/client/connhelper"
 	// Registers the docker-container:// scheme (buildx's builders).
 	_ "github.com/moby/buildkit/client/connhelper/dockercontainer"
 )
@@ -45,7 +46,7 @@ func ResolveAddr(addr string) string {
 func Connect(ctx context.Context, c ConnectOptions) (*Client, error) {
 	addr := ResolveAddr(c.Addr)
 	u, err := url.Parse(addr)
-	if err != nil || u.Scheme == "" {
+	if err != nil || !knownScheme(u.Scheme) {
 		return nil, fmt.Errorf("buildkit address %q: want a URL such as unix:///run/buildkit/buildkitd.sock, tcp://host:1234 or docker-container://NAME", addr)
 	}
 	var opts []bkclient.ClientOpt
@@ -87,6 +88,16 @@ func Connect(ctx context.Context, c ConnectOptions) (*Client, error) {
 		return nil, &UnreachableError{Addr: addr, Err: err}
 	}
 	return &Client{bk: bk, addr: addr, Version: info.BuildkitVersion.Version}, nil
+}
+
+// knownScheme reports whether BuildKit's client can dial scheme.
+func knownScheme(scheme string) bool {
+	switch scheme {
+	case "unix", "tcp":
+		return true
+	}
+	h, err := connhelper.GetConnectionHelper(scheme + "://x")
+	return err == nil && h != nil
 }
 
 // Addr is the daemon address the client is connected to.

@@ -2,6 +2,7 @@ package build
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -58,4 +59,18 @@ func translate(err error, warnings []Warning) error {
 		e.Msg += b.String()
 	}
 	return e
+}
+
+// InvalidError means the options were refused before anything was sent to
+// the daemon: a missing secret, a credential-like build arg, a missing
+// Dockerfile. Commands report it as a usage problem.
+type InvalidError struct{ Err error }
+
+func (e *InvalidError) Error() string { return e.Err.Error() }
+func (e *InvalidError) Unwrap() error { return e.Err }
+
+// IsInvalid reports whether err is an *InvalidError.
+func IsInvalid(err error) bool {
+	var ie *InvalidError
+	return errors.As(err, &ie)
 }

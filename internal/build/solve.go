@@ -34,6 +34,17 @@ func (c *Client) Build(ctx context.Context, o Options) (*Result, error) {
 	return c.build(ctx, o, nil)
 }
 
+// Validate checks o as Build would before contacting the daemon: the
+// context and Dockerfile exist, required secrets are given and their
+// sources exist, no build arg looks like a credential. The error is an
+// *InvalidError.
+func (o Options) Validate() error {
+	if _, err := prepare(o); err != nil {
+		return &InvalidError{Err: err}
+	}
+	return nil
+}
+
 // fsHook lets tests observe what the context mount serves.
 type fsHook func(name string, fs fsutil.FS) fsutil.FS
 
@@ -369,7 +380,7 @@ func (t *tarOutput) abort() {
 func (c *Client) build(ctx context.Context, o Options, hook fsHook) (*Result, error) {
 	p, err := prepare(o)
 	if err != nil {
-		return nil, err
+		return nil, &InvalidError{Err: err}
 	}
 	ctxFS, err := contextFS(p.contextDir, p.dockerfileDir, p.dockerfileName)
 	if err != nil {

@@ -1,0 +1,246 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/slipway/slipway/internal/build"
+	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/generate"
+)
+
+// buildFlags are slipway build's flags before they become build.Options.
+type buildFlags struct {
+	conn          build.ConnectOptions
+	file          string
+	secrets       []string
+	ssh           []string
+	buildArgs     []string
+	tags          []string
+	push          bool
+	outputs       []string
+	platforms     []string
+	cacheFrom     []string
+	cacheTo       []string
+	labels        []string
+	target        string
+	noCache       bool
+	progress      string
+	epoch         int64
+	epochSet      bool
+	checksSet     bool
+	checks        bool
+	configPath    string
+	configMissing bool
+}
+
+func newBuildCmd() *cobra.Command {
+	var f buildFlags
+	c := &cobra.Command{
+		Use:   "build [DIR]",
+		Short: "Build the image through BuildKit, with secrets as mounts",
+		Long: `build sends DIR (default the current directory) as the build context to a
+BuildKit daemon and builds its Dockerfile. The context honours .dockerignore:
+excluded files (.env, keys) are never sent.
+
+Credentials reach the build only as secret mounts (--secret), never as build
+args: a --build-arg whose name looks like a credential is refused. When
+DIR/slipway.toml declares secrets, each non-optional one must be given, and
+the build stops before it starts when one is missing.
+
+A Dockerfile slipway generated (it carries slipway's header) is built with
+BuildKit's Dockerfile checks as errors (BUILDKIT_DOCKERFILE_CHECK=error=true);
+--checks=false turns that off, --checks turns it on for any Dockerfile.
+
+Builds are reproducible: SOURCE_DATE_EPOCH defaults to the commit time of
+DIR's git HEAD (0 outside git) and layer timestamps are rewritten to it, so
+the same sources give the same digest. --source-date-epoch=-1 turns it off.
+
+The daemon is --addr, else $BUILDKIT_HOST, else
+unix:///run/buildkit/buildkitd.sock: unix://, tcp:// (with --tlscacert,
+--tlscert, --tlskey for mTLS) and docker-container://NAME (a buildx builder).
+
+The image digest is printed on stdout when the build ends.`,
+		Example: `  slipway build                                  build ./Dockerfile, keep the image in the daemon
+  slipway build svc/api -t registry.example/api:1.4 --push
+  slipway build --secret id=npm,src=$HOME/.npmrc  give the secret slipway.toml declares
+  slipway build --secret id=gh,env=GITHUB_TOKEN   a secret from an environment variable
+  slipway build -o type=oci,dest=out/api.tar      write an OCI layout tarball
+  slipway build -o type=local,dest=rootfs         write the final filesystem to a directory
+  slipway build --cache-from type=local,src=/tmp/c --cache-to type=local,dest=/tmp/c
+  slipway build --progress=plain --no-cache       full logs, no cache
+  BUILDKIT_HOST=docker-container://buildx_buildkit_slipway0 slipway build`,
+		Args: usageArgs(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := "."
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			fl := cmd.Flags()
+			f.epochSet = fl.Changed("source-date-epoch")
+			f.checksSet = fl.Changed("checks")
+			o, err := f.options(dir)
+			if config.IsInvalid(err) {
+				return err
+			}
+			if err != nil {
+				return &usageError{err: err, cmd: cmd}
+			}
+			o.ProgressOut = cmd.ErrOrStderr()
+			if err := o.Validate(); err != nil {
+				return withCode(exitUsage, err)
+			}
+
+			ctx := cmd.Context()
+			cl, err := build.Connect(ctx, f.conn)
+			if err != nil {
+				return err
+			}
+			defer cl.Close()
+			res, err := cl.Build(ctx, o)
+			if res != nil {
+				for _, w := range res.Warnings {
+					fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s:%d: %s\n", w.File, w.Line, w.Rule)
+				}
+			}
+			if build.IsInvalid(err) {
+				return withCode(exitUsage, err)
+			}
+			if err != nil {
+				return err
+			}
+			if res.ImageDigest != "" {
+				fmt.Fprintln(cmd.OutOrStdout(), res.ImageDigest)
+			}
+			return nil
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&f.conn.Addr, "addr", "", "BuildKit daemon address (default $BUILDKIT_HOST, else "+build.DefaultAddr+")")
+	fl.StringVar(&f.conn.CACert, "tlscacert", "", "CA certificate (PEM) that signed the daemon's certificate (tcp://)")
+	fl.StringVar(&f.conn.Cert, "tlscert", "", "client certificate (PEM) for mTLS (tcp://)")
+	fl.StringVar(&f.conn.Key, "tlskey", "", "client key (PEM) for mTLS (tcp://)")
+	fl.StringVar(&f.conn.ServerName, "tlsservername", "", "name expected in the daemon's certificate (default the address's host)")
+	fl.StringVarP(&f.file, "file", "f", "", "Dockerfile path (default DIR/Dockerfile)")
+	fl.StringVarP(&f.configPath, "config", "c", "", "path of slipway.toml (default DIR/slipway.toml, when present)")
+	fl.StringArrayVar(&f.secrets, "secret", nil, "build secret: id=ID,src=FILE or id=ID,env=VAR (repeatable)")
+	fl.StringArrayVar(&f.ssh, "ssh", nil, "SSH agent or keys to forward: default or ID=PATH[,PATH] (repeatable)")
+	fl.StringArrayVar(&f.buildArgs, "build-arg", nil, "build arg NAME=VALUE, or NAME to take $NAME (repeatable; never a credential)")
+	fl.StringArrayVarP(&f.tags, "tag", "t", nil, "image name, e.g. registry.example/app:1.0 (repeatable)")
+	fl.BoolVar(&f.push, "push", false, "push the image to its registry (needs --tag)")
+	fl.StringArrayVarP(&f.outputs, "output", "o", nil, "output: type=oci|docker|tar,dest=FILE, type=local,dest=DIR, type=image[,push=true] (repeatable)")
+	fl.StringSliceVar(&f.platforms, "platform", nil, "target platforms, e.g. linux/amd64,linux/arm64 (default the daemon's)")
+	fl.StringArrayVar(&f.cacheFrom, "cache-from", nil, "import cache: type=local,src=DIR or type=registry,ref=REF (repeatable)")
+	fl.StringArrayVar(&f.cacheTo, "cache-to", nil, "export cache: type=local,dest=DIR or type=registry,ref=REF[,mode=max] (repeatable)")
+	fl.StringArrayVar(&f.labels, "label", nil, "image label KEY=VALUE (repeatable)")
+	fl.StringVar(&f.target, "target", "", "build stage to stop at")
+	fl.BoolVar(&f.noCache, "no-cache", false, "do not use the build cache")
+	fl.StringVar(&f.progress, "progress", "auto", "progress output: auto, tty, plain, rawjson or quiet")
+	fl.Int64Var(&f.epoch, "source-date-epoch", 0, "timestamp (Unix seconds) for reproducible builds; -1 disables (default the git HEAD commit time, else 0)")
+	fl.BoolVar(&f.checks, "checks", false, "fail on BuildKit's Dockerfile check warnings (default: on for Dockerfiles slipway generated)")
+	return c
+}
+
+// options turns flags (and DIR/slipway.toml, when present) into build.Options.
+func (f *buildFlags) options(dir string) (build.Options, error) {
+	o := build.Options{
+		ContextDir: dir,
+		Dockerfile: f.file,
+		SSH:        f.ssh,
+		Tags:       f.tags,
+		Push:       f.push,
+		Platforms:  f.platforms,
+		CacheFrom:  f.cacheFrom,
+		CacheTo:    f.cacheTo,
+		Target:     f.target,
+		NoCache:    f.noCache,
+		Progress:   f.progress,
+	}
+	if o.Dockerfile == "" {
+		o.Dockerfile = filepath.Join(dir, "Dockerfile")
+	}
+	for _, s := range f.secrets {
+		sec, err := build.ParseSecret(s)
+		if err != nil {
+			return o, err
+		}
+		o.Secrets = append(o.Secrets, sec)
+	}
+	for _, s := range f.outputs {
+		out, err := build.ParseOutput(s)
+		if err != nil {
+			return o, err
+		}
+		o.Outputs = append(o.Outputs, out)
+	}
+	var err error
+	if o.BuildArgs, err = keyValues("--build-arg", f.buildArgs, true); err != nil {
+		return o, err
+	}
+	if o.Labels, err = keyValues("--label", f.labels, false); err != nil {
+		return o, err
+	}
+	switch f.progress {
+	case "auto", "tty", "plain", "rawjson", "quiet":
+	default:
+		return o, fmt.Errorf("--progress %q: want auto, tty, plain, rawjson or quiet", f.progress)
+	}
+	if f.epochSet {
+		e := f.epoch
+		o.SourceDateEpoch = &e
+	}
+
+	// slipway.toml: declared secrets are required.
+	cfg := f.configPath
+	if cfg == "" {
+		cfg = filepath.Join(dir, config.FileName)
+	}
+	if _, err := os.Stat(cfg); err == nil || f.configPath != "" {
+		p, err := config.Load(cfg)
+		if err != nil {
+			return o, err
+		}
+		for _, s := range p.Secrets {
+			if !s.Optional {
+				o.RequiredSecrets = append(o.RequiredSecrets, s.ID)
+			}
+		}
+	}
+	// Dockerfiles slipway generated must pass BuildKit's checks.
+	if f.checksSet {
+		o.Checks = f.checks
+	} else if b, err := os.ReadFile(o.Dockerfile); err == nil {
+		if _, err := generate.Untouched(b); !errors.Is(err, generate.ErrNoHeader) {
+			o.Checks = true
+		}
+	}
+	return o, nil
+}
+
+// keyValues parses repeated KEY=VALUE flags. With fromEnv, a bare KEY takes
+// $KEY (as docker build does).
+func keyValues(flag string, in []string, fromEnv bool) (map[string]string, error) {
+	if len(in) == 0 {
+		return nil, nil
+	}
+	m := map[string]string{}
+	for _, s := range in {
+		k, v, ok := strings.Cut(s, "=")
+		if k == "" {
+			return nil, fmt.Errorf("%s %q: want KEY=VALUE", flag, s)
+		}
+		if !ok {
+			if !fromEnv {
+				return nil, fmt.Errorf("%s %q: want KEY=VALUE", flag, s)
+			}
+			v = os.Getenv(k)
+		}
+		m[k] = v
+	}
+	return m, nil
+}

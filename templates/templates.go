@@ -16,7 +16,7 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-//go:embed catalogue.toml all:_shared all:go
+//go:embed catalogue.toml all:_shared all:go all:node all:python all:java all:rust all:dotnet
 var files embed.FS
 
 // FS returns the embedded template tree.

@@ -248,17 +248,27 @@ func sortedKV(m map[string]string, quoteKey bool) []KV {
 	return out
 }
 
+// runtimeNames are the runtime commands for {runtime} when the base does not
+// give the runtime's absolute path.
+var runtimeNames = map[string]string{"node": "node", "python": "python3", "java": "java", "dotnet": "dotnet"}
+
 // expand substitutes the manifest placeholders in a default command.
 func expand(args []string, r *Resolved) []string {
 	if len(args) == 0 {
 		return nil
 	}
 	p := &r.Project
+	runtime := r.Base.RuntimeBin
+	if runtime == "" {
+		// A golden or explicit base states no runtime path: name the
+		// language's runtime and let the image's PATH find it.
+		runtime = runtimeNames[p.Language]
+	}
 	rep := strings.NewReplacer(
 		"{name}", p.Name,
 		"{main}", p.Main,
 		"{main_stem}", strings.TrimSuffix(path.Base(p.Main), path.Ext(p.Main)),
-		"{runtime}", r.Base.RuntimeBin,
+		"{runtime}", runtime,
 	)
 	out := make([]string, len(args))
 	for i, a := range args {

@@ -1,0 +1,243 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/charmbracelet/x/term"
+	"github.com/spf13/cobra"
+
+	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/generate"
+	"github.com/slipway/slipway/internal/wizard"
+)
+
+// initFlags are init's raw flag values, turned into wizard.InitOptions.
+type initFlags struct {
+	p          config.Project
+	hcPath     string
+	hcCmd      []string
+	noHC       bool
+	secrets    []string
+	labels     []string
+	yes        bool
+	accessible bool
+	force      bool
+	diff       bool
+}
+
+func newInitCmd() *cobra.Command {
+	var f initFlags
+	c := &cobra.Command{
+		Use:   "init [DIR]",
+		Short: "Detect a service, ask what is unknown, write slipway.toml, Dockerfile and .dockerignore",
+		Long: `init reads the service in DIR (default the current directory) without running
+anything: the language and its version (go.mod, package.json/.nvmrc,
+pyproject.toml/.python-version, pom.xml/build.gradle, Cargo.toml, *.csproj),
+the package manager, the entry point, the port and a health endpoint. It
+prints what it found and in which file, then asks what is still open in a
+short form (every answer is checked as you type it; a wrong one is asked
+again), shows the Dockerfile it will write and writes:
+
+  slipway.toml    your answers (edit it later and run 'slipway generate')
+  Dockerfile      multi-stage, non-root, pinned final base
+  .dockerignore
+
+Every question has a flag; a flag's answer is never asked. With --yes (or when
+stdin is not a terminal and --accessible is not given) nothing is asked:
+detection, flags and defaults must answer everything, and init fails naming
+each missing answer and the flag that gives it. --accessible asks one plain
+line at a time (screen readers, or answers piped on stdin; an empty line keeps
+the default in brackets).
+
+An existing slipway.toml provides the defaults; init never replaces one that
+differs without --force (it shows the diff), nor a Dockerfile edited by hand.`,
+		Example: `  slipway init                              detect, ask, preview, write
+  slipway init --yes                        no questions: detection + defaults
+  slipway init ./svc --yes --language go --main ./cmd/api --port 9000
+  slipway init --healthcheck-cmd '["/app/api", "-healthcheck"]'
+  slipway init --secret id=npm_token,env=NPM_TOKEN --secret id=netrc,target=/root/.netrc
+  slipway init --diff                       show what would be written
+  printf 'api\n\n\n' | slipway init --accessible   answers on stdin, one a line`,
+		Args: usageArgs(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o, err := f.options(cmd)
+			if err != nil {
+				return &usageError{err: err, cmd: cmd}
+			}
+			o.Dir = "."
+			if len(args) == 1 {
+				o.Dir = args[0]
+			}
+			if st, err := os.Stat(o.Dir); err != nil || !st.IsDir() {
+				return withCode(exitUsage, fmt.Errorf("%s is not a directory", o.Dir))
+			}
+			o.In = cmd.InOrStdin()
+			o.Out = cmd.OutOrStdout()
+			o.Log = cmd.ErrOrStderr()
+			o.Interactive = !f.yes && (f.accessible || isTerminal(o.In))
+			set, err := generate.LoadTemplates()
+			if err != nil {
+				return err
+			}
+			_, err = wizard.Init(cmd.Context(), set, o)
+			var ce *generate.ConflictError
+			switch {
+			case errors.As(err, &ce):
+				return withCode(exitFailure, err)
+			case errors.Is(err, wizard.ErrAborted):
+				return withCode(exitCanceled, err)
+			case errors.Is(err, wizard.ErrDeclined):
+				return withCode(exitFailure, err)
+			}
+			return err
+		},
+	}
+	fl := c.Flags()
+	fl.StringVar(&f.p.Name, "name", "", "service name (default: from go.mod, package.json, pyproject.toml, Cargo.toml, pom.xml, the directory)")
+	fl.StringVar(&f.p.Language, "language", "", "language: "+strings.Join(config.Languages, ", "))
+	fl.StringVar(&f.p.Version, "version", "", `language/toolchain version, e.g. "1.26", "20", "3.11", "17"`)
+	fl.StringVar(&f.p.PackageManager, "package-manager", "", "node: npm|yarn|pnpm; python: pip|poetry|uv; java: maven|gradle")
+	fl.StringVar(&f.p.Base, "base", "", "final base: a catalogue key (distroless-static, ...), golden:<name> or an image reference")
+	fl.StringVar(&f.p.Main, "main", "", "entry point: Go package (./cmd/api), Node file, Python module, Rust binary, .NET project")
+	fl.IntVar(&f.p.Port, "port", 0, "TCP port the service listens on (0: the language default)")
+	fl.StringVar(&f.hcPath, "healthcheck-path", "", "HTTP healthcheck path, e.g. /healthz")
+	fl.StringArrayVar(&f.hcCmd, "healthcheck-cmd", nil, `exec-form healthcheck: a JSON array, or repeat once per argument (--healthcheck-cmd=/app/api --healthcheck-cmd=-healthcheck)`)
+	fl.BoolVar(&f.noHC, "no-healthcheck", false, "no HEALTHCHECK")
+	fl.StringArrayVar(&f.secrets, "secret", nil, "build secret: id=ID,env=VAR or id=ID,target=/path[,optional] (repeatable)")
+	fl.StringArrayVar(&f.labels, "label", nil, "image label key=value (repeatable)")
+	fl.IntVar(&f.p.User, "user", 0, "numeric non-root uid of the final stage (default: the base's)")
+	fl.BoolVarP(&f.yes, "yes", "y", false, "ask nothing: use detection, flags and defaults")
+	fl.BoolVar(&f.accessible, "accessible", false, "ask one plain line at a time (screen readers, piped answers)")
+	fl.BoolVar(&f.force, "force", false, "replace a different slipway.toml and hand-edited Dockerfile/.dockerignore")
+	fl.BoolVar(&f.diff, "diff", false, "print what would change; write nothing")
+	c.MarkFlagsMutuallyExclusive("yes", "accessible")
+	c.MarkFlagsMutuallyExclusive("healthcheck-path", "healthcheck-cmd", "no-healthcheck")
+	return c
+}
+
+// options turns the flags into InitOptions, marking what was given.
+func (f *initFlags) options(cmd *cobra.Command) (wizard.InitOptions, error) {
+	o := wizard.InitOptions{Flags: f.p, Given: map[string]bool{}, Accessible: f.accessible, Force: f.force, Diff: f.diff}
+	ch := cmd.Flags().Changed
+	for flag, key := range map[string]string{
+		"name": wizard.KeyName, "language": wizard.KeyLanguage, "version": wizard.KeyVersion,
+		"package-manager": wizard.KeyPackageManager, "base": wizard.KeyBase, "main": wizard.KeyMain,
+		"port": wizard.KeyPort, "user": "user",
+	} {
+		if ch(flag) {
+			o.Given[key] = true
+		}
+	}
+	switch {
+	case ch("healthcheck-path"):
+		o.Flags.Healthcheck = config.Healthcheck{HTTPPath: f.hcPath}
+		o.Given[wizard.KeyHealthcheck] = true
+	case ch("healthcheck-cmd"):
+		args := f.hcCmd
+		if len(args) == 1 && strings.HasPrefix(strings.TrimSpace(args[0]), "[") {
+			var err error
+			if args, err = wizard.ParseCommand(args[0]); err != nil {
+				return o, fmt.Errorf("--healthcheck-cmd: %w", err)
+			}
+		}
+		o.Flags.Healthcheck = config.Healthcheck{Command: args}
+		o.Given[wizard.KeyHealthcheck] = true
+	case ch("no-healthcheck"):
+		o.Given[wizard.KeyHealthcheck] = true
+	}
+	for _, s := range f.secrets {
+		sec, err := parseSecret(s)
+		if err != nil {
+			return o, err
+		}
+		o.Flags.Secrets = append(o.Flags.Secrets, sec)
+		o.Given[wizard.KeySecret] = true
+	}
+	for _, l := range f.labels {
+		k, v, ok := strings.Cut(l, "=")
+		if !ok || k == "" {
+			return o, fmt.Errorf("--label %q: want key=value", l)
+		}
+		if o.Flags.Labels == nil {
+			o.Flags.Labels = map[string]string{}
+		}
+		o.Flags.Labels[k] = v
+		o.Given["labels"] = true
+	}
+	// Flag values are checked with the config rules up front, so a typo
+	// fails before any question.
+	if err := validateGiven(o.Flags, o.Given); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+// parseSecret reads id=ID,env=VAR | id=ID,target=PATH [,optional].
+func parseSecret(s string) (config.Secret, error) {
+	var sec config.Secret
+	for _, part := range strings.Split(s, ",") {
+		k, v, _ := strings.Cut(strings.TrimSpace(part), "=")
+		switch k {
+		case "id":
+			sec.ID = v
+		case "env":
+			sec.Env = v
+		case "target", "dst", "destination":
+			sec.Target = v
+		case "optional":
+			sec.Optional = v == "" || v == "true"
+		default:
+			return sec, fmt.Errorf("--secret %q: unknown field %q; want id=ID,env=VAR or id=ID,target=/path[,optional]", s, k)
+		}
+	}
+	if sec.ID == "" {
+		return sec, fmt.Errorf("--secret %q: id= is required", s)
+	}
+	if sec.Env != "" && sec.Target != "" {
+		return sec, fmt.Errorf("--secret %q: give env= or target=, not both", s)
+	}
+	return sec, nil
+}
+
+// validateGiven reports the config problems of the keys set by flags.
+func validateGiven(p config.Project, given map[string]bool) error {
+	err := p.Validate()
+	var ie *config.InvalidError
+	if !errors.As(err, &ie) {
+		return nil
+	}
+	flagOf := map[string]string{"package_manager": "package-manager", "secret": "secret", "labels": "label", "healthcheck": "healthcheck"}
+	var msgs []string
+	for _, e := range ie.Errs {
+		var fe *config.FieldError
+		if !errors.As(e, &fe) {
+			continue
+		}
+		key := fe.Key
+		if i := strings.IndexAny(key, ".["); i >= 0 {
+			key = key[:i]
+		}
+		if !given[key] || (key == "package_manager" && !given["language"]) {
+			continue
+		}
+		flag := flagOf[key]
+		if flag == "" {
+			flag = key
+		}
+		msgs = append(msgs, fmt.Sprintf("--%s: %s", flag, fe.Msg))
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(msgs, "\n"))
+}
+
+// isTerminal reports whether r is an interactive terminal.
+func isTerminal(r io.Reader) bool {
+	f, ok := r.(*os.File)
+	return ok && term.IsTerminal(f.Fd())
+}

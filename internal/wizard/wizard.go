@@ -1,0 +1,707 @@
+// Package wizard asks the questions of `slipway init` with huh forms and
+// fills a config.Project with the answers. It asks only what was not fixed
+// before it ran (by flags), offers what detection and an existing
+// slipway.toml said as the defaults, validates every answer with config's
+// own rules (a bad answer is asked again), and ends with a preview of the
+// Dockerfile. It never renders by itself: a callback does.
+//
+// In accessible mode (huh's line-by-line prompts) it reads answers from any
+// io.Reader, one line each, so it can be driven by piped input; an empty line
+// keeps the default shown in brackets.
+package wizard
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/charmbracelet/huh"
+
+	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/templates"
+)
+
+// Keys of the questions, as in slipway.toml; Options.Given uses them.
+const (
+	KeyName           = "name"
+	KeyLanguage       = "language"
+	KeyVersion        = "version"
+	KeyPackageManager = "package_manager"
+	KeyBase           = "base"
+	KeyMain           = "main"
+	KeyPort           = "port"
+	KeyHealthcheck    = "healthcheck"
+	KeySecret         = "secret"
+)
+
+// ErrDeclined means the user answered "no" to writing the files.
+var ErrDeclined = errors.New("nothing written: the preview was declined")
+
+// ErrAborted means the user pressed Ctrl+C (or Esc) in a form.
+var ErrAborted = errors.New("nothing written: aborted")
+
+// Hints are what detection saw that is not a config field.
+type Hints struct {
+	HealthPath string // an HTTP health endpoint in the source ("/healthz")
+	HealthFlag string // a self-probe flag the program accepts ("-healthcheck")
+}
+
+// Options configure one wizard run.
+type Options struct {
+	In         io.Reader // default os.Stdin
+	Out        io.Writer // default os.Stdout
+	Accessible bool      // line-by-line prompts instead of the full-screen form
+	// Given lists the keys fixed before the wizard (by flags); never asked.
+	Given map[string]bool
+	// Set is the template set: languages, versions, defaults and bases.
+	Set *templates.Set
+	// Bases lists the catalogue entries that fit a language
+	// (generate.FittingBases).
+	Bases func(language string) []templates.Base
+	// Redetect re-reads the source tree as the given language, after the
+	// user picked one detection did not; it returns the project fields and
+	// hints found. May be nil.
+	Redetect func(language string) (config.Project, Hints)
+	// Entrypoint returns the exec-form entrypoint the image will have for
+	// p, used to suggest an exec-form healthcheck. May be nil.
+	Entrypoint func(p *config.Project) []string
+	// Render renders the Dockerfile for the preview. An error is shown and
+	// the user may change the answers. Required.
+	Render func(p *config.Project) ([]byte, error)
+	// Hints from detection.
+	Hints Hints
+}
+
+// Run asks the questions and fills p. p holds the defaults on entry
+// (detection, an existing slipway.toml, flags); on a nil return it holds
+// answers that validate and render.
+func Run(ctx context.Context, p *config.Project, o Options) error {
+	if o.Render == nil || o.Set == nil || o.Bases == nil {
+		return errors.New("wizard: Set, Bases and Render are required")
+	}
+	if o.In == nil {
+		o.In = os.Stdin
+	}
+	if o.Out == nil {
+		o.Out = os.Stdout
+	}
+	if o.Accessible {
+		// huh's accessible prompts make a new bufio.Scanner for every
+		// question; hand them one line per Read so none reads ahead.
+		o.In = &lineReader{r: bufio.NewReader(o.In)}
+	}
+	w := &wizard{ctx: ctx, p: p, o: o}
+	for {
+		if err := w.ask(); err != nil {
+			return err
+		}
+		ok, err := w.preview()
+		if err != nil || ok {
+			return err
+		}
+	}
+}
+
+type wizard struct {
+	ctx context.Context
+	p   *config.Project
+	o   Options
+	// asked counts the questions put, for the preview heading.
+	asked int
+}
+
+func (w *wizard) given(key string) bool { return w.o.Given[key] }
+
+// ask puts every question that is not given.
+func (w *wizard) ask() error {
+	p := w.p
+	if !w.given(KeyName) {
+		if err := w.input(KeyName, "Service name", "Lowercase letters, digits, '.', '_' and '-'; used for image labels and the default tag.", &p.Name, false); err != nil {
+			return err
+		}
+	}
+	if !w.given(KeyLanguage) {
+		before := p.Language
+		langs := w.o.Set.Languages()
+		if p.Language != "" && !slices.Contains(langs, p.Language) {
+			langs = append(langs, p.Language)
+		}
+		if p.Language == "" && len(langs) > 0 {
+			p.Language = langs[0]
+		}
+		var opts []huh.Option[string]
+		for _, l := range langs {
+			label := l
+			if m, ok := w.o.Set.Manifests[l]; ok && m.Description != "" {
+				label = m.Description
+			} else if !ok {
+				label = l + " (no template yet)"
+			}
+			opts = append(opts, huh.NewOption(label, l))
+		}
+		if err := w.selectOne(KeyLanguage, "Language", "The language the service is written in.", opts, &p.Language); err != nil {
+			return err
+		}
+		if p.Language != before {
+			w.languageChanged()
+		}
+	}
+	m := w.o.Set.Manifests[p.Language]
+	if !w.given(KeyVersion) {
+		versions := slices.Clone(m.Versions)
+		if p.Version != "" && !slices.Contains(versions, p.Version) {
+			versions = append([]string{p.Version}, versions...)
+		}
+		if p.Version == "" {
+			p.Version = m.DefaultVersion
+		}
+		if len(versions) > 0 {
+			var opts []huh.Option[string]
+			for _, v := range versions {
+				label := v
+				switch {
+				case v == m.DefaultVersion:
+					label += "  (template default)"
+				case !slices.Contains(m.Versions, v):
+					label += "  (from your project; not a version the template lists)"
+				}
+				opts = append(opts, huh.NewOption(label, v))
+			}
+			if err := w.selectOne(KeyVersion, p.Language+" version", "The toolchain version of the build stage.", opts, &p.Version); err != nil {
+				return err
+			}
+		}
+	}
+	if pms := config.PackageManagers[p.Language]; len(pms) > 1 && !w.given(KeyPackageManager) {
+		if !slices.Contains(pms, p.PackageManager) {
+			p.PackageManager = pms[0]
+		}
+		var opts []huh.Option[string]
+		for _, pm := range pms {
+			opts = append(opts, huh.NewOption(pm, pm))
+		}
+		if err := w.selectOne(KeyPackageManager, "Package manager", "The build tool that installs dependencies.", opts, &p.PackageManager); err != nil {
+			return err
+		}
+	} else if len(config.PackageManagers[p.Language]) <= 1 && !w.given(KeyPackageManager) {
+		p.PackageManager = ""
+	}
+	if !w.given(KeyMain) {
+		desc := mainHelp[p.Language]
+		if m.DefaultMain != "" {
+			desc += fmt.Sprintf(" Empty means the template default (%s).", m.DefaultMain)
+		} else {
+			desc += " Empty means the template default."
+		}
+		if err := w.input(KeyMain, "Entry point", desc, &p.Main, true); err != nil {
+			return err
+		}
+	}
+	if !w.given(KeyBase) {
+		if err := w.askBase(m); err != nil {
+			return err
+		}
+	}
+	if !w.given(KeyPort) {
+		def := "none"
+		if m.DefaultPort > 0 {
+			def = strconv.Itoa(m.DefaultPort)
+		}
+		s := ""
+		if p.Port > 0 {
+			s = strconv.Itoa(p.Port)
+		}
+		err := w.field(KeyPort, "Port", fmt.Sprintf("The TCP port the service listens on (EXPOSE, healthcheck). Empty or 0 means the language default (%s).", def), func(title string) huh.Field {
+			return huh.NewInput().Title(title).Value(&s).Validate(w.validator(s, func(v string) error {
+				n, err := parsePort(v)
+				if err != nil {
+					return err
+				}
+				q := *p
+				q.Port = n
+				return fieldErr(q.Validate(), KeyPort)
+			}))
+		}, s)
+		if err != nil {
+			return err
+		}
+		p.Port, _ = parsePort(s)
+	}
+	if !w.given(KeyHealthcheck) {
+		if err := w.askHealthcheck(); err != nil {
+			return err
+		}
+	}
+	if !w.given(KeySecret) {
+		if err := w.askSecrets(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+var mainHelp = map[string]string{
+	"go":     "The main package to build, e.g. ./cmd/api or .",
+	"node":   "The entry file node runs, e.g. server.js or dist/index.js.",
+	"python": "The module run with python -m, e.g. app.",
+	"java":   "The main class or jar name; usually empty (the build's manifest names it).",
+	"rust":   "The binary to build (a [[bin]] name or the package name).",
+	"dotnet": "The project file, e.g. Api.csproj.",
+}
+
+// languageChanged refreshes the fields that depend on the language.
+func (w *wizard) languageChanged() {
+	p := w.p
+	var fresh config.Project
+	var hints Hints
+	if w.o.Redetect != nil {
+		fresh, hints = w.o.Redetect(p.Language)
+	}
+	if !w.given(KeyVersion) {
+		p.Version = fresh.Version
+	}
+	if !w.given(KeyPackageManager) {
+		p.PackageManager = fresh.PackageManager
+	}
+	if !w.given(KeyMain) {
+		p.Main = fresh.Main
+	}
+	if !w.given(KeyPort) && fresh.Port != 0 {
+		p.Port = fresh.Port
+	}
+	if !w.given(KeyBase) {
+		p.Base = ""
+	}
+	w.o.Hints = hints
+}
+
+func (w *wizard) askBase(m templates.Manifest) error {
+	p := w.p
+	bases := w.o.Bases(p.Language)
+	if p.Base == "" {
+		p.Base = m.DefaultBase
+	}
+	var opts []huh.Option[string]
+	known := false
+	for _, b := range bases {
+		if b.Key == p.Base {
+			known = true
+		}
+		opts = append(opts, huh.NewOption(BaseLabel(b, b.Key == m.DefaultBase), b.Key))
+	}
+	if !known && p.Base != "" {
+		// golden:<name> or an explicit reference from slipway.toml: keep it on offer.
+		opts = append([]huh.Option[string]{huh.NewOption(p.Base+"  (from slipway.toml)", p.Base)}, opts...)
+	}
+	if len(opts) == 0 {
+		return nil
+	}
+	return w.selectOne(KeyBase, "Final base image", "What the service runs on. Smaller and shell-less is safer; pick one with a shell or runtime only if the service needs it.", opts, &p.Base)
+}
+
+// BaseLabel describes a catalogue base in one line for a select.
+func BaseLabel(b templates.Base, isDefault bool) string {
+	shell := "no shell"
+	if b.Shell {
+		shell = "shell"
+	}
+	parts := []string{b.Size, shell, "libc " + b.Libc}
+	if b.Runtime != "" {
+		parts = append(parts, b.Runtime+" runtime")
+	}
+	label := fmt.Sprintf("%-20s %s", b.Key, strings.Join(parts, ", "))
+	if isDefault {
+		label += " (default)"
+	}
+	if b.Notes != "" {
+		label += " - " + b.Notes
+	}
+	return label
+}
+
+// canProbeHTTP says whether a base can run an http_path healthcheck.
+func canProbeHTTP(b templates.Base) bool {
+	return b.HasTool("curl") || b.HasTool("wget") || ((b.Runtime == "node" || b.Runtime == "python") && b.RuntimeBin != "")
+}
+
+func (w *wizard) askHealthcheck() error {
+	p := w.p
+	h := &p.Healthcheck
+	base, inCatalogue := w.o.Set.Bases[p.Base]
+	httpOK := !inCatalogue || canProbeHTTP(base)
+	kind := "none"
+	switch {
+	case len(h.Command) > 0:
+		kind = "command"
+	case h.HTTPPath != "":
+		kind = "http"
+	case h.Disabled:
+	case w.o.Hints.HealthPath != "" && httpOK:
+		kind = "http"
+	case w.o.Hints.HealthFlag != "" && w.o.Entrypoint != nil:
+		kind = "command"
+	case w.o.Hints.HealthPath != "":
+		kind = "http"
+	}
+	httpLabel := "HTTP: probe a path on the service's port"
+	if !httpOK {
+		httpLabel += fmt.Sprintf(" (base %s has no curl, wget or runtime to do it)", p.Base)
+	}
+	opts := []huh.Option[string]{
+		huh.NewOption(httpLabel, "http"),
+		huh.NewOption("Command: run a program in the image (exec form), e.g. your binary's -healthcheck flag", "command"),
+		huh.NewOption("None", "none"),
+	}
+	if err := w.selectOne(KeyHealthcheck, "Healthcheck", "How the container reports it is healthy (Docker HEALTHCHECK; slipway verify probes it too).", opts, &kind); err != nil {
+		return err
+	}
+	switch kind {
+	case "none":
+		h.Command, h.HTTPPath = nil, ""
+		h.Disabled = false
+	case "http":
+		h.Command, h.Disabled = nil, false
+		if h.HTTPPath == "" {
+			h.HTTPPath = cmpOr(w.o.Hints.HealthPath, "/healthz")
+		}
+		err := w.field("healthcheck.http_path", "Healthcheck path", "The URL path that answers 200 when the service is healthy.", func(title string) huh.Field {
+			return huh.NewInput().Title(title).Value(&h.HTTPPath).Validate(w.validator(h.HTTPPath, func(v string) error {
+				q := *p
+				q.Healthcheck = config.Healthcheck{HTTPPath: v}
+				return fieldErr(q.Validate(), "healthcheck")
+			}))
+		}, h.HTTPPath)
+		if err != nil {
+			return err
+		}
+	case "command":
+		h.HTTPPath, h.Disabled = "", false
+		s := ""
+		if len(h.Command) > 0 {
+			s = formatCommand(h.Command)
+		} else if w.o.Hints.HealthFlag != "" && w.o.Entrypoint != nil {
+			if ep := w.o.Entrypoint(p); len(ep) > 0 {
+				s = formatCommand(append(ep, w.o.Hints.HealthFlag))
+			}
+		}
+		err := w.field("healthcheck.command", "Healthcheck command", `Exec form, no shell: words separated by spaces, or a JSON array such as ["/app/api", "-healthcheck"]. It must exit 0 when healthy.`, func(title string) huh.Field {
+			return huh.NewInput().Title(title).Value(&s).Validate(w.validator(s, func(v string) error {
+				args, err := ParseCommand(v)
+				if err != nil {
+					return err
+				}
+				if len(args) == 0 {
+					return errors.New("enter a command, or choose None")
+				}
+				q := *p
+				q.Healthcheck = config.Healthcheck{Command: args}
+				return fieldErr(q.Validate(), "healthcheck")
+			}))
+		}, s)
+		if err != nil {
+			return err
+		}
+		h.Command, _ = ParseCommand(s)
+	}
+	return nil
+}
+
+func (w *wizard) askSecrets() error {
+	p := w.p
+	title := "Add a build secret?"
+	desc := "A credential the build needs (a registry token, a netrc): mounted with RUN --mount=type=secret, never baked into a layer or a build arg."
+	if len(p.Secrets) > 0 {
+		var ids []string
+		for _, s := range p.Secrets {
+			ids = append(ids, s.ID)
+		}
+		title = "Add another build secret?"
+		desc = "Declared already: " + strings.Join(ids, ", ") + "."
+	}
+	for {
+		more := false
+		if err := w.confirm(KeySecret, title, desc, &more); err != nil {
+			return err
+		}
+		if !more {
+			return nil
+		}
+		var s config.Secret
+		idx := len(p.Secrets)
+		key := fmt.Sprintf("secret[%d]", idx)
+		err := w.field(key+".id", "Secret id", "The id you pass at build time (slipway build --secret id=...), e.g. npm_token.", func(title string) huh.Field {
+			return huh.NewInput().Title(title).Value(&s.ID).Validate(w.validator("", func(v string) error {
+				q := *p
+				q.Secrets = append(slices.Clone(p.Secrets), config.Secret{ID: v})
+				return fieldErr(q.Validate(), key+".id")
+			}))
+		}, "")
+		if err != nil {
+			return err
+		}
+		kind := "env"
+		opts := []huh.Option[string]{
+			huh.NewOption("As an environment variable of the build step", "env"),
+			huh.NewOption("As a file at a path (e.g. /root/.npmrc)", "file"),
+		}
+		if err := w.selectOne(key+".kind", "How does the build read it?", "", opts, &kind); err != nil {
+			return err
+		}
+		if kind == "env" {
+			s.Env = strings.ToUpper(reNonEnv.Replace(s.ID))
+			err = w.field(key+".env", "Environment variable", "The variable the build steps read it from.", func(title string) huh.Field {
+				return huh.NewInput().Title(title).Value(&s.Env).Validate(w.validator(s.Env, func(v string) error {
+					q := *p
+					q.Secrets = append(slices.Clone(p.Secrets), config.Secret{ID: s.ID, Env: v})
+					return fieldErr(q.Validate(), key+".env")
+				}))
+			}, s.Env)
+		} else {
+			err = w.field(key+".target", "File path", "Where the build steps find the file (absolute path).", func(title string) huh.Field {
+				return huh.NewInput().Title(title).Value(&s.Target).Validate(w.validator("", func(v string) error {
+					if v == "" {
+						return errors.New("enter an absolute path, e.g. /root/.npmrc")
+					}
+					q := *p
+					q.Secrets = append(slices.Clone(p.Secrets), config.Secret{ID: s.ID, Target: v})
+					return fieldErr(q.Validate(), key+".target")
+				}))
+			}, "")
+		}
+		if err != nil {
+			return err
+		}
+		p.Secrets = append(p.Secrets, s)
+		title = "Add another build secret?"
+		desc = ""
+	}
+}
+
+var reNonEnv = strings.NewReplacer("-", "_", ".", "_")
+
+// preview renders the Dockerfile and asks whether to write. It returns
+// false (and no error) when the user wants to change the answers.
+func (w *wizard) preview() (bool, error) {
+	df, err := w.o.Render(w.p)
+	if err != nil {
+		fmt.Fprintf(w.o.Out, "\nThese answers do not render:\n%s\n\n", indent(err.Error()))
+		again := true
+		if err := w.confirm("retry", "Change the answers?", "No stops here; nothing is written.", &again); err != nil {
+			return false, err
+		}
+		if !again {
+			return false, fmt.Errorf("the answers do not render: %w", err)
+		}
+		return false, nil
+	}
+	fmt.Fprintf(w.o.Out, "\n---- Dockerfile (preview) ----\n%s---- end of preview ----\n\n", df)
+	write := true
+	if err := w.confirm("write", "Write slipway.toml, Dockerfile and .dockerignore?", "No stops here; nothing is written.", &write); err != nil {
+		return false, err
+	}
+	if !write {
+		return false, ErrDeclined
+	}
+	return true, nil
+}
+
+// field runs one question in its own form. def is shown in accessible mode,
+// where an empty line keeps it.
+func (w *wizard) field(key, title, desc string, mk func(title string) huh.Field, def string) error {
+	if w.o.Accessible {
+		if desc != "" {
+			fmt.Fprintln(w.o.Out, desc)
+		}
+		if def != "" {
+			title = fmt.Sprintf("%s [%s]:", title, def)
+		} else {
+			title += ":"
+		}
+	}
+	f := mk(title)
+	if !w.o.Accessible {
+		switch x := f.(type) {
+		case *huh.Input:
+			x.Description(desc)
+		case *huh.Select[string]:
+			x.Description(desc)
+		case *huh.Confirm:
+			x.Description(desc)
+		}
+	}
+	w.asked++
+	form := huh.NewForm(huh.NewGroup(f)).
+		WithAccessible(w.o.Accessible).
+		WithInput(w.o.In).
+		WithOutput(w.o.Out).
+		WithShowHelp(true)
+	err := form.RunWithContext(w.ctx)
+	switch {
+	case errors.Is(err, huh.ErrUserAborted):
+		return ErrAborted
+	case err != nil:
+		return fmt.Errorf("asking %s: %w", key, err)
+	}
+	return w.ctx.Err()
+}
+
+func (w *wizard) input(key, title, desc string, v *string, optional bool) error {
+	def := *v
+	return w.field(key, title, desc, func(t string) huh.Field {
+		return huh.NewInput().Title(t).Value(v).Validate(w.validator(def, func(s string) error {
+			if s == "" {
+				if optional {
+					return nil
+				}
+				return errors.New("required")
+			}
+			q := *w.p
+			setString(&q, key, s)
+			return fieldErr(q.Validate(), key)
+		}))
+	}, def)
+}
+
+func (w *wizard) selectOne(key, title, desc string, opts []huh.Option[string], v *string) error {
+	def := ""
+	for i, o := range opts {
+		if o.Value == *v {
+			def = strconv.Itoa(i + 1)
+		}
+	}
+	return w.field(key, title, desc, func(t string) huh.Field {
+		return huh.NewSelect[string]().Title(t).Options(opts...).Value(v)
+	}, def)
+}
+
+func (w *wizard) confirm(key, title, desc string, v *bool) error {
+	return w.field(key, title, desc, func(t string) huh.Field {
+		return huh.NewConfirm().Title(strings.TrimSuffix(t, ":")).Value(v)
+	}, "")
+}
+
+// validator adapts a check to huh: trims, and in accessible mode treats an
+// empty line as the default (which is what huh stores then).
+func (w *wizard) validator(def string, check func(string) error) func(string) error {
+	return func(s string) error {
+		s = strings.TrimSpace(s)
+		if w.o.Accessible && s == "" {
+			s = def
+		}
+		return check(s)
+	}
+}
+
+func setString(p *config.Project, key, v string) {
+	switch key {
+	case KeyName:
+		p.Name = v
+	case KeyMain:
+		p.Main = v
+	}
+}
+
+// fieldErr keeps the validation problems of one key (or below it) and
+// returns them as one error of plain messages, or nil.
+func fieldErr(err error, key string) error {
+	if err == nil {
+		return nil
+	}
+	var fes []*config.FieldError
+	var ie *config.InvalidError
+	if errors.As(err, &ie) {
+		for _, e := range ie.Errs {
+			var fe *config.FieldError
+			if errors.As(e, &fe) {
+				fes = append(fes, fe)
+			}
+		}
+	}
+	var msgs []string
+	for _, fe := range fes {
+		if fe.Key == key || strings.HasPrefix(fe.Key, key+".") || strings.HasPrefix(fe.Key, key+"[") {
+			msgs = append(msgs, fe.Msg)
+		}
+	}
+	if len(msgs) == 0 {
+		return nil
+	}
+	return errors.New(strings.Join(msgs, "; "))
+}
+
+func parsePort(s string) (int, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, fmt.Errorf("%q is not a number: enter a port 1-65535, or 0 for the default", s)
+	}
+	return n, nil
+}
+
+// ParseCommand reads an exec-form command: a JSON array of strings, or
+// words separated by spaces (no quoting: use JSON for arguments with spaces).
+func ParseCommand(s string) ([]string, error) {
+	s = strings.TrimSpace(s)
+	if strings.HasPrefix(s, "[") {
+		var args []string
+		if err := json.Unmarshal([]byte(s), &args); err != nil {
+			return nil, fmt.Errorf("not a JSON array of strings: %v", err)
+		}
+		return args, nil
+	}
+	return strings.Fields(s), nil
+}
+
+// formatCommand shows a command the way ParseCommand reads it back.
+func formatCommand(args []string) string {
+	for _, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\"[]") {
+			b, _ := json.Marshal(args)
+			return string(b)
+		}
+	}
+	return strings.Join(args, " ")
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
+}
+
+func cmpOr(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+// lineReader returns at most one line per Read.
+type lineReader struct {
+	r       *bufio.Reader
+	pending []byte
+}
+
+func (l *lineReader) Read(p []byte) (int, error) {
+	if len(l.pending) == 0 {
+		line, err := l.r.ReadSlice('\n')
+		if len(line) == 0 {
+			if err == bufio.ErrBufferFull {
+				err = nil
+			}
+			return 0, err
+		}
+		l.pending = append(l.pending[:0], line...)
+	}
+	n := copy(p, l.pending)
+	l.pending = l.pending[n:]
+	return n, nil
+}

@@ -28,6 +28,7 @@ Start with:
 	root.AddCommand(
 		newGenerateCmd(),
 		newBuildCmd(),
+		newInitCmd(),
 	)
 	return root
 }

@@ -1,0 +1,578 @@
+// Package verify runs a built image and checks that it keeps slipway's
+// promises: it runs as a non-root user, answers on its port, passes its own
+// HEALTHCHECK, has no shell when its base claims none, carries no setuid or
+// setgid files, fits its size budget and runs with a read-only root.
+//
+// There is no Docker engine: the image (an OCI layout, an OCI tarball or a
+// docker save tarball) is unpacked into an OCI runtime bundle by our own
+// extraction code and run with runc, detached, as root, with every
+// capability dropped and no-new-privileges set. The container gets its own
+// network namespace with only a loopback interface; verify probes the
+// service by dialing from inside that namespace, so nothing on the host can
+// answer in its place and nothing in the container can reach out.
+package verify
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/docker/go-units"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+
+	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/generate"
+	"github.com/slipway/slipway/templates"
+)
+
+// Options says what to verify and what to expect of it. Zero values mean
+// "from slipway.toml, else from the image, else skip the check".
+type Options struct {
+	// Image is an OCI layout directory, an OCI layout tarball or a docker
+	// save tarball.
+	Image string
+	// Config is the service's slipway.toml ("" for none). It supplies the
+	// port, the HTTP health path, the size budget and the base (whether it
+	// has a shell).
+	Config string
+	// Port is the TCP port the service must answer on.
+	Port int
+	// HealthPath is the path probed on Port (default: healthcheck.http_path,
+	// else /healthz).
+	HealthPath string
+	// SizeBudget is the largest acceptable compressed size in bytes.
+	SizeBudget int64
+	// Timeout bounds the wait for the port, and again for the HEALTHCHECK
+	// (default 30s).
+	Timeout time.Duration
+	// HostNetwork runs the container in the host's network namespace
+	// instead of a loopback-only one of its own (for services that must
+	// reach the network to start). The port must then be free on the host.
+	HostNetwork bool
+	// Runc is the runc binary (default "runc" on PATH).
+	Runc string
+	// WorkDir is where the temporary bundle is unpacked (default the
+	// system temporary directory). It must allow exec and setuid files.
+	WorkDir string
+	// Log receives progress lines; nil discards them.
+	Log io.Writer
+}
+
+// Status is a check's outcome.
+type Status string
+
+// Check outcomes.
+const (
+	Pass Status = "PASS"
+	Fail Status = "FAIL"
+	Skip Status = "SKIP"
+)
+
+// Check ids, stable for --json consumers.
+const (
+	CheckNonRoot     = "non-root"
+	CheckPort        = "port"
+	CheckHealthcheck = "healthcheck"
+	CheckNoShell     = "no-shell"
+	CheckNoSetuid    = "no-setuid"
+	CheckSize        = "size"
+	CheckReadOnly    = "read-only-root"
+)
+
+// Check is one row of the report.
+type Check struct {
+	ID     string `json:"id"`
+	Name   string `json:"name"`
+	Status Status `json:"status"`
+	Detail string `json:"detail"`
+}
+
+// Report is the result of a verify run.
+type Report struct {
+	Image           string       `json:"image"`
+	Digest          string       `json:"digest"`
+	Config          string       `json:"config,omitempty"`
+	ImageUser       string       `json:"image_user"`
+	RunAs           string       `json:"run_as,omitempty"` // numeric uid:gid
+	Network         string       `json:"network"`
+	Port            int          `json:"port,omitempty"`
+	HealthPath      string       `json:"health_path,omitempty"`
+	CompressedBytes int64        `json:"compressed_bytes"`
+	UnpackedBytes   int64        `json:"unpacked_bytes"`
+	SizeBudgetBytes int64        `json:"size_budget_bytes,omitempty"`
+	Privileged      []Privileged `json:"privileged_files,omitempty"`
+	Shells          []string     `json:"shells,omitempty"`
+	ContainerLog    []string     `json:"container_log,omitempty"`
+	Rows            []Check      `json:"checks"`
+}
+
+// Failed reports whether any check failed.
+func (r *Report) Failed() bool {
+	for _, c := range r.Rows {
+		if c.Status == Fail {
+			return true
+		}
+	}
+	return false
+}
+
+// Row returns the check with the given id, or nil.
+func (r *Report) Row(id string) *Check {
+	for i := range r.Rows {
+		if r.Rows[i].ID == id {
+			return &r.Rows[i]
+		}
+	}
+	return nil
+}
+
+func (r *Report) add(id, name string, s Status, format string, args ...any) {
+	r.Rows = append(r.Rows, Check{ID: id, Name: name, Status: s, Detail: fmt.Sprintf(format, args...)})
+}
+
+// expectations are what the image is checked against, with where each
+// came from (for the report's details).
+type expectations struct {
+	port       int
+	portFrom   string
+	healthPath string
+	budget     int64
+	budgetFrom string
+	noShell    bool
+	shellWhy   string // why a shell is or is not expected
+}
+
+// Run verifies o.Image. The error is for problems that stop verify itself
+// (no runc, an unreadable image, a bad slipway.toml); what the image gets
+// wrong is in the report's rows. Run always removes its container and
+// temporary files, also when ctx is canceled.
+func Run(ctx context.Context, o Options) (*Report, error) {
+	if o.Timeout <= 0 {
+		o.Timeout = 30 * time.Second
+	}
+	if o.Runc == "" {
+		o.Runc = "runc"
+	}
+	logw := o.Log
+	if logw == nil {
+		logw = io.Discard
+	}
+	if os.Geteuid() != 0 {
+		return nil, errors.New("verify runs the image with runc and must run as root (try sudo)")
+	}
+	runc, err := exec.LookPath(o.Runc)
+	if err != nil {
+		return nil, fmt.Errorf("finding runc: %w (install it: apt-get install runc)", err)
+	}
+	var proj *generate.Resolved
+	var set *templates.Set
+	if o.Config != "" {
+		p, err := config.Load(o.Config)
+		if err != nil {
+			return nil, err
+		}
+		if set, err = generate.LoadTemplates(); err != nil {
+			return nil, err
+		}
+		if proj, err = generate.Resolve(set, p, nil); err != nil {
+			src, _ := os.ReadFile(o.Config)
+			return nil, config.Locate(err, o.Config, src)
+		}
+	}
+
+	work, err := os.MkdirTemp(o.WorkDir, "slipway-verify-")
+	if err != nil {
+		return nil, fmt.Errorf("creating a work directory: %w", err)
+	}
+	defer os.RemoveAll(work)
+
+	img, err := OpenImage(o.Image, work)
+	if err != nil {
+		return nil, err
+	}
+	rep := &Report{Image: o.Image, Config: o.Config, Network: "loopback only (own network namespace)"}
+	if o.HostNetwork {
+		rep.Network = "host"
+	}
+	digest, err := img.Digest()
+	if err != nil {
+		return nil, fmt.Errorf("reading image: %w", err)
+	}
+	rep.Digest = digest.String()
+	mf, err := img.Manifest()
+	if err != nil {
+		return nil, fmt.Errorf("reading image manifest: %w", err)
+	}
+	rep.CompressedBytes = mf.Config.Size
+	for _, l := range mf.Layers {
+		rep.CompressedBytes += l.Size
+	}
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, fmt.Errorf("reading image config: %w", err)
+	}
+	rep.ImageUser = cf.Config.User
+	exp, err := expect(o, set, proj, cf)
+	if err != nil {
+		return nil, err
+	}
+	rep.Port, rep.HealthPath, rep.SizeBudgetBytes = exp.port, exp.healthPath, exp.budget
+
+	fmt.Fprintf(logw, "unpacking %s (%s)\n", o.Image, rep.Digest)
+	bundle := filepath.Join(work, "bundle")
+	rootfs := filepath.Join(bundle, "rootfs")
+	if err := os.MkdirAll(rootfs, 0o755); err != nil {
+		return nil, err
+	}
+	flat := mutate.Extract(img)
+	stats, err := Extract(flat, rootfs)
+	flat.Close()
+	if err != nil {
+		return nil, fmt.Errorf("unpacking %s: %w", o.Image, err)
+	}
+	rep.UnpackedBytes = stats.Bytes
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+
+	// Static checks: the root filesystem and the manifest.
+	if err := checkStatic(rep, rootfs, exp); err != nil {
+		return nil, err
+	}
+
+	// Runtime checks: run the container.
+	u, uerr := resolveUser(rootfs, cf.Config.User)
+	if uerr == nil {
+		rep.RunAs = u.String()
+	}
+	spec, serr := runtimeSpec(cf.Config, u, o.HostNetwork)
+	switch {
+	case uerr != nil:
+		failRuntime(rep, "cannot run the image: "+uerr.Error())
+		return rep, nil
+	case serr != nil:
+		failRuntime(rep, "cannot run the image: "+serr.Error())
+		return rep, nil
+	}
+	if o.HostNetwork && exp.port != 0 && !portFree(exp.port) {
+		return nil, fmt.Errorf("port %d is already in use on this host: with host networking verify would probe whatever listens there; free it or drop --host-network", exp.port)
+	}
+	state := filepath.Join(work, "state")
+	if err := os.MkdirAll(state, 0o700); err != nil {
+		return nil, err
+	}
+	c := &container{runc: runc, state: state, bundle: bundle, id: newID(), log: filepath.Join(work, "container.log")}
+	fmt.Fprintf(logw, "running %s as %s with runc (container %s)\n", strings.Join(spec.Process.Args, " "), u, c.id)
+	defer func() {
+		if err := c.teardown(); err != nil {
+			fmt.Fprintf(logw, "warning: %v\n", err)
+		}
+	}()
+	if err := c.start(ctx, spec); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		failRuntime(rep, "the container did not start: "+err.Error())
+		return rep, nil
+	}
+	checkRuntime(ctx, rep, c, u, cf, exp, o.Timeout, o.HostNetwork)
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	rep.ContainerLog = tailLines(c.log, 20)
+	return rep, nil
+}
+
+// expect works out the port, health path, size budget and shell claim from
+// the options, then slipway.toml, then the image.
+func expect(o Options, set *templates.Set, proj *generate.Resolved, cf *v1.ConfigFile) (expectations, error) {
+	var e expectations
+	switch {
+	case o.Port != 0:
+		e.port, e.portFrom = o.Port, "--port"
+	case proj != nil && proj.Project.Port != 0:
+		e.port, e.portFrom = proj.Project.Port, "slipway.toml"
+	default:
+		var ports []int
+		for k := range cf.Config.ExposedPorts {
+			num, proto, _ := strings.Cut(k, "/")
+			if n, err := strconv.Atoi(num); err == nil && (proto == "" || proto == "tcp") {
+				ports = append(ports, n)
+			}
+		}
+		sort.Ints(ports)
+		if len(ports) > 0 {
+			e.port, e.portFrom = ports[0], "the image's EXPOSE"
+		}
+	}
+	switch {
+	case o.HealthPath != "":
+		e.healthPath = o.HealthPath
+	case proj != nil && proj.Project.Healthcheck.HTTPPath != "":
+		e.healthPath = proj.Project.Healthcheck.HTTPPath
+	default:
+		e.healthPath = "/healthz"
+	}
+	if !strings.HasPrefix(e.healthPath, "/") {
+		e.healthPath = "/" + e.healthPath
+	}
+	switch {
+	case o.SizeBudget > 0:
+		e.budget, e.budgetFrom = o.SizeBudget, "--size-budget"
+	case proj != nil && proj.Project.SizeBudget != "":
+		n, err := units.FromHumanSize(proj.Project.SizeBudget)
+		if err != nil {
+			return e, fmt.Errorf("%s: size_budget: %w", o.Config, err)
+		}
+		e.budget, e.budgetFrom = n, "slipway.toml"
+	}
+	e.noShell, e.shellWhy = shellClaim(set, proj, cf)
+	return e, nil
+}
+
+// shellClaim reports whether the image is promised to have no shell: its
+// slipway.toml base is a catalogue entry without one, or the base is named
+// distroless (in slipway.toml or the image's base-name label).
+func shellClaim(set *templates.Set, proj *generate.Resolved, cf *v1.ConfigFile) (bool, string) {
+	label := ""
+	if cf.Config.Labels != nil {
+		label = cf.Config.Labels["org.opencontainers.image.base.name"]
+	}
+	if proj != nil {
+		b := proj.Base
+		if _, ok := set.Bases[proj.Project.Base]; ok {
+			// A catalogue entry states whether it has a shell.
+			if b.Shell {
+				return false, fmt.Sprintf("base %s ships a shell", b.Key)
+			}
+			return true, fmt.Sprintf("base %s has no shell", b.Key)
+		}
+		if strings.Contains(proj.BaseRef, "distroless") {
+			return true, fmt.Sprintf("base %s is distroless", proj.BaseRef)
+		}
+	}
+	if strings.Contains(label, "distroless") || label == "scratch" {
+		return true, fmt.Sprintf("the image's base label says %s", label)
+	}
+	return false, "no shell-less claim (no slipway.toml base without a shell, no distroless base label)"
+}
+
+func checkStatic(rep *Report, rootfs string, exp expectations) error {
+	if !exp.noShell {
+		rep.add(CheckNoShell, "no shell in a shell-less image", Skip, "%s", exp.shellWhy)
+	} else {
+		shells, err := findShells(rootfs)
+		if err != nil {
+			return fmt.Errorf("looking for shells: %w", err)
+		}
+		rep.Shells = shells
+		if len(shells) == 0 {
+			rep.add(CheckNoShell, "no shell in a shell-less image", Pass, "%s, and none of %s exists", exp.shellWhy, strings.Join(shortShells(), ", "))
+		} else {
+			rep.add(CheckNoShell, "no shell in a shell-less image", Fail, "%s, yet the image has %s", exp.shellWhy, strings.Join(shells, ", "))
+		}
+	}
+
+	priv, err := findPrivileged(rootfs)
+	if err != nil {
+		return fmt.Errorf("looking for setuid files: %w", err)
+	}
+	rep.Privileged = priv
+	if len(priv) == 0 {
+		rep.add(CheckNoSetuid, "no setuid/setgid files", Pass, "no file has the setuid or setgid bit")
+	} else {
+		var l []string
+		for _, p := range priv {
+			l = append(l, p.Path+" ("+p.Bits+")")
+		}
+		rep.add(CheckNoSetuid, "no setuid/setgid files", Fail, "%d file(s): %s", len(priv), strings.Join(l, ", "))
+	}
+
+	sizes := fmt.Sprintf("compressed %s, unpacked %s", human(rep.CompressedBytes), human(rep.UnpackedBytes))
+	switch {
+	case exp.budget == 0:
+		rep.add(CheckSize, "image size within budget", Skip, "%s; no budget (set size_budget in slipway.toml or --size-budget)", sizes)
+	case rep.CompressedBytes <= exp.budget:
+		rep.add(CheckSize, "image size within budget", Pass, "%s; budget %s (%s)", sizes, human(exp.budget), exp.budgetFrom)
+	default:
+		rep.add(CheckSize, "image size within budget", Fail, "%s; over the budget of %s (%s) by %s", sizes, human(exp.budget), exp.budgetFrom, human(rep.CompressedBytes-exp.budget))
+	}
+	return nil
+}
+
+func shortShells() []string {
+	return []string{"/bin/sh", "/bin/bash", "/bin/ash", "/bin/dash", "/usr/bin/sh", "busybox"}
+}
+
+func human(n int64) string { return units.HumanSizeWithPrecision(float64(n), 3) }
+
+// runtimeChecks are the rows that need a running container, in order.
+var runtimeChecks = []struct{ id, name string }{
+	{CheckNonRoot, "runs as non-root"},
+	{CheckPort, "port answers"},
+	{CheckHealthcheck, "HEALTHCHECK passes"},
+	{CheckReadOnly, "read-only root enforced"},
+}
+
+func failRuntime(rep *Report, why string) {
+	for _, c := range runtimeChecks {
+		rep.add(c.id, c.name, Fail, "%s", why)
+	}
+}
+
+func checkRuntime(ctx context.Context, rep *Report, c *container, u User, cf *v1.ConfigFile, exp expectations, timeout time.Duration, hostNet bool) {
+	name := func(id string) string {
+		for _, r := range runtimeChecks {
+			if r.id == id {
+				return r.name
+			}
+		}
+		return id
+	}
+	exited := func() string { return "the container's process exited" + c.logTail(8) }
+
+	// Non-root: the uids of the container's init process, from the host.
+	if ids, err := procUIDs(c.pid); err != nil || !c.running() {
+		rep.add(CheckNonRoot, name(CheckNonRoot), Fail, "%s", exited())
+	} else if root := containsZero(ids); root {
+		rep.add(CheckNonRoot, name(CheckNonRoot), Fail, "process %d runs as uid %v (real, effective, saved, fs): root; image USER is %q", c.pid, ids, cf.Config.User)
+	} else {
+		rep.add(CheckNonRoot, name(CheckNonRoot), Pass, "uid %d (image USER %q, run as %s)", ids[1], cf.Config.User, u)
+	}
+
+	// The port.
+	if exp.port == 0 {
+		rep.add(CheckPort, name(CheckPort), Skip, "no port: pass --port or set port in slipway.toml")
+	} else {
+		dial := netnsDialer(fmt.Sprintf("/proc/%d/ns/net", c.pid))
+		if hostNet {
+			dial = (&net.Dialer{}).DialContext
+		}
+		url := fmt.Sprintf("http://127.0.0.1:%d%s", exp.port, exp.healthPath)
+		res := probeHTTP(ctx, dial, url, timeout, c.running)
+		switch {
+		case res.OK:
+			rep.add(CheckPort, name(CheckPort), Pass, "GET %s → %d after %s (port from %s)", url, res.Status, res.Elapsed.Round(time.Millisecond), exp.portFrom)
+		case !c.running():
+			rep.add(CheckPort, name(CheckPort), Fail, "GET %s: %s", url, exited())
+		case res.Status != 0:
+			rep.add(CheckPort, name(CheckPort), Fail, "GET %s → %d, not 2xx, for %s", url, res.Status, timeout)
+		default:
+			rep.add(CheckPort, name(CheckPort), Fail, "GET %s: no answer within %s (%v)%s", url, timeout, res.Err, c.logTail(8))
+		}
+	}
+
+	// The image's own HEALTHCHECK, run inside the container as its user.
+	checkHealth(ctx, rep, c, u, cf, timeout, name(CheckHealthcheck))
+
+	// Read-only root: try to create a file through /proc/PID/root, as host
+	// root, so the answer does not depend on the image having a touch or on
+	// the user's permissions: only the read-only mount can refuse it.
+	if !c.running() {
+		rep.add(CheckReadOnly, name(CheckReadOnly), Fail, "%s", exited())
+		return
+	}
+	probe := fmt.Sprintf("/proc/%d/root/.slipway-verify-%s", c.pid, c.id)
+	f, err := os.OpenFile(probe, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	switch {
+	case err == nil:
+		f.Close()
+		os.Remove(probe)
+		rep.add(CheckReadOnly, name(CheckReadOnly), Fail, "creating a file in / succeeded: the root filesystem is writable")
+	case errors.Is(err, syscall.EROFS):
+		rep.add(CheckReadOnly, name(CheckReadOnly), Pass, "creating a file in / fails with EROFS, even for root")
+	default:
+		rep.add(CheckReadOnly, name(CheckReadOnly), Fail, "creating a file in /: %v (want EROFS)", err)
+	}
+}
+
+func containsZero(ids []int) bool {
+	if len(ids) < 2 {
+		return true
+	}
+	for _, id := range ids {
+		if id == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// checkHealth runs the image's HEALTHCHECK like Docker would: exec form
+// directly, CMD-SHELL through /bin/sh -c, as the container's user, until it
+// exits 0 or timeout passes.
+func checkHealth(ctx context.Context, rep *Report, c *container, u User, cf *v1.ConfigFile, timeout time.Duration, name string) {
+	hc := cf.Config.Healthcheck
+	if hc == nil || len(hc.Test) == 0 {
+		rep.add(CheckHealthcheck, name, Skip, "the image has no HEALTHCHECK")
+		return
+	}
+	var args []string
+	switch hc.Test[0] {
+	case "NONE":
+		rep.add(CheckHealthcheck, name, Skip, "HEALTHCHECK NONE")
+		return
+	case "CMD":
+		args = hc.Test[1:]
+	case "CMD-SHELL":
+		if ok, _ := present(filepath.Join(c.bundle, "rootfs"), "/bin/sh"); !ok {
+			rep.add(CheckHealthcheck, name, Fail, "HEALTHCHECK CMD-SHELL %q needs /bin/sh, which the image does not have: use the exec form", strings.Join(hc.Test[1:], " "))
+			return
+		}
+		args = append([]string{"/bin/sh", "-c"}, hc.Test[1:]...)
+	default:
+		rep.add(CheckHealthcheck, name, Fail, "unknown HEALTHCHECK test type %q", hc.Test[0])
+		return
+	}
+	if len(args) == 0 {
+		rep.add(CheckHealthcheck, name, Fail, "HEALTHCHECK has an empty command")
+		return
+	}
+	each := hc.Timeout
+	if each <= 0 || each > timeout {
+		each = timeout
+	}
+	shown := strings.Join(args, " ")
+	deadline := time.Now().Add(timeout)
+	var out []byte
+	code, attempts := -1, 0
+	var err error
+	for {
+		attempts++
+		out, code, err = c.exec(ctx, u, each, args...)
+		if err == nil && code == 0 {
+			rep.add(CheckHealthcheck, name, Pass, "`%s` exited 0 (attempt %d)", shown, attempts)
+			return
+		}
+		if ctx.Err() != nil || !c.running() || time.Now().Add(time.Second).After(deadline) {
+			break
+		}
+		select {
+		case <-ctx.Done():
+		case <-time.After(time.Second):
+		}
+	}
+	msg := strings.TrimSpace(string(out))
+	if len(msg) > 300 {
+		msg = "…" + msg[len(msg)-300:]
+	}
+	switch {
+	case !c.running():
+		rep.add(CheckHealthcheck, name, Fail, "`%s`: %s", shown, "the container's process exited"+c.logTail(8))
+	case err != nil:
+		rep.add(CheckHealthcheck, name, Fail, "`%s`: %v %s", shown, err, msg)
+	default:
+		rep.add(CheckHealthcheck, name, Fail, "`%s` exited %d after %d attempt(s) in %s: %s", shown, code, attempts, timeout, msg)
+	}
+}

@@ -311,8 +311,11 @@ func checkDockerfile(t *testing.T, df []byte, p *config.Project, set *templates.
 	}
 	var user string
 	var entrypoint *instructions.EntrypointCommand
+	var workdirs []string
 	for _, cmd := range final.Commands {
 		switch c := cmd.(type) {
+		case *instructions.WorkdirCommand:
+			workdirs = append(workdirs, c.Path)
 		case *instructions.UserCommand:
 			user = c.User
 		case *instructions.EntrypointCommand:
@@ -328,6 +331,13 @@ func checkDockerfile(t *testing.T, df []byte, p *config.Project, set *templates.
 		case *instructions.CopyCommand:
 			if c.Chown != "" || c.Chmod != "" {
 				t.Errorf("final COPY %v sets --chown/--chmod; files must stay root-owned and read-only to the service", c.SourcePaths)
+			}
+			// WORKDIR creates a missing directory owned by the image's
+			// user, which would let the service write next to its code.
+			for _, w := range workdirs {
+				if c.DestPath == w || strings.HasPrefix(c.DestPath, strings.TrimSuffix(w, "/")+"/") {
+					t.Errorf("final WORKDIR %s comes before COPY into it: the directory would belong to the base's user; COPY first", w)
+				}
 			}
 		}
 	}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"path"
 	"regexp"
@@ -8,6 +9,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/distribution/reference"
 	units "github.com/docker/go-units"
@@ -82,6 +84,10 @@ func (p *Project) Validate() error {
 	if p.User < 0 || p.User > 2147483647 {
 		pr.add("user", "%d is out of range: a numeric non-root uid 1-2147483647 (0 means the base's default)", p.User)
 	}
+	if len(p.BuildPackages) > maxPackages {
+		// They share one Dockerfile line, which BuildKit caps at 64 KiB.
+		pr.add("build_packages", "lists %d packages; at most %d are allowed", len(p.BuildPackages), maxPackages)
+	}
 	for i, pkg := range p.BuildPackages {
 		if !rePackage.MatchString(pkg) {
 			pr.add(fmt.Sprintf("build_packages[%d]", i), "%q is not a Debian package name (optionally name=version)", pkg)
@@ -101,6 +107,8 @@ func (p *Project) Validate() error {
 		}
 		if bad := badChar(p.Labels[k]); bad != "" {
 			pr.add(key, "value contains %s; label values must be a single line of printable text", bad)
+		} else if len(p.Labels[k]) > maxValue {
+			pr.add(key, "value is %d bytes; at most %d are allowed", len(p.Labels[k]), maxValue)
 		}
 	}
 	for _, k := range sortedKeys(p.Env) {
@@ -112,6 +120,8 @@ func (p *Project) Validate() error {
 		}
 		if bad := badChar(p.Env[k]); bad != "" {
 			pr.add(key, "value contains %s; values must be a single line of printable text", bad)
+		} else if len(p.Env[k]) > maxValue {
+			pr.add(key, "value is %d bytes; at most %d are allowed", len(p.Env[k]), maxValue)
 		}
 	}
 	return pr.err()
@@ -141,14 +151,30 @@ func validateBase(pr *problems, base, digest string) {
 	}
 }
 
+// maxExec bounds an exec-form command as JSON: BuildKit refuses a
+// Dockerfile line of 64 KiB or more, and the array is one line.
+const maxExec = 16 << 10
+
+// maxPackages bounds build_packages, which share one line.
+const maxPackages = 100
+
+// maxValue bounds a label or env value (quoting at most doubles it).
+const maxValue = 16 << 10
+
 func validateExec(pr *problems, key string, args []string) {
 	if len(args) > 0 && strings.TrimSpace(args[0]) == "" {
 		pr.add(key, "the first element (the program) must not be empty")
 	}
 	for i, a := range args {
-		if strings.ContainsRune(a, 0) {
+		switch {
+		case strings.ContainsRune(a, 0):
 			pr.add(fmt.Sprintf("%s[%d]", key, i), "contains a NUL byte")
+		case !utf8.ValidString(a):
+			pr.add(fmt.Sprintf("%s[%d]", key, i), "is not valid UTF-8")
 		}
+	}
+	if b, err := json.Marshal(args); err == nil && len(b) > maxExec {
+		pr.add(key, "is %d bytes as JSON; at most %d are allowed (put a long script in a file)", len(b), maxExec)
 	}
 }
 
@@ -168,9 +194,10 @@ func validateHealthcheck(pr *problems, h Healthcheck) {
 		if d.val == "" {
 			continue
 		}
+		// BuildKit refuses durations under 1ms.
 		v, err := time.ParseDuration(d.val)
-		if err != nil || v <= 0 || v > 24*time.Hour {
-			pr.add(d.key, "%q is not a duration: use e.g. \"30s\" or \"1m\" (at most 24h)", d.val)
+		if err != nil || v < time.Millisecond || v > 24*time.Hour {
+			pr.add(d.key, "%q is not a duration: use e.g. \"30s\" or \"1m\" (from 1ms to 24h)", d.val)
 		}
 	}
 	if h.Retries < 0 || h.Retries > 100 {

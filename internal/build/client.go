@@ -7,12 +7,14 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	bkclient "github.com/moby/buildkit/client"
 	"github.com/moby/buildkit/client/connhelper"
 	// Registers the docker-container:// scheme (buildx's builders).
 	_ "github.com/moby/buildkit/client/connhelper/dockercontainer"
+	"github.com/sirupsen/logrus"
 )
 
 // Client is a connection to buildkitd. It implements Builder.
@@ -73,6 +75,7 @@ func Connect(ctx context.Context, c ConnectOptions) (*Client, error) {
 			return nil, fmt.Errorf("reading TLS file: %w", err)
 		}
 	}
+	quietOnce.Do(quietClientLogs)
 	bk, err := bkclient.New(ctx, addr, opts...)
 	if err != nil {
 		return nil, &UnreachableError{Addr: addr, Err: err}
@@ -98,6 +101,17 @@ func knownScheme(scheme string) bool {
 	}
 	h, err := connhelper.GetConnectionHelper(scheme + "://x")
 	return err == nil && h != nil
+}
+
+var quietOnce sync.Once
+
+// quietClientLogs keeps BuildKit's client-side logrus warnings (e.g.
+// "failed check for fsverity support" on a local cache) out of the
+// terminal, unless the process already chose a log level.
+func quietClientLogs() {
+	if logrus.GetLevel() == logrus.InfoLevel {
+		logrus.SetLevel(logrus.ErrorLevel)
+	}
 }
 
 // Addr is the daemon address the client is connected to.

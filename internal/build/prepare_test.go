@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"io/fs"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -310,4 +311,57 @@ func TestConnectTLSFlags(t *testing.T) {
 	if _, err := Connect(ctx, ConnectOptions{Addr: "localhost:1234"}); err == nil || !strings.Contains(err.Error(), "want a URL") {
 		t.Errorf("address without scheme: %v", err)
 	}
+}
+
+func TestConnectDockerContainerScheme(t *testing.T) {
+	// docker-container:// is dialled through BuildKit's connection helper
+	// (it runs `docker exec`); with no such container it must still fail
+	// fast with the hint, not be refused as an unknown scheme.
+	t.Setenv("PATH", t.TempDir()) // no docker binary
+	start := time.Now()
+	_, err := Connect(context.Background(), ConnectOptions{Addr: "docker-container://buildx_buildkit_nope0"})
+	if err == nil {
+		t.Fatal("connected to a container that does not exist")
+	}
+	if strings.Contains(err.Error(), "want a URL") {
+		t.Errorf("docker-container:// refused as unknown: %v", err)
+	}
+	if !strings.Contains(err.Error(), "docker buildx create") {
+		t.Errorf("error lacks the hint: %v", err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %v", d)
+	}
+}
+
+func TestConnectSilentServerTimesOut(t *testing.T) {
+	// A listener that accepts and never answers: the worst case, bounded by
+	// the preflight timeout.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			defer c.Close()
+		}
+	}()
+	start := time.Now()
+	_, err = Connect(context.Background(), ConnectOptions{Addr: "tcp://" + ln.Addr().String()})
+	took := time.Since(start)
+	if err == nil {
+		t.Fatal("connected to a silent server")
+	}
+	if took > 5*time.Second {
+		t.Errorf("took %v, want < 5s", took)
+	}
+	if !strings.Contains(err.Error(), "make lab") {
+		t.Errorf("error lacks the hint: %v", err)
+	}
+	t.Logf("silent server: failed after %v: %v", took.Round(time.Millisecond), shortErr(errors.Unwrap(err)))
 }

@@ -56,7 +56,7 @@ func (r *Result) Ambiguous(key string) bool {
 }
 
 func (r *Result) found(key, value, format string, args ...any) {
-	r.Evidence = append(r.Evidence, fmt.Sprintf("%s = %s (%s)", key, value, fmt.Sprintf(format, args...)))
+	r.Evidence = append(r.Evidence, fmt.Sprintf("%s = %s  from %s", key, value, fmt.Sprintf(format, args...)))
 }
 
 // ambiguous records an open choice; unresolved marks key as left empty.

@@ -60,7 +60,7 @@ func TestDetectFixtures(t *testing.T) {
 		{"go-multi", want{Name: "tools", Language: "go", Version: "1.25", Unresolved: []string{"main"},
 			Ambiguity: "main: three main packages: ./cmd/a, ./cmd/b, ./cmd/c"}},
 		{"go-root", want{Name: "billing_api", Language: "go", Version: "1.22", Main: ".", Port: 9090, HealthPath: "/health",
-			Evidence: "port = 9090 (main.go:7)"}},
+			Evidence: "port = 9090  from main.go:7"}},
 		{"mixed", want{Name: "mixed", Unresolved: []string{"language"},
 			Ambiguity: "language: project files of several languages: go.mod (go), package.json (node)"}},
 		{"node-yarn", want{Name: "web.shop", Language: "node", Version: "18", PackageManager: "yarn", Main: "src/index.js",

@@ -100,7 +100,9 @@ func Init(ctx context.Context, set *templates.Set, o InitOptions) (*InitResult, 
 		p = fromDetection(det)
 	}
 	applyFlags(&p, o.Flags, o.Given)
-	if existing == nil && !o.Given[KeyHealthcheck] {
+	if existing == nil && !o.Given[KeyHealthcheck] && !o.Interactive {
+		// The wizard makes its own suggestion from the hints, with the
+		// name and base the user picks.
 		p.Healthcheck = defaultHealthcheck(set, team, &p, det)
 	}
 

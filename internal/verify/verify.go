@@ -137,6 +137,21 @@ func (r *Report) Row(id string) *Check {
 	return nil
 }
 
+// rowOrder is the order rows are reported in, whatever order they ran in.
+var rowOrder = []string{CheckNonRoot, CheckPort, CheckHealthcheck, CheckNoShell, CheckNoSetuid, CheckSize, CheckReadOnly}
+
+func (r *Report) sortRows() {
+	rank := func(id string) int {
+		for i, o := range rowOrder {
+			if o == id {
+				return i
+			}
+		}
+		return len(rowOrder)
+	}
+	sort.SliceStable(r.Rows, func(i, j int) bool { return rank(r.Rows[i].ID) < rank(r.Rows[j].ID) })
+}
+
 func (r *Report) add(id, name string, s Status, format string, args ...any) {
 	r.Rows = append(r.Rows, Check{ID: id, Name: name, Status: s, Detail: fmt.Sprintf(format, args...)})
 }
@@ -202,6 +217,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	rep := &Report{Image: o.Image, Config: o.Config, Network: "loopback only (own network namespace)"}
+	defer rep.sortRows()
 	if o.HostNetwork {
 		rep.Network = "host"
 	}

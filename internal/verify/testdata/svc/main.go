@@ -1,0 +1,41 @@
+// Command svc is a tiny HTTP service for verify's tests: it answers
+// /healthz on $PORT (default 8080), checks itself with -healthcheck, and
+// with -exit quits at once (a service that crashes on start).
+package main
+
+import (
+	"flag"
+	"fmt"
+	"net/http"
+	"os"
+	"time"
+)
+
+func main() {
+	health := flag.Bool("healthcheck", false, "GET /healthz and exit 0 on 200")
+	exit := flag.Bool("exit", false, "exit at once with status 3")
+	flag.Parse()
+	port := os.Getenv("PORT")
+	if port == "" {
+		port = "8080"
+	}
+	if *exit {
+		fmt.Fprintln(os.Stderr, "svc: crashing on purpose")
+		os.Exit(3)
+	}
+	if *health {
+		c := http.Client{Timeout: 2 * time.Second}
+		r, err := c.Get("http://127.0.0.1:" + port + "/healthz")
+		if err != nil || r.StatusCode != 200 {
+			fmt.Fprintln(os.Stderr, "unhealthy:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	http.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
+	fmt.Fprintf(os.Stderr, "svc: listening on :%s as uid %d\n", port, os.Getuid())
+	if err := http.ListenAndServe(":"+port, nil); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+}

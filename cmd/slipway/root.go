@@ -29,6 +29,7 @@ Start with:
 		newGenerateCmd(),
 		newBuildCmd(),
 		newInitCmd(),
+		newVerifyCmd(),
 	)
 	return root
 }

@@ -1,0 +1,218 @@
+// Package lint checks Dockerfiles against slipway's policy rules (the SW1xx
+// rules of internal/rules) and BuildKit's own Dockerfile checks. Dockerfiles
+// are read with BuildKit's parser (frontend/dockerfile/parser and
+// instructions), RUN commands with a real shell parser (mvdan.cc/sh), and a
+// .dockerignore with BuildKit's pattern matcher, so what lint sees is what a
+// build would do. Check is pure: bytes in, findings out.
+package lint
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
+
+	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/generate"
+	"github.com/slipway/slipway/internal/rules"
+)
+
+// Input is one Dockerfile to check.
+type Input struct {
+	// Path names the file in findings (as the user gave it).
+	Path string
+	Data []byte
+	// Ignore is the .dockerignore that applies to the build context, nil
+	// when the context has none.
+	Ignore *Dockerignore
+}
+
+// Dockerignore is the content of the ignore file a build would use.
+type Dockerignore struct {
+	Path string
+	Data []byte
+}
+
+// Options tune Check.
+type Options struct {
+	// Team is the team standard (allowed bases, required labels,
+	// healthcheck, min_uid, rule overrides); nil means none.
+	Team *config.Team
+	// NoBuildKit skips BuildKit's own checks.
+	NoBuildKit bool
+}
+
+// Result is what Check found.
+type Result struct {
+	// Findings, sorted by line then rule id, with team overrides applied and
+	// suppressed findings removed.
+	Findings []rules.Finding
+	// Suppressed counts findings removed by slipway:ignore comments.
+	Suppressed int
+}
+
+// ParseError means a Dockerfile could not be parsed at all.
+type ParseError struct {
+	File string
+	Line int
+	Err  error
+}
+
+func (e *ParseError) Error() string {
+	if e.Line > 0 {
+		return fmt.Sprintf("%s:%d: %v", e.File, e.Line, e.Err)
+	}
+	return fmt.Sprintf("%s: %v", e.File, e.Err)
+}
+func (e *ParseError) Unwrap() error { return e.Err }
+
+var catalogue = rules.Default()
+
+// Catalogue is the rule catalogue lint reports from.
+func Catalogue() *rules.Catalogue { return catalogue }
+
+// Check lints one Dockerfile.
+func Check(ctx context.Context, in Input, o Options) (*Result, error) {
+	d, err := parse(in)
+	if err != nil {
+		return nil, err
+	}
+	team := o.Team
+	if team == nil {
+		team = &config.Team{}
+	}
+	c := &checker{doc: d, team: team}
+	c.run()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if !o.NoBuildKit {
+		c.buildKit()
+	}
+	return c.finish(), nil
+}
+
+// parse reads the Dockerfile with BuildKit's parser.
+func parse(in Input) (*doc, error) {
+	res, err := parser.Parse(bytes.NewReader(in.Data))
+	if err != nil {
+		pe := &ParseError{File: in.Path, Err: err}
+		var le *parser.LocationError
+		if errors.As(err, &le) && len(le.Locations) > 0 && len(le.Locations[0]) > 0 {
+			pe.Line = le.Locations[0][0].Start.Line
+		}
+		return nil, pe
+	}
+	d := &doc{path: in.Path, src: in.Data, ignore: in.Ignore, ast: res.AST, escape: res.EscapeToken}
+	d.lines = strings.Split(strings.ReplaceAll(string(in.Data), "\r\n", "\n"), "\n")
+	if err := d.build(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// buildKit runs BuildKit's own checks in process and merges their warnings,
+// dropping those that one of our rules already reports on the same line.
+func (c *checker) buildKit() {
+	ws, err := generate.BuildKitLint(c.doc.src)
+	if err != nil {
+		c.add("SW199", c.firstLine(), "%s", strings.TrimPrefix(err.Error(), "linting Dockerfile: "))
+		return
+	}
+	covered := map[string]bool{} // "line/BuildKitRule"
+	for _, f := range c.findings {
+		if r, ok := catalogue.Lookup(f.RuleID); ok {
+			for _, b := range r.BuildKit {
+				covered[fmt.Sprintf("%d/%s", f.Line, b)] = true
+			}
+		}
+	}
+	for _, w := range ws {
+		if covered[fmt.Sprintf("%d/%s", w.Line, w.Rule)] {
+			continue
+		}
+		msg := w.Detail
+		if msg == "" {
+			msg = w.Description
+		}
+		c.addAt(w.Rule, w.Line, w.Line, msg)
+	}
+}
+
+// finish applies team overrides and suppressions and sorts.
+func (c *checker) finish() *Result {
+	res := &Result{}
+	sups := c.doc.suppressions()
+	var out []rules.Finding
+	for _, f := range c.findings {
+		sev := f.Severity
+		if s, ok := c.team.Rules[f.RuleID]; ok {
+			if v, err := rules.ParseSeverity(s); err == nil {
+				sev = v
+			}
+		}
+		if sev == rules.Off {
+			continue
+		}
+		f.Severity = sev
+		if sups.suppress(f, c.doc) {
+			res.Suppressed++
+			continue
+		}
+		out = append(out, f)
+	}
+	for _, f := range sups.findings(c.doc) {
+		if s, ok := c.team.Rules[f.RuleID]; ok {
+			if v, err := rules.ParseSeverity(s); err == nil {
+				f.Severity = v
+			}
+		}
+		if f.Severity != rules.Off {
+			out = append(out, f)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].Line != out[j].Line {
+			return out[i].Line < out[j].Line
+		}
+		return out[i].RuleID < out[j].RuleID
+	})
+	// One finding per rule and line: several causes on one instruction are
+	// joined by the rule's message already.
+	res.Findings = dedupe(out)
+	return res
+}
+
+func dedupe(fs []rules.Finding) []rules.Finding {
+	var out []rules.Finding
+	seen := map[string]bool{}
+	for _, f := range fs {
+		k := fmt.Sprintf("%d/%s/%s", f.Line, f.RuleID, f.Message)
+		if seen[k] {
+			continue
+		}
+		seen[k] = true
+		out = append(out, f)
+	}
+	return out
+}
+
+// UnknownRules lists the ids in a team file's [rules] that the catalogue
+// does not know, so that a typo does not silently do nothing.
+func UnknownRules(t *config.Team) []string {
+	var out []string
+	if t == nil {
+		return nil
+	}
+	for id := range t.Rules {
+		if _, ok := catalogue.Lookup(id); !ok {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

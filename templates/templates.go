@@ -11,12 +11,13 @@ import (
 	"io/fs"
 	"path"
 	"sort"
+	"strings"
 	"text/template"
 
 	"github.com/BurntSushi/toml"
 )
 
-//go:embed catalogue.toml all:_shared all:go all:node all:python all:java all:rust all:dotnet
+//go:embed catalogue.toml all:_shared all:go all:node all:python all:java all:rust all:dotnet all:_golden
 var files embed.FS
 
 // FS returns the embedded template tree.
@@ -120,7 +121,7 @@ func Load(funcs template.FuncMap) (*Set, error) {
 		return nil, err
 	}
 	for _, d := range dirs {
-		if !d.IsDir() || d.Name() == "_shared" {
+		if !d.IsDir() || strings.HasPrefix(d.Name(), "_") { // _shared, _golden: not languages
 			continue
 		}
 		lang := d.Name()

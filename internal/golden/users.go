@@ -1,0 +1,118 @@
+package golden
+
+import (
+	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/slipway/slipway/internal/config"
+)
+
+// UseState is how a service's golden base compares with the lock.
+type UseState string
+
+// Use states.
+const (
+	UseCurrent  UseState = "current"  // base_digest is the locked digest
+	UseBehind   UseState = "behind"   // base_digest is an older digest
+	UseUnpinned UseState = "unpinned" // no base_digest: it builds whatever the tag points at
+	UseUnknown  UseState = "unknown"  // the golden image is not in the lock
+	UseInvalid  UseState = "invalid"  // slipway.toml cannot be read
+)
+
+// Use is one service that builds FROM a golden image.
+type Use struct {
+	// Service is the slipway.toml's path relative to the walked root.
+	Service string   `json:"service"`
+	Name    string   `json:"name,omitempty"`
+	Golden  string   `json:"golden,omitempty"`
+	Digest  string   `json:"digest,omitempty"` // the service's base_digest
+	Locked  string   `json:"locked,omitempty"` // the lock's digest
+	State   UseState `json:"state"`
+	Error   string   `json:"error,omitempty"`
+}
+
+// Behind reports whether the service needs attention: its base is not the
+// locked digest of its golden image.
+func (u Use) Behind() bool { return u.State != UseCurrent }
+
+// skipDirs are never walked.
+var skipDirs = map[string]bool{"node_modules": true, "vendor": true, "target": true, "bin": true, "obj": true}
+
+// Users walks root for slipway.toml files and lists those whose base is
+// golden:<name>, with the digest each uses and how it compares with lock.
+// Hidden directories (.git, .lab) and dependency folders are skipped.
+func Users(ctx context.Context, root string, lock *Lock) ([]Use, error) {
+	var out []Use
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if d.IsDir() {
+			if p != root && (strings.HasPrefix(d.Name(), ".") || skipDirs[d.Name()]) {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Name() != config.FileName {
+			return nil
+		}
+		rel, _ := filepath.Rel(root, p)
+		u, ok := readUse(p, filepath.ToSlash(rel), lock)
+		if ok {
+			out = append(out, u)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Service < out[j].Service })
+	return out, nil
+}
+
+// readUse reads only what lineage needs from a slipway.toml: the service's
+// own strictness is `slipway generate`'s business, and a service with an
+// unrelated mistake still has a base worth listing.
+func readUse(path, rel string, lock *Lock) (Use, bool) {
+	u := Use{Service: rel}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		u.State, u.Error = UseInvalid, err.Error()
+		return u, true
+	}
+	var p struct {
+		Name       string `toml:"name"`
+		Base       string `toml:"base"`
+		BaseDigest string `toml:"base_digest"`
+	}
+	if _, err := toml.Decode(string(src), &p); err != nil {
+		u.State, u.Error = UseInvalid, err.Error()
+		return u, true
+	}
+	name, ok := strings.CutPrefix(p.Base, GoldenPrefix)
+	if !ok {
+		return u, false
+	}
+	u.Name, u.Golden, u.Digest = p.Name, name, p.BaseDigest
+	e := lock.Entry(name)
+	switch {
+	case e == nil:
+		u.State = UseUnknown
+	case p.BaseDigest == "":
+		u.Locked, u.State = e.Digest, UseUnpinned
+	case p.BaseDigest == e.Digest:
+		u.Locked, u.State = e.Digest, UseCurrent
+	default:
+		u.Locked, u.State = e.Digest, UseBehind
+	}
+	return u, true
+}

@@ -103,16 +103,14 @@ The image digest is printed on stdout when the build ends.`,
 			}
 			defer cl.Close()
 			res, err := cl.Build(ctx, o)
-			if res != nil {
-				for _, w := range res.Warnings {
-					fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s:%d: %s\n", w.File, w.Line, w.Rule)
-				}
-			}
 			if build.IsInvalid(err) {
 				return withCode(exitUsage, err)
 			}
 			if err != nil {
-				return err
+				return err // a failed build's error lists its check warnings
+			}
+			for _, w := range res.Warnings {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s:%d: %s\n", w.File, w.Line, w.Rule)
 			}
 			if res.ImageDigest != "" {
 				fmt.Fprintln(cmd.OutOrStdout(), res.ImageDigest)

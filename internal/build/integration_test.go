@@ -5,12 +5,15 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"crypto/ed25519"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/pem"
 	"errors"
 	"io"
 	"io/fs"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,6 +23,7 @@ import (
 
 	"github.com/klauspost/compress/zstd"
 	"github.com/tonistiigi/fsutil"
+	"golang.org/x/crypto/ssh"
 
 	"github.com/slipway/slipway/internal/lab/labtest"
 )
@@ -503,3 +507,61 @@ func TestOutputsAndCache(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+func TestPushToLabRegistry(t *testing.T) {
+	c := labClient(t)
+	l := labtest.Require(t)
+	dir := writeTree(t, map[string]string{
+		"Dockerfile": "FROM " + debianBase + "\nCOPY app.txt /\n",
+		"app.txt":    randomCanary(t) + "\n", // a new image each run
+	})
+	ref := l.Registry + "/slipway-build-test/push:1"
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	res, err := c.Build(ctx, Options{ContextDir: dir, Tags: []string{ref}, Push: true, Progress: "quiet"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodHead, "http://"+l.Registry+"/v2/slipway-build-test/push/manifests/1", nil)
+	req.Header.Set("Accept", "application/vnd.oci.image.manifest.v1+json, application/vnd.oci.image.index.v1+json, application/vnd.docker.distribution.manifest.v2+json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if got := resp.Header.Get("Docker-Content-Digest"); resp.StatusCode != 200 || got != res.ImageDigest {
+		t.Errorf("registry has %s (HTTP %d), build returned %s", got, resp.StatusCode, res.ImageDigest)
+	}
+}
+
+func TestSSHForwarding(t *testing.T) {
+	c := labClient(t)
+	_, priv, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pemBlock, err := ssh.MarshalPrivateKey(priv, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	key := filepath.Join(t.TempDir(), "id_ed25519")
+	if err := os.WriteFile(key, pem.EncodeToMemory(pemBlock), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := writeTree(t, map[string]string{
+		"Dockerfile": "FROM " + debianBase + "\nRUN --mount=type=ssh,id=deploy,required=true test -S \"$SSH_AUTH_SOCK\"\n",
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	if _, err := c.Build(ctx, Options{ContextDir: dir, NoCache: true, Progress: "quiet", SSH: []string{"deploy=" + key}}); err != nil {
+		t.Errorf("with the key forwarded: %v", err)
+	}
+	_, err = c.Build(ctx, Options{ContextDir: dir, NoCache: true, Progress: "quiet"})
+	if err == nil {
+		t.Fatal("a build that requires an SSH agent succeeded without one")
+	}
+	if !strings.Contains(strings.ToLower(err.Error()), "ssh") {
+		t.Errorf("error does not mention ssh: %v", err)
+	}
+	t.Logf("without --ssh: %v", err)
+}

@@ -481,7 +481,7 @@ func (c *Client) build(ctx context.Context, o Options, hook fsHook) (*Result, er
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("build canceled: %w", context.Cause(ctx))
 		}
-		return res, translate(err, res.Warnings)
+		return nil, translate(err, res.Warnings)
 	}
 	for _, t := range tars {
 		if err := t.commit(); err != nil {

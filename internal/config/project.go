@@ -21,7 +21,7 @@ type Project struct {
 	PackageManager string `toml:"package_manager,omitempty"`
 	// Base is the final stage's base: a catalogue key (distroless-static),
 	// "golden:<name>", or an explicit image reference.
-	Base string `toml:"base"`
+	Base string `toml:"base,omitempty"`
 	// BaseDigest pins Base ("sha256:..."), when known.
 	BaseDigest string `toml:"base_digest,omitempty"`
 	// Main is the entry of the program: the Go main package (./cmd/api), the
@@ -33,10 +33,11 @@ type Project struct {
 	// Entrypoint and Cmd, when set, replace the template's. Exec form.
 	Entrypoint []string `toml:"entrypoint,omitempty"`
 	Cmd        []string `toml:"cmd,omitempty"`
-	// Port is the TCP port the service listens on (0: none, no EXPOSE).
-	Port int `toml:"port,omitempty"`
+	// Port is the TCP port the service listens on; 0 (no key) means the
+	// language's default port. An explicit `port = 0` is refused by Parse.
+	Port int `toml:"port,omitempty,omitzero"`
 	// User is the numeric uid of the final stage; 0 means the base's default.
-	User int `toml:"user,omitempty"`
+	User int `toml:"user,omitempty,omitzero"`
 	// BuildPackages are extra Debian packages for the build stage.
 	BuildPackages []string `toml:"build_packages,omitempty"`
 	// CGO enables cgo for Go builds (needs a glibc base).
@@ -60,7 +61,7 @@ type Healthcheck struct {
 	Interval    string   `toml:"interval,omitempty"`
 	Timeout     string   `toml:"timeout,omitempty"`
 	StartPeriod string   `toml:"start_period,omitempty"`
-	Retries     int      `toml:"retries,omitempty"`
+	Retries     int      `toml:"retries,omitempty,omitzero"`
 	// Disabled turns the HEALTHCHECK off explicitly.
 	Disabled bool `toml:"disabled,omitempty"`
 }

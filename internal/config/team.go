@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path"
+	"regexp"
 	"sort"
 	"strings"
 )
@@ -15,12 +16,13 @@ const TeamFileName = "slipway-team.toml"
 // Team is a team's standard: floors that no service may go below. Every
 // field is optional; an empty Team allows everything the defaults allow.
 type Team struct {
-	// AllowedBases are catalogue keys or golden:<name> patterns ("golden:*").
+	// AllowedBases are catalogue keys, golden:<name>, or path.Match patterns
+	// of them ("distroless-*", "golden:*").
 	AllowedBases []string `toml:"allowed_bases,omitempty"`
 	// AllowedRegistries are image-reference prefixes ("gcr.io/distroless/").
 	AllowedRegistries []string `toml:"allowed_registries,omitempty"`
 	// MinUID is the lowest uid a final image may run as.
-	MinUID int `toml:"min_uid,omitempty"`
+	MinUID int `toml:"min_uid,omitempty,omitzero"`
 	// RequiredLabels must be set on every image (by the service or slipway).
 	RequiredLabels []string `toml:"required_labels,omitempty"`
 	// RegistryPrefix is where golden images live ("registry.example.com/platform").
@@ -32,6 +34,9 @@ type Team struct {
 	// Rules overrides lint/scan rule severities: "off", "info", "warning", "error".
 	Rules map[string]string `toml:"rules,omitempty"`
 }
+
+// reBasePattern is the shape of an allowed_bases glob.
+var reBasePattern = regexp.MustCompile(`^(golden:)?[a-z0-9*?\[\]._-]{1,64}$`)
 
 // Severities a team file may give a rule.
 var Severities = []string{"off", "info", "warning", "error"}
@@ -46,7 +51,7 @@ func LoadTeam(file string) (*Team, error) {
 	err = decodeStrict(file, src, &t)
 	var unknown *InvalidError
 	if err != nil && !errors.As(err, &unknown) {
-		return nil, err
+		return nil, &InvalidError{Errs: []error{err}}
 	}
 	var errs []error
 	if unknown != nil {
@@ -85,7 +90,10 @@ func (t *Team) Validate() error {
 		if b == "golden:*" || reCatalogue.MatchString(b) || reGolden.MatchString(b) {
 			continue
 		}
-		pr.add(fmt.Sprintf("allowed_bases[%d]", i), "%q is not a catalogue key, golden:<name> or golden:*", b)
+		if _, err := path.Match(b, ""); err == nil && reBasePattern.MatchString(b) && strings.ContainsAny(b, "*?[") {
+			continue // a pattern, as AllowsBase matches them ("distroless-*")
+		}
+		pr.add(fmt.Sprintf("allowed_bases[%d]", i), "%q is not a catalogue key, golden:<name>, or a pattern of them (distroless-*, golden:*)", b)
 	}
 	for i, r := range t.AllowedRegistries {
 		if r == "" || badChar(r) != "" || strings.ContainsAny(r, " \t") {

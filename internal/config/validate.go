@@ -79,7 +79,7 @@ func (p *Project) Validate() error {
 	validateExec(&pr, "entrypoint", p.Entrypoint)
 	validateExec(&pr, "cmd", p.Cmd)
 	if p.Port < 0 || p.Port > 65535 {
-		pr.add("port", "%d is out of range: a TCP port 1-65535, or 0 for none", p.Port)
+		pr.add("port", "%d is out of range: a TCP port 1-65535 (leave port out for the language's default)", p.Port)
 	}
 	if p.User < 0 || p.User > 2147483647 {
 		pr.add("user", "%d is out of range: a numeric non-root uid 1-2147483647 (0 means the base's default)", p.User)

@@ -78,7 +78,8 @@ func Resolve(set *templates.Set, p *config.Project, team *config.Team) (*Resolve
 		q.PackageManager = m.PackageManagers[0]
 	}
 	if q.Main == "" {
-		q.Main = m.DefaultMain
+		// A default may name the service: dotnet's is "{name}.csproj".
+		q.Main = strings.ReplaceAll(m.DefaultMain, "{name}", q.Name)
 	}
 	if q.Base == "" {
 		q.Base = m.DefaultBase

@@ -32,6 +32,10 @@ func Funcs() template.FuncMap {
 	f["exec"] = func(args ...string) string { return execForm(args) }
 	f["execList"] = func(args []string) string { return execForm(args) }
 	f["quote"] = quote
+	// A template's fail reports a configuration problem (a choice the
+	// template cannot render), so it reaches the user as one: naming
+	// slipway.toml, with exit code 2.
+	f["fail"] = func(msg string) (string, error) { return "", &config.FieldError{Msg: msg} }
 	return f
 }
 

@@ -1,0 +1,256 @@
+package lint
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/pmezard/go-difflib/difflib"
+
+	"github.com/slipway/slipway/internal/atomicfile"
+	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/report"
+	"github.com/slipway/slipway/internal/rules"
+)
+
+// RunOptions is `slipway lint`.
+type RunOptions struct {
+	// Files are the Dockerfiles; none means ./Dockerfile. "-" reads stdin.
+	Files []string
+	// Context is the build context directory (for .dockerignore); "" means
+	// each Dockerfile's directory.
+	Context string
+	// Team is the team file; "" finds the nearest slipway-team.toml.
+	Team string
+	// Format is text, json or sarif.
+	Format string
+	// Severity is the lowest severity that fails the run (default warning).
+	Severity string
+	// Fix rewrites what can be rewritten safely; DryRun only shows the diff.
+	Fix, DryRun bool
+	NoBuildKit  bool
+	Version     string // slipway's version, for SARIF
+
+	Stdin    io.Reader
+	Out, Err io.Writer
+}
+
+// InputError is a usage or input problem (exit code 2): a bad flag value,
+// a missing file, a Dockerfile that does not parse.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// RunResult is what Run found.
+type RunResult struct {
+	Findings []rules.Finding
+	// Failed is true when a finding is at or above the threshold.
+	Failed bool
+}
+
+// Run is `slipway lint`: check each file, optionally fix it, print the
+// report.
+func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
+	threshold := rules.Warning
+	if o.Severity != "" {
+		s, err := rules.ParseSeverity(o.Severity)
+		if err != nil || s == rules.Off {
+			return nil, &InputError{fmt.Errorf("--severity %q: use info, warning or error", o.Severity)}
+		}
+		threshold = s
+	}
+	format := o.Format
+	if format == "" {
+		format = "text"
+	}
+	if !contains(report.Formats, format) {
+		return nil, &InputError{fmt.Errorf("--format %q: use one of %s", o.Format, strings.Join(report.Formats, ", "))}
+	}
+	files := o.Files
+	if len(files) == 0 {
+		files = []string{"Dockerfile"}
+	}
+	if o.Fix && contains(files, "-") {
+		return nil, &InputError{errors.New("--fix cannot rewrite standard input; give a file")}
+	}
+	if o.Err == nil {
+		o.Err = io.Discard
+	}
+	// Diffs and notes go where they do not break machine-readable output.
+	human := o.Out
+	if format != "text" {
+		human = o.Err
+	}
+
+	teamDir := o.Context
+	if teamDir == "" {
+		teamDir = filepath.Dir(files[0])
+	}
+	team, teamFile, err := config.FindTeam(teamDir, o.Team)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range UnknownRules(team) {
+		fmt.Fprintf(o.Err, "slipway: %s: rules.%s: no such rule (see `slipway rules`)\n", teamFile, id)
+	}
+
+	rep := &report.Report{Tool: "slipway", ToolVersion: o.Version, Rules: lintRules()}
+	for _, file := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		in, err := load(file, o.Context, o.Stdin)
+		if err != nil {
+			return nil, &InputError{err}
+		}
+		opts := Options{Team: team, NoBuildKit: o.NoBuildKit}
+		rep.Files = append(rep.Files, file)
+		if !o.Fix {
+			res, err := Check(ctx, in, opts)
+			if err != nil {
+				return nil, inputErr(err)
+			}
+			rep.Findings = append(rep.Findings, res.Findings...)
+			rep.Suppressed += res.Suppressed
+			continue
+		}
+		fr, err := Fix(ctx, in, opts)
+		if err != nil {
+			return nil, inputErr(err)
+		}
+		if !fr.Changed {
+			fmt.Fprintf(human, "%s: nothing to fix automatically\n", file)
+			res, err := Check(ctx, in, opts)
+			if err != nil {
+				return nil, inputErr(err)
+			}
+			rep.Findings = append(rep.Findings, res.Findings...)
+			rep.Suppressed += res.Suppressed
+			continue
+		}
+		fmt.Fprint(human, diff(file, in.Data, fr.Data))
+		for _, a := range fr.Applied {
+			fmt.Fprintf(human, "%s: fixed %s\n", file, a)
+		}
+		for _, n := range fr.Notes {
+			fmt.Fprintf(human, "note: %s\n", n)
+		}
+		if o.DryRun {
+			fmt.Fprintf(human, "%s: not written (--dry-run)\n\n", file)
+			res, err := Check(ctx, in, opts)
+			if err != nil {
+				return nil, inputErr(err)
+			}
+			rep.Findings = append(rep.Findings, res.Findings...)
+			rep.Suppressed += res.Suppressed
+			continue
+		}
+		perm := os.FileMode(0o644)
+		if st, err := os.Stat(file); err == nil {
+			perm = st.Mode().Perm()
+		}
+		if err := atomicfile.WriteFile(file, fr.Data, perm); err != nil {
+			return nil, fmt.Errorf("writing %s: %w", file, err)
+		}
+		fmt.Fprintf(human, "%s: written\n\n", file)
+		rep.Findings = append(rep.Findings, fr.Remaining.Findings...)
+		rep.Suppressed += fr.Remaining.Suppressed
+	}
+	if err := report.Write(o.Out, format, rep); err != nil {
+		return nil, err
+	}
+	res := &RunResult{Findings: rep.Findings}
+	for _, f := range rep.Findings {
+		if f.Severity >= threshold {
+			res.Failed = true
+		}
+	}
+	return res, nil
+}
+
+func inputErr(err error) error {
+	var pe *ParseError
+	if errors.As(err, &pe) {
+		return &InputError{err}
+	}
+	return err
+}
+
+// lintRules are the rules lint can report: slipway's and BuildKit's.
+func lintRules() []rules.Rule {
+	var out []rules.Rule
+	for _, r := range catalogue.All() {
+		if r.Kind == rules.KindLint || r.Kind == rules.KindBuildKit {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// load reads a Dockerfile and the .dockerignore a build of it would use:
+// <Dockerfile>.dockerignore next to it, else .dockerignore at the context
+// root (the Dockerfile's directory unless context is given).
+func load(file, context string, stdin io.Reader) (Input, error) {
+	var data []byte
+	var err error
+	if file == "-" {
+		if stdin == nil {
+			return Input{}, errors.New("no standard input")
+		}
+		data, err = io.ReadAll(stdin)
+	} else {
+		data, err = os.ReadFile(file)
+	}
+	if err != nil {
+		return Input{}, fmt.Errorf("reading %s: %w", file, err)
+	}
+	in := Input{Path: file, Data: data}
+	dir := filepath.Dir(file)
+	if file == "-" {
+		dir = "."
+	}
+	if context == "" {
+		context = dir
+	}
+	candidates := []string{}
+	if file != "-" {
+		candidates = append(candidates, file+".dockerignore")
+	}
+	candidates = append(candidates, filepath.Join(context, ".dockerignore"))
+	for _, p := range candidates {
+		b, err := os.ReadFile(p)
+		if err == nil {
+			in.Ignore = &Dockerignore{Path: p, Data: b}
+			break
+		}
+		if !errors.Is(err, os.ErrNotExist) {
+			return Input{}, fmt.Errorf("reading %s: %w", p, err)
+		}
+	}
+	return in, nil
+}
+
+func diff(file string, a, b []byte) string {
+	s, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
+		A: difflib.SplitLines(string(a)), B: difflib.SplitLines(string(b)),
+		FromFile: file, ToFile: file + " (fixed)", Context: 2,
+	})
+	if err != nil {
+		return err.Error() + "\n"
+	}
+	return s
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,227 @@
+// Package report prints findings of `slipway lint` and `slipway scan` as
+// human text (grouped by file and line, with the offending source shown),
+// JSON, or SARIF 2.1.0 for code-scanning UIs.
+package report
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/url"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/slipway/slipway/internal/rules"
+)
+
+// Formats are the output formats Write accepts.
+var Formats = []string{"text", "json", "sarif"}
+
+// Report is what a command found.
+type Report struct {
+	// Tool and ToolVersion name the producer (for SARIF).
+	Tool        string
+	ToolVersion string
+	// Files are every input checked, in order, so clean ones are listed too.
+	Files []string
+	// Findings, in any order; Write sorts them by file, line and rule.
+	Findings []rules.Finding
+	// Suppressed counts findings removed by inline suppressions.
+	Suppressed int
+	// Rules are the rules the command can report (SARIF lists them all).
+	Rules []rules.Rule
+}
+
+// Write prints r in format (text, json or sarif).
+func Write(w io.Writer, format string, r *Report) error {
+	sortFindings(r.Findings)
+	switch format {
+	case "", "text":
+		return Text(w, r)
+	case "json":
+		return JSON(w, r)
+	case "sarif":
+		return SARIF(w, r)
+	}
+	return fmt.Errorf("unknown format %q; use one of %s", format, strings.Join(Formats, ", "))
+}
+
+func sortFindings(fs []rules.Finding) {
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		if a.Line != b.Line {
+			return a.Line < b.Line
+		}
+		return a.RuleID < b.RuleID
+	})
+}
+
+// Counts tallies findings by severity.
+type Counts struct {
+	Error   int `json:"error"`
+	Warning int `json:"warning"`
+	Info    int `json:"info"`
+}
+
+// Count tallies fs.
+func Count(fs []rules.Finding) Counts {
+	var c Counts
+	for _, f := range fs {
+		switch f.Severity {
+		case rules.Error:
+			c.Error++
+		case rules.Warning:
+			c.Warning++
+		case rules.Info:
+			c.Info++
+		}
+	}
+	return c
+}
+
+func (r *Report) rule(id string) (rules.Rule, bool) {
+	for _, x := range r.Rules {
+		if strings.EqualFold(x.ID, id) {
+			return x, true
+		}
+	}
+	return rules.Rule{}, false
+}
+
+// Text prints findings grouped by file, then by line with the source shown
+// once per line, then a summary.
+func Text(w io.Writer, r *Report) error {
+	byFile := map[string][]rules.Finding{}
+	for _, f := range r.Findings {
+		byFile[f.File] = append(byFile[f.File], f)
+	}
+	files := append([]string(nil), r.Files...)
+	for f := range byFile {
+		if !contains(files, f) {
+			files = append(files, f)
+		}
+	}
+	for _, file := range files {
+		fs := byFile[file]
+		if len(fs) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "%s\n", file)
+		shown := map[string]bool{} // a rule's fix is shown once per file
+		for i := 0; i < len(fs); {
+			j := i
+			for j < len(fs) && fs[j].Line == fs[i].Line {
+				j++
+			}
+			f := fs[i]
+			if f.Line > 0 {
+				fmt.Fprintf(w, "  line %d\n", f.Line)
+			}
+			if f.Source != "" {
+				for k, l := range strings.Split(f.Source, "\n") {
+					n := fmt.Sprint(f.Line + k)
+					if strings.HasPrefix(l, "... (") {
+						n = ""
+					}
+					fmt.Fprintf(w, "  %5s | %s\n", n, l)
+				}
+			}
+			for _, g := range fs[i:j] {
+				fmt.Fprintf(w, "    %-7s %s %s\n", g.Severity, g.RuleID, g.Message)
+				if rl, ok := r.rule(g.RuleID); ok && rl.Fix != "" && !shown[g.RuleID] {
+					shown[g.RuleID] = true
+					fmt.Fprintf(w, "            fix: %s\n", firstSentence(rl.Fix))
+				}
+			}
+			i = j
+		}
+		fmt.Fprintln(w)
+	}
+	c := Count(r.Findings)
+	fmt.Fprintf(w, "%d %s checked: %d error, %d warning, %d info", len(r.Files), plural(len(r.Files), "file", "files"), c.Error, c.Warning, c.Info)
+	if r.Suppressed > 0 {
+		fmt.Fprintf(w, " (%d suppressed)", r.Suppressed)
+	}
+	fmt.Fprintln(w)
+	if len(r.Findings) > 0 {
+		fmt.Fprintln(w, "Explain a rule with `slipway rules ID`.")
+	}
+	return nil
+}
+
+func firstSentence(s string) string {
+	if i := strings.Index(s, ". "); i > 0 {
+		return s[:i+1]
+	}
+	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+func contains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// jsonFinding is a finding in JSON output.
+type jsonFinding struct {
+	Rule     string   `json:"rule"`
+	Name     string   `json:"name,omitempty"`
+	Severity string   `json:"severity"`
+	Message  string   `json:"message"`
+	File     string   `json:"file"`
+	Line     int      `json:"line,omitempty"`
+	EndLine  int      `json:"endLine,omitempty"`
+	Source   string   `json:"source,omitempty"`
+	Fix      string   `json:"fix,omitempty"`
+	Refs     []string `json:"references,omitempty"`
+	HelpURI  string   `json:"helpUri,omitempty"`
+}
+
+// JSON prints {"files": [...], "findings": [...], "summary": {...}}.
+func JSON(w io.Writer, r *Report) error {
+	out := struct {
+		Files      []string      `json:"files"`
+		Findings   []jsonFinding `json:"findings"`
+		Summary    Counts        `json:"summary"`
+		Suppressed int           `json:"suppressed"`
+	}{Files: r.Files, Findings: []jsonFinding{}, Summary: Count(r.Findings), Suppressed: r.Suppressed}
+	if out.Files == nil {
+		out.Files = []string{}
+	}
+	for _, f := range r.Findings {
+		jf := jsonFinding{Rule: f.RuleID, Severity: f.Severity.String(), Message: f.Message, File: f.File,
+			Line: f.Line, EndLine: f.EndLine, Source: f.Source}
+		if rl, ok := r.rule(f.RuleID); ok {
+			jf.Name, jf.Fix, jf.Refs, jf.HelpURI = rl.Name, rl.Fix, rl.References(), rl.HelpURI
+		}
+		out.Findings = append(out.Findings, jf)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(out)
+}
+
+// fileURI turns a path into a SARIF artifact URI: relative paths stay
+// relative (forward slashes), absolute ones become file:// URIs.
+func fileURI(p string) string {
+	slash := filepath.ToSlash(p)
+	if filepath.IsAbs(p) {
+		return (&url.URL{Scheme: "file", Path: slash}).String()
+	}
+	return (&url.URL{Path: strings.TrimPrefix(slash, "./")}).String()
+}

@@ -27,6 +27,8 @@ Start with:
 	})
 	root.AddCommand(
 		newGenerateCmd(),
+		newLintCmd(),
+		newRulesCmd(),
 		newBuildCmd(),
 		newInitCmd(),
 		newVerifyCmd(),

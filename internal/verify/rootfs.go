@@ -19,15 +19,26 @@ var Shells = []string{
 	"/bin/busybox", "/usr/bin/busybox", "/sbin/busybox", "/usr/sbin/busybox",
 }
 
-// findShells lists the shells present under root.
+// findShells lists the shells present under root, each once: /bin/sh is
+// not listed again as /usr/bin/sh when /bin links to usr/bin.
 func findShells(root string) ([]string, error) {
 	var found []string
+	seen := map[string]bool{}
 	for _, s := range Shells {
 		ok, err := present(root, s)
 		if err != nil {
 			return nil, err
 		}
-		if ok {
+		if !ok {
+			continue
+		}
+		dir, base := filepath.Split(s)
+		parent, err := ResolveIn(root, dir)
+		if err != nil {
+			return nil, err
+		}
+		if p := filepath.Join(parent, base); !seen[p] {
+			seen[p] = true
 			found = append(found, s)
 		}
 	}

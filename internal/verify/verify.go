@@ -252,15 +252,15 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	flat := mutate.Extract(img)
-	stats, err := Extract(flat, rootfs)
+	stats, err := Extract(ctxReader{ctx, flat}, rootfs)
 	flat.Close()
+	if ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("unpacking %s: %w", o.Image, err)
 	}
 	rep.UnpackedBytes = stats.Bytes
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
 
 	// Static checks: the root filesystem and the manifest.
 	if err := checkStatic(rep, rootfs, exp); err != nil {
@@ -591,4 +591,17 @@ func checkHealth(ctx context.Context, rep *Report, c *container, u User, cf *v1.
 	default:
 		rep.add(CheckHealthcheck, name, Fail, "`%s` exited %d after %d attempt(s) in %s: %s", shown, code, attempts, timeout, msg)
 	}
+}
+
+// ctxReader stops a long unpacking when ctx ends (SIGINT).
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
 }

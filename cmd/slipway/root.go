@@ -32,6 +32,7 @@ Start with:
 		newBuildCmd(),
 		newInitCmd(),
 		newVerifyCmd(),
+		newGoldenCmd(),
 	)
 	return root
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -65,9 +64,16 @@ func ReadLock(path string) (*Lock, error) {
 
 // ParseLock decodes a lock file's content (named name in errors).
 func ParseLock(name string, src []byte) (*Lock, error) {
-	l := &Lock{}
-	if err := config.DecodeStrict(name, src, l); err != nil {
+	var raw struct {
+		Version int                  `toml:"version"`
+		Images  map[string]LockEntry `toml:"image"`
+	}
+	if err := config.DecodeStrict(name, src, &raw); err != nil {
 		return nil, err
+	}
+	l := &Lock{Version: raw.Version, Images: map[string]*LockEntry{}}
+	for n, e := range raw.Images {
+		l.Images[n] = &e
 	}
 	if l.Version != LockVersion {
 		return nil, &config.FieldError{File: name, Key: "version", Msg: fmt.Sprintf("%d is not a lock version this slipway reads (want %d): rebuild with `slipway golden build`", l.Version, LockVersion)}
@@ -98,24 +104,26 @@ func (l *Lock) Marshal() ([]byte, error) {
 	b.WriteString("# golden.lock: written by `slipway golden build`; do not edit by hand.\n")
 	b.WriteString("# Each image: where it was pushed, its digest, what it was built from, and when.\n")
 	fmt.Fprintf(&b, "version = %d\n", LockVersion)
-	names := make([]string, 0, len(l.Images))
-	for n := range l.Images {
-		names = append(names, n)
+	// BurntSushi's encoder writes struct fields in declaration order and
+	// map keys sorted: the same lock always gives the same bytes.
+	out := struct {
+		Images map[string]*LockEntry `toml:"image"`
+	}{Images: map[string]*LockEntry{}}
+	for n, e := range l.Images {
+		out.Images[n] = normalized(e)
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		e := l.Images[n]
-		// Encode each entry on its own under its table name: BurntSushi's
-		// encoder writes struct fields in declaration order and map keys
-		// sorted, which is the stable order we want.
-		var one struct {
-			Image map[string]*LockEntry `toml:"image"`
+	var body bytes.Buffer
+	enc := toml.NewEncoder(&body)
+	enc.Indent = ""
+	if err := enc.Encode(out); err != nil {
+		return nil, fmt.Errorf("encoding golden.lock: %w", err)
+	}
+	// A blank line before each image's table, for the reader.
+	for _, line := range strings.SplitAfter(body.String(), "\n") {
+		if strings.HasPrefix(line, "[image.") && !strings.HasSuffix(line, ".platforms]\n") {
+			b.WriteString("\n")
 		}
-		one.Image = map[string]*LockEntry{n: normalized(e)}
-		b.WriteString("\n")
-		if err := toml.NewEncoder(&b).Encode(one); err != nil {
-			return nil, fmt.Errorf("encoding lock entry %s: %w", n, err)
-		}
+		b.WriteString(line)
 	}
 	return b.Bytes(), nil
 }

@@ -1,0 +1,294 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/slipway/slipway/internal/build"
+	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/golden"
+)
+
+func newGoldenCmd() *cobra.Command {
+	c := &cobra.Command{
+		Use:   "golden",
+		Short: "Build, check and trace the team's golden base images",
+		Long: `A golden image is a hardened base image declared in golden/<name>.toml: the
+base it starts FROM (an image reference, or golden:<name> for another golden
+image), the packages to install, files to add, the non-root runtime user,
+image config, and hardening switches that are all on unless a spec turns one
+off with an explicit line (strip setuid bits, remove the package manager,
+remove shells, remove docs, UTC timezone, CA certificates, lock root).
+
+  slipway golden build    build the images in dependency order, push them and
+                          write golden/golden.lock (digests, bases, spec hashes)
+  slipway golden check    tell which images are stale and why (exit 1 if any)
+  slipway golden users    list the services built FROM golden images and
+                          whether they use the locked digest`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error { return cmd.Help() },
+	}
+	c.AddCommand(newGoldenBuildCmd(), newGoldenCheckCmd(), newGoldenUsersCmd())
+	return c
+}
+
+func newGoldenBuildCmd() *cobra.Command {
+	var (
+		o      golden.BuildOptions
+		conn   build.ConnectOptions
+		team   string
+		mirror string
+		epoch  int64
+		asJSON bool
+	)
+	c := &cobra.Command{
+		Use:   "build [NAME...]",
+		Short: "Build golden images in dependency order, push them, write golden.lock",
+		Long: `build renders each spec in --dir (default ./golden) to a Dockerfile, builds it
+through BuildKit with its Dockerfile checks as errors and a fixed
+SOURCE_DATE_EPOCH (so an unchanged spec on an unchanged base rebuilds to the
+same digest), pushes it to <registry>/<repository> and reads it back to check
+that it holds what the spec asks (numeric non-root user, no setuid files, no
+shell in distroless mode, no package manager where it was removed, labels).
+
+Images are built parents first; images that do not depend on each other
+build concurrently, --jobs at a time. A golden:<parent> FROM line is pinned
+to the digest the parent was just built with (or, when the parent is not
+being built, to its digest in golden.lock).
+
+Before anything builds, every spec is validated, the golden graph is checked
+for cycles and unknown golden:<name> parents, and every external base is
+resolved to a digest in its registry: any problem stops the run.
+
+Once building starts, a failing image stops only the images built FROM it;
+the others finish. The summary names what failed and why, the exit code is 1,
+and golden.lock keeps the previous entries of what did not build.
+
+The registry is --registry, else registry_prefix from slipway-team.toml.
+Bases on other registries can be resolved through a mirror (--registry-mirror
+or $SLIPWAY_REGISTRY_MIRROR, e.g. the lab's loopback registry); BuildKit must
+be configured with the same mirror.`,
+		Example: `  slipway golden build                          build every image in ./golden
+  slipway golden build base python              only these two (python FROM the new base)
+  slipway golden build --stale                  only stale images and what is built FROM them
+  slipway golden build --jobs 4 --registry registry.example.com/platform
+  eval "$(bin/slipway-lab up)"; slipway golden build --registry $SLIPWAY_LAB_REGISTRY --registry-mirror $SLIPWAY_LAB_REGISTRY`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Names = args
+			if o.Jobs < 1 {
+				return &usageError{err: fmt.Errorf("--jobs %d: at least 1", o.Jobs), cmd: cmd}
+			}
+			if o.Registry == "" {
+				t, _, err := config.FindTeam(o.Dir, team)
+				if err != nil {
+					return err
+				}
+				o.Registry = t.RegistryPrefix
+			}
+			if cmd.Flags().Changed("source-date-epoch") {
+				o.SourceDateEpoch = &epoch
+			}
+			o.Log = cmd.ErrOrStderr()
+			o.Images = golden.NewRemote(mirror)
+			ctx := cmd.Context()
+			cl, err := build.Connect(ctx, conn)
+			if err != nil {
+				return err
+			}
+			defer cl.Close()
+			o.Builder = cl
+			sum, err := golden.Build(ctx, o)
+			if sum != nil {
+				if asJSON {
+					if jerr := goldenJSON(cmd.OutOrStdout(), sum.Results); jerr != nil {
+						return jerr
+					}
+				} else {
+					fmt.Fprintf(cmd.ErrOrStderr(), "\ngolden images (%s):\n%s", sum.LockPath, sum)
+				}
+			}
+			var be *golden.BuildError
+			if errors.As(err, &be) {
+				return withCode(exitFailure, err)
+			}
+			return err
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&o.Dir, "dir", "golden", "folder of golden image specs (*.toml) and golden.lock")
+	f.StringVar(&o.Registry, "registry", "", "registry prefix to push to, e.g. registry.example.com/platform (default: registry_prefix in slipway-team.toml)")
+	f.StringVar(&team, "team", "", "team standard file (default: nearest slipway-team.toml above --dir)")
+	f.StringVar(&mirror, "registry-mirror", "", "registry (host:port) that mirrors docker.io and the others, for resolving bases (default $"+golden.EnvRegistryMirror+")")
+	f.IntVarP(&o.Jobs, "jobs", "j", golden.DefaultJobs, "images built at once")
+	f.BoolVar(&o.Stale, "stale", false, "build only stale images (see golden check) and the images built FROM them")
+	f.StringSliceVar(&o.Platforms, "platform", nil, "target platforms, e.g. linux/amd64,linux/arm64 (default the daemon's)")
+	f.BoolVar(&o.NoCache, "no-cache", false, "do not use the build cache")
+	f.StringVar(&o.Progress, "progress", "plain", "build progress: plain (each line prefixed with the image) or quiet")
+	f.Int64Var(&epoch, "source-date-epoch", golden.DefaultSourceDateEpoch, "timestamp (seconds) of files and image metadata, for reproducible digests")
+	f.BoolVar(&asJSON, "json", false, "print the results as JSON on stdout")
+	f.StringVar(&conn.Addr, "addr", "", "BuildKit daemon address (default $BUILDKIT_HOST, else "+build.DefaultAddr+")")
+	f.StringVar(&conn.CACert, "tlscacert", "", "CA certificate (PEM) that signed the daemon's certificate (tcp://)")
+	f.StringVar(&conn.Cert, "tlscert", "", "client certificate (PEM) for mTLS (tcp://)")
+	f.StringVar(&conn.Key, "tlskey", "", "client key (PEM) for mTLS (tcp://)")
+	return c
+}
+
+func newGoldenCheckCmd() *cobra.Command {
+	var (
+		dir, mirror string
+		asJSON      bool
+	)
+	c := &cobra.Command{
+		Use:   "check",
+		Short: "Tell which golden images are stale, and why (exit 1 if any)",
+		Long: `check compares every spec in --dir with golden/golden.lock and the registry.
+An image is stale when:
+  - it was never built (it is not in golden.lock);
+  - its spec, or a file the spec adds, changed since it was built;
+  - its base's digest moved upstream (the registry is asked for the tag now);
+  - its golden parent was rebuilt since (the parent's locked digest is not
+    the one this image was built FROM).
+It exits 1 when any image is stale; rebuild them with
+'slipway golden build --stale'.`,
+		Example: `  slipway golden check
+  slipway golden check --json                   for CI
+  SLIPWAY_REGISTRY_MIRROR=127.0.0.1:5000 slipway golden check`,
+		Args: usageArgs(cobra.NoArgs),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			st, err := golden.Check(cmd.Context(), dir, golden.NewRemote(mirror))
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if err := goldenJSON(cmd.OutOrStdout(), st); err != nil {
+					return err
+				}
+			} else {
+				printStatuses(cmd.OutOrStdout(), st)
+			}
+			if golden.AnyStale(st) {
+				return withCode(exitFailure, errors.New("golden images are stale: run `slipway golden build --stale`"))
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&dir, "dir", "golden", "folder of golden image specs (*.toml) and golden.lock")
+	f.StringVar(&mirror, "registry-mirror", "", "registry (host:port) that mirrors docker.io and the others (default $"+golden.EnvRegistryMirror+")")
+	f.BoolVar(&asJSON, "json", false, "print the statuses as JSON")
+	return c
+}
+
+func printStatuses(w io.Writer, st []golden.Status) {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, s := range st {
+		if s.Current {
+			fmt.Fprintf(tw, "%s\tcurrent\t%s\n", s.Name, s.Digest)
+			continue
+		}
+		fmt.Fprintf(tw, "%s\tSTALE\t%s\n", s.Name, strings.Join(s.Reasons, "; "))
+	}
+	tw.Flush()
+}
+
+func newGoldenUsersCmd() *cobra.Command {
+	var (
+		lockPath string
+		asJSON   bool
+	)
+	c := &cobra.Command{
+		Use:   "users [DIR]",
+		Short: "List the services built FROM golden images, and which digest each uses",
+		Long: `users walks DIR (default the current directory) for slipway.toml files and
+lists every service whose base is golden:<name>: the golden image, the
+base_digest it pins, and how that compares with golden.lock:
+  current    base_digest is the locked digest
+  behind     base_digest is an older digest: regenerate and rebuild
+  unpinned   no base_digest: the service builds whatever the tag points at
+  unknown    the golden image is not in golden.lock
+It exits 1 when any service is not current. The lock is --lock, else the
+golden/golden.lock found in DIR or above it.`,
+		Example: `  slipway golden users
+  slipway golden users services/ --json
+  slipway golden users --lock platform/golden/golden.lock ~/src`,
+		Args: usageArgs(cobra.MaximumNArgs(1)),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir := "."
+			if len(args) == 1 {
+				dir = args[0]
+			}
+			if lockPath == "" {
+				p, err := golden.FindLock(dir)
+				if err != nil {
+					return err
+				}
+				if p == "" {
+					return withCode(exitUsage, fmt.Errorf("no golden/%s in %s or above it: pass --lock", golden.LockFileName, dir))
+				}
+				lockPath = p
+			}
+			lock, err := golden.ReadLock(lockPath)
+			if err != nil {
+				return err
+			}
+			uses, err := golden.Users(cmd.Context(), dir, lock)
+			if err != nil {
+				return err
+			}
+			if asJSON {
+				if err := goldenJSON(cmd.OutOrStdout(), uses); err != nil {
+					return err
+				}
+			} else {
+				printUses(cmd.OutOrStdout(), uses, dir, lockPath)
+			}
+			for _, u := range uses {
+				if u.Behind() {
+					return withCode(exitFailure, errors.New("some services do not use the locked golden digest"))
+				}
+			}
+			return nil
+		},
+	}
+	f := c.Flags()
+	f.StringVar(&lockPath, "lock", "", "golden.lock to compare with (default: golden/golden.lock in DIR or above)")
+	f.BoolVar(&asJSON, "json", false, "print the services as JSON")
+	return c
+}
+
+func printUses(w io.Writer, uses []golden.Use, dir, lockPath string) {
+	if len(uses) == 0 {
+		fmt.Fprintf(w, "no service under %s builds FROM a golden image\n", dir)
+		return
+	}
+	fmt.Fprintf(w, "services under %s (lock: %s):\n", dir, filepath.Clean(lockPath))
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	for _, u := range uses {
+		digest := u.Digest
+		if digest == "" {
+			digest = "-"
+		}
+		detail := ""
+		switch u.State {
+		case golden.UseBehind, golden.UseUnpinned:
+			detail = "locked " + u.Locked
+		case golden.UseInvalid:
+			detail = u.Error
+		}
+		fmt.Fprintf(tw, "%s\tgolden:%s\t%s\t%s\t%s\n", u.Service, u.Golden, digest, u.State, detail)
+	}
+	tw.Flush()
+}
+
+func goldenJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}

@@ -435,20 +435,21 @@ func TestCancelMidBuild(t *testing.T) {
 		}
 		return len(p), nil
 	})
-	var canceledAt time.Time
+	canceled := make(chan time.Time, 1)
 	go func() {
 		select {
 		case <-started:
 			time.Sleep(500 * time.Millisecond)
 		case <-time.After(60 * time.Second):
 		}
-		canceledAt = time.Now()
+		canceled <- time.Now()
 		cancel()
 	}()
 	start := time.Now()
 	_, err := c.Build(ctx, Options{ContextDir: dir, NoCache: true, Progress: "plain", ProgressOut: pw,
 		Outputs: []Output{{Type: OutputOCI, Dest: dest}}})
 	end := time.Now()
+	canceledAt := <-canceled
 	if !errors.Is(err, context.Canceled) {
 		t.Fatalf("error = %v, want context.Canceled", err)
 	}

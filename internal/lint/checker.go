@@ -225,12 +225,12 @@ func (c *checker) checkAdd(in *instr, x *instructions.AddCommand) {
 	var local, archives []string
 	for _, src := range x.SourcePaths {
 		switch {
+		case isGit(src):
+			// a git source is ADD's own feature
 		case isURL(src):
 			if x.Checksum == "" {
 				c.add("SW121", in.line, "ADD downloads %s without --checksum", src)
 			}
-		case isGit(src):
-			// a git source is ADD's own feature
 		case isArchive(src):
 			archives = append(archives, src)
 		default:

@@ -308,7 +308,7 @@ func (f *fixer) secret(s *stage, in *instr, kind string, keys []string, vals map
 		}
 		refs, _ := f.references(r, keys)
 		var mounts []string
-		existing := instructions.GetMounts(r.cmd.(*instructions.RunCommand))
+		existing := runMounts(r.cmd.(*instructions.RunCommand))
 	next:
 		for _, k := range refs {
 			for _, m := range existing {

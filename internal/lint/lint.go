@@ -14,6 +14,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
 	"github.com/slipway/slipway/internal/config"
@@ -120,7 +121,15 @@ func parse(in Input) (*doc, error) {
 func (c *checker) buildKit() {
 	ws, err := generate.BuildKitLint(c.doc.src)
 	if err != nil {
-		c.add("SW199", c.firstLine(), "%s", strings.TrimPrefix(err.Error(), "linting Dockerfile: "))
+		msg := strings.TrimPrefix(err.Error(), "linting Dockerfile: ")
+		line := c.firstLine()
+		// BuildKitLint reports "line N: message" when BuildKit gave a place.
+		var n int
+		if _, serr := fmt.Sscanf(msg, "line %d: ", &n); serr == nil && n > 0 {
+			line = n
+			msg = msg[strings.Index(msg, ": ")+2:]
+		}
+		c.add("SW199", line, "BuildKit cannot evaluate the Dockerfile: %s", msg)
 		return
 	}
 	covered := map[string]bool{} // "line/BuildKitRule"
@@ -132,7 +141,7 @@ func (c *checker) buildKit() {
 		}
 	}
 	for _, w := range ws {
-		if covered[fmt.Sprintf("%d/%s", w.Line, w.Rule)] {
+		if covered[fmt.Sprintf("%d/%s", w.Line, w.Rule)] || c.windowsAbsWorkdir(w) {
 			continue
 		}
 		msg := w.Detail
@@ -215,4 +224,21 @@ func UnknownRules(t *config.Team) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// windowsAbsWorkdir reports a BuildKit WorkdirRelativePath warning about a
+// drive-letter path in a Windows stage: BuildKit lints for the platform it
+// runs on, where C:\app is relative; for the Windows image it is not.
+func (c *checker) windowsAbsWorkdir(w generate.LintWarning) bool {
+	if w.Rule != "WorkdirRelativePath" {
+		return false
+	}
+	for _, s := range c.doc.stages {
+		for _, in := range s.instrs {
+			if x, ok := in.cmd.(*instructions.WorkdirCommand); ok && in.line == w.Line {
+				return s.windows && absPath(x.Path, true)
+			}
+		}
+	}
+	return false
 }

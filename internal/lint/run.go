@@ -80,7 +80,7 @@ func (c *checker) checkRun(ss *stageState, in *instr, x *instructions.RunCommand
 	}
 	line := in.line
 	aptCached := false
-	for _, m := range instructions.GetMounts(x) {
+	for _, m := range runMounts(x) {
 		if (m.Type == instructions.MountTypeCache || m.Type == instructions.MountTypeTmpfs) && strings.HasPrefix(path.Clean(m.Target), "/var/lib/apt") {
 			aptCached = true
 		}
@@ -293,4 +293,14 @@ func pipUnpinned(args []string) []string {
 		out = append(out, a)
 	}
 	return out
+}
+
+// runMounts returns a RUN's --mount flags. BuildKit parses their fields
+// only once build arguments can be expanded; an identity expander leaves
+// $VARS as written.
+func runMounts(x *instructions.RunCommand) []*instructions.Mount {
+	if err := x.Expand(func(w string) (string, error) { return w, nil }); err != nil {
+		return nil
+	}
+	return instructions.GetMounts(x)
 }

@@ -1,0 +1,6 @@
+ARG BASE
+ARG VERSION=3.20
+FROM $BASE AS runtime
+FROM alpine:${VERSION}
+USER 10001:10001
+CMD ["/bin/true"]

@@ -57,9 +57,9 @@ A Dockerfile slipway generated (it carries slipway's header) is built with
 BuildKit's Dockerfile checks as errors (BUILDKIT_DOCKERFILE_CHECK=error=true);
 --checks=false turns that off, --checks turns it on for any Dockerfile.
 
-Builds are reproducible: SOURCE_DATE_EPOCH defaults to the commit time of
-DIR's git HEAD (0 outside git) and layer timestamps are rewritten to it, so
-the same sources give the same digest. --source-date-epoch=-1 turns it off.
+Builds are reproducible: SOURCE_DATE_EPOCH defaults to the time of the last
+git commit that touched DIR (0 outside git) and layer timestamps are
+rewritten to it, so the same sources give the same digest. --source-date-epoch=-1 turns it off.
 
 The daemon is --addr, else $BUILDKIT_HOST, else
 unix:///run/buildkit/buildkitd.sock: unix://, tcp:// (with --tlscacert,
@@ -139,7 +139,7 @@ The image digest is printed on stdout when the build ends.`,
 	fl.StringVar(&f.target, "target", "", "build stage to stop at")
 	fl.BoolVar(&f.noCache, "no-cache", false, "do not use the build cache")
 	fl.StringVar(&f.progress, "progress", "auto", "progress output: auto, tty, plain, rawjson or quiet")
-	fl.Int64Var(&f.epoch, "source-date-epoch", 0, "timestamp (Unix seconds) for reproducible builds; -1 disables (default the git HEAD commit time, else 0)")
+	fl.Int64Var(&f.epoch, "source-date-epoch", 0, "timestamp (Unix seconds) for reproducible builds; -1 disables (default the last git commit touching DIR, else 0)")
 	fl.BoolVar(&f.checks, "checks", false, "fail on BuildKit's Dockerfile check warnings (default: on for Dockerfiles slipway generated)")
 	return c
 }

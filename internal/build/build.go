@@ -48,8 +48,8 @@ type Options struct {
 	Target  string
 	NoCache bool
 	// SourceDateEpoch fixes timestamps (file mtimes in layers, the image's
-	// created time and history). nil: the commit time of ContextDir's git
-	// HEAD when there is one, else 0 (1970-01-01), so that the same sources
+	// created time and history). nil: the time of the last git commit that
+	// touched ContextDir, else 0 (1970-01-01), so that the same sources
 	// always give the same digest. A negative value disables it.
 	SourceDateEpoch *int64
 	// Checks fails the build on any of BuildKit's Dockerfile checks

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -364,4 +365,30 @@ func TestConnectSilentServerTimesOut(t *testing.T) {
 		t.Errorf("error lacks the hint: %v", err)
 	}
 	t.Logf("silent server: failed after %v: %v", took.Round(time.Millisecond), shortErr(errors.Unwrap(err)))
+}
+
+func TestGitCommitTime(t *testing.T) {
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git not installed")
+	}
+	repo := writeTree(t, map[string]string{"svc/a/Dockerfile": "FROM scratch\n", "svc/b/Dockerfile": "FROM scratch\n"})
+	git := func(date string, args ...string) {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", repo, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+		cmd.Env = append(os.Environ(), "GIT_COMMITTER_DATE="+date, "GIT_AUTHOR_DATE="+date)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+	}
+	git("", "init", "-q")
+	git("@1600000000 +0000", "add", ".")
+	git("@1600000000 +0000", "commit", "-q", "-m", "both")
+	os.WriteFile(filepath.Join(repo, "svc/b/Dockerfile"), []byte("FROM scratch\nCOPY . /\n"), 0o644)
+	git("@1700000000 +0000", "commit", "-q", "-am", "b only")
+	if got := gitCommitTime(filepath.Join(repo, "svc/a")); got != 1600000000 {
+		t.Errorf("svc/a epoch = %d, want 1600000000 (its last commit, not HEAD's)", got)
+	}
+	if got := gitCommitTime(filepath.Join(repo, "svc/b")); got != 1700000000 {
+		t.Errorf("svc/b epoch = %d, want 1700000000", got)
+	}
 }

@@ -223,10 +223,13 @@ func (e *MissingSecretsError) Error() string {
 	return b.String()
 }
 
-// gitCommitTime is the commit time of dir's git HEAD, or 0 when dir is not
-// in a git work tree (or git is missing).
+// gitCommitTime is the time of the last commit (reachable from HEAD) that
+// touched dir, or 0 when there is none: dir outside a git work tree, never
+// committed, or git missing. Using dir's own last commit rather than HEAD's
+// keeps a service's digest stable across commits that touch other services
+// of the same repository.
 func gitCommitTime(dir string) int64 {
-	out, err := exec.Command("git", "-C", dir, "log", "-1", "--format=%ct").Output()
+	out, err := exec.Command("git", "-C", dir, "log", "-1", "--format=%ct", "--", ".").Output()
 	if err != nil {
 		return 0
 	}

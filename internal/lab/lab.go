@@ -302,3 +302,14 @@ func Check(ctx context.Context, o Options) (Status, error) {
 	s.Buildkitd = err == nil
 	return s, nil
 }
+
+// Ping checks that the lab's registry and BuildKit daemon both answer.
+func (l *Lab) Ping(ctx context.Context) error {
+	if !registryHealthy(ctx, l.Registry) {
+		return fmt.Errorf("the lab registry at %s does not answer", l.Registry)
+	}
+	if _, err := buildkitInfo(ctx, l.BuildkitHost); err != nil {
+		return fmt.Errorf("BuildKit at %s does not answer: %w", l.BuildkitHost, err)
+	}
+	return nil
+}

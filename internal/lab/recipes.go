@@ -56,6 +56,9 @@ var notInDistroless = map[string]bool{
 	"libpam-runtime": true,
 }
 
+// isLib reports whether a Debian package is a shared library package.
+func isLib(pkg string) bool { return strings.HasPrefix(pkg, "lib") || pkg == "zlib1g" }
+
 func recipes() []recipe {
 	mirror, security := debianMirror()
 	goroot, goVersion := hostGo()
@@ -107,6 +110,7 @@ groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --cr
 			},
 			config: func(c *v1.Config) {
 				setEnv(c, "NODE_VERSION="+strings.TrimPrefix(nodeVersion, "v"))
+				nodeExtraCAs(c)
 				c.Cmd = []string{"node"}
 			},
 		},
@@ -146,6 +150,14 @@ mkdir -p /usr/local/cargo/bin && chmod -R a+w /usr/local/cargo`)
 		},
 	)
 	return rs
+}
+
+// nodeExtraCAs makes node (which has its own CA store) trust the system
+// bundle, only when the machine has extra CAs (see hostCADir).
+func nodeExtraCAs(c *v1.Config) {
+	if len(hostCAs()) > 0 {
+		setEnv(c, "NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt")
+	}
 }
 
 func hostGo() (goroot, version string) {
@@ -209,7 +221,60 @@ func debianLayer(ctx context.Context, b *builder, dir string) error {
 	if err := b.run(ctx, "debootstrap", "--variant=minbase", "bookworm", root, mirror); err != nil {
 		return err
 	}
-	return slimDebian(root, mirror, security)
+	if err := slimDebian(root, mirror, security); err != nil {
+		return err
+	}
+	return addHostCAs(root)
+}
+
+// hostCADir holds the machine's own extra CA certificates. When the machine's
+// egress goes through a TLS-intercepting proxy, its CA is there: the stand-ins
+// carry these certificates in /usr/local/share/ca-certificates, so that
+// installing ca-certificates (and so every stand-in's CA bundle and Java
+// cacerts) trusts them, like the host does. A machine without extras adds none.
+const hostCADir = "/usr/local/share/ca-certificates"
+
+// hostCAs returns the machine's extra CA files (relative name -> contents).
+func hostCAs() map[string][]byte {
+	cas := map[string][]byte{}
+	_ = filepath.WalkDir(hostCADir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".crt") {
+			return nil
+		}
+		if b, err := os.ReadFile(p); err == nil {
+			rel, _ := filepath.Rel(hostCADir, p)
+			cas[rel] = b
+		}
+		return nil
+	})
+	return cas
+}
+
+func hostCAsDigest() string {
+	cas := hostCAs()
+	names := make([]string, 0, len(cas))
+	for n := range cas {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		fmt.Fprintf(h, "%s\n%x\n", n, sha256.Sum256(cas[n]))
+	}
+	return fmt.Sprintf("%x", h.Sum(nil))
+}
+
+func addHostCAs(root string) error {
+	for name, b := range hostCAs() {
+		p := filepath.Join(root, hostCADir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := os.WriteFile(p, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // slimDebian makes a debootstrap tree look like the debian:bookworm-slim image.
@@ -430,7 +495,7 @@ closure() { apt-cache depends --recurse --no-recommends --no-suggests --no-confl
 		}
 		var add []string
 		for _, p := range strings.Fields(string(data)) {
-			if mine[p] || notInDistroless[p] || !(explicit[p] || s.libs && strings.HasPrefix(p, "lib")) {
+			if mine[p] || notInDistroless[p] || !(explicit[p] || s.libs && isLib(p)) {
 				continue
 			}
 			mine[p] = true
@@ -555,6 +620,7 @@ func distrolessConfig(ref string) func(c *v1.Config) {
 			setEnv(c, "JAVA_VERSION=17", "LANG=C.UTF-8")
 			c.Entrypoint = []string{"/usr/bin/java", "-jar"}
 		case refNode:
+			nodeExtraCAs(c)
 			c.Entrypoint = []string{"/nodejs/bin/node"}
 		case refPython:
 			setEnv(c, "LANG=C.UTF-8")

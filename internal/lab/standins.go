@@ -28,7 +28,7 @@ import (
 
 // recipeVersion is part of every cache key: bump it when the way stand-ins
 // are assembled changes.
-const recipeVersion = "3"
+const recipeVersion = "4"
 
 const (
 	defaultPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
@@ -97,6 +97,7 @@ type builder struct {
 	aptMu   sync.Mutex // apt's lists and archives are shared: one chroot at a time
 
 	keys map[string]string // ref -> cache key
+	cas  string            // digest of the machine's extra CAs
 
 	distrolessOnce sync.Once
 	distrolessDir  string
@@ -110,7 +111,7 @@ func (b *builder) key(r recipe, byRef map[string]recipe) string {
 		return k
 	}
 	h := sha256.New()
-	fmt.Fprintf(h, "v%s\n%s\n", recipeVersion, r.ref)
+	fmt.Fprintf(h, "v%s\n%s\ncas %s\n", recipeVersion, r.ref, b.cas)
 	if r.parent != "" {
 		fmt.Fprintf(h, "parent %s\n", b.key(byRef[r.parent], byRef))
 	}
@@ -129,7 +130,7 @@ func ensureStandIns(ctx context.Context, p paths, registry string, log io.Writer
 	for _, r := range rs {
 		byRef[r.ref] = r
 	}
-	b := &builder{p: p, log: log, keys: map[string]string{}}
+	b := &builder{p: p, log: log, keys: map[string]string{}, cas: hostCAsDigest()}
 	for _, r := range rs {
 		b.key(r, byRef)
 	}
@@ -212,6 +213,7 @@ func ensureStandIns(ctx context.Context, p paths, registry string, log io.Writer
 	if err := g.Wait(); err != nil {
 		return err
 	}
+	b.prune()
 	bs, _ := json.MarshalIndent(digests, "", "  ")
 	if err := writeFileAtomic(p.join("standins.json"), append(bs, '\n'), 0o644); err != nil {
 		return err
@@ -241,6 +243,33 @@ func loadCached(dir string) (v1.Image, error) {
 		return nil, fmt.Errorf("%s: want one image, found %d", dir, len(m.Manifests))
 	}
 	return idx.Image(m.Manifests[0].Digest)
+}
+
+// prune removes cached stand-ins (and distroless package downloads) that no
+// current recipe uses.
+func (b *builder) prune() {
+	keep := map[string]bool{}
+	for ref, k := range b.keys {
+		keep[k] = true
+		if ref == refDebian {
+			keep[k+".rootfs"] = true
+		}
+	}
+	ents, _ := os.ReadDir(b.p.join("cache"))
+	for _, e := range ents {
+		if !keep[e.Name()] {
+			logf(b.log, "pruning stale cache %s", e.Name())
+			_ = os.RemoveAll(b.p.join("cache", e.Name()))
+		}
+	}
+	if b.distrolessDir != "" {
+		ents, _ = os.ReadDir(b.p.join("work", "distroless"))
+		for _, e := range ents {
+			if d := b.p.join("work", "distroless", e.Name()); d != b.distrolessDir {
+				_ = os.RemoveAll(d)
+			}
+		}
+	}
 }
 
 // build assembles one stand-in and writes it as an OCI layout in its cache dir.

@@ -8,38 +8,49 @@ import (
 	"unicode"
 )
 
-// execForm renders args as a Dockerfile exec-form JSON array. JSON escapes
-// every control character, so a newline in an argument stays inside the
-// string and cannot start a new instruction.
+// execForm renders args as a Dockerfile exec-form JSON array, its elements
+// separated by ", " as in the Dockerfile reference. JSON escapes every
+// control character, so a newline in an argument stays inside the string
+// and cannot start a new instruction.
 func execForm(args []string) string {
+	var b strings.Builder
+	b.WriteByte('[')
+	for i, a := range args {
+		if i > 0 {
+			// Joined here, not by rewriting the encoded array: `","` also
+			// occurs inside an encoded argument (`a",` is "a\",").
+			b.WriteString(", ")
+		}
+		b.WriteString(jsonString(a))
+	}
+	b.WriteByte(']')
+	return b.String()
+}
+
+// jsonString encodes s as a JSON string. encoding/json leaves DEL and the
+// C1 controls (U+0085 NEL among them) raw; they are escaped too, so that no
+// tool reading the file sees a line break or a terminal control inside an
+// argument (\uXXXX means the same character to a JSON parser).
+func jsonString(s string) string {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if args == nil {
-		args = []string{}
-	}
-	if err := enc.Encode(args); err != nil {
-		// []string always encodes.
-		panic(err)
+	if err := enc.Encode(s); err != nil {
+		panic(err) // a string always encodes
 	}
 	out := strings.TrimSuffix(buf.String(), "\n")
-	// encoding/json leaves DEL and the C1 controls (U+0085 NEL among them)
-	// raw; escape them too, so that no tool reading the file sees a line
-	// break or a terminal control inside an argument. They can only occur
-	// inside JSON strings, where \uXXXX means the same character.
-	if strings.IndexFunc(out, unicode.IsControl) >= 0 {
-		var b strings.Builder
-		for _, r := range out {
-			if unicode.IsControl(r) {
-				fmt.Fprintf(&b, `\u%04x`, r)
-				continue
-			}
-			b.WriteRune(r)
-		}
-		out = b.String()
+	if strings.IndexFunc(out, unicode.IsControl) < 0 {
+		return out
 	}
-	// A JSON array separated by ", " reads like the Dockerfile reference.
-	return strings.ReplaceAll(out, `","`, `", "`)
+	var b strings.Builder
+	for _, r := range out {
+		if unicode.IsControl(r) {
+			fmt.Fprintf(&b, `\u%04x`, r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // quote renders s as a Dockerfile double-quoted word (LABEL and ENV values):

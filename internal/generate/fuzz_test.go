@@ -518,7 +518,26 @@ func checkHygiene(t *testing.T, df []byte) {
 	}
 }
 
-func fuzzRender(t *testing.T, set *templates.Set, in fuzzInput) {
+// fuzzRender checks one input. When validation or preflight refuses some
+// fields, it resets just those to valid values and tries again, so that the
+// other fuzzed values (commands, label and env values) still reach the
+// templates instead of being lost with the whole input.
+func fuzzRender(t *testing.T, set *templates.Set, in fuzzInput) (rendered bool) {
+	for range 4 {
+		err := renderAndCheck(t, set, in)
+		if err == nil {
+			return true
+		}
+		var ok bool
+		if in, ok = repair(in, err); !ok {
+			return false
+		}
+	}
+	return false
+}
+
+func renderAndCheck(t *testing.T, set *templates.Set, in fuzzInput) error {
+	t.Helper()
 	p := in.project(set, false)
 	orig := deepCopy(p)
 	out, err := generate.Render(set, &p, nil)
@@ -529,7 +548,7 @@ func fuzzRender(t *testing.T, set *templates.Set, in fuzzInput) {
 		if !config.IsInvalid(err) {
 			t.Fatalf("Render error is not a configuration error: %T %v", err, err)
 		}
-		return
+		return err
 	}
 	checkHygiene(t, out.Dockerfile)
 	got, err := parseDockerfile(out.Dockerfile)
@@ -550,6 +569,116 @@ func fuzzRender(t *testing.T, set *templates.Set, in fuzzInput) {
 			strings.Join(got.shape, "\n      "), strings.Join(want.shape, "\n      "), p, out.Dockerfile, safeOut.Dockerfile)
 	}
 	checkIntact(t, set, p, got, out.Dockerfile)
+	return nil
+}
+
+// fieldErrorsOf collects the FieldErrors in an error tree.
+func fieldErrorsOf(err error) []*config.FieldError {
+	var out []*config.FieldError
+	var walk func(error)
+	walk = func(e error) {
+		if fe, ok := e.(*config.FieldError); ok {
+			out = append(out, fe)
+			return
+		}
+		switch u := e.(type) {
+		case interface{ Unwrap() []error }:
+			for _, x := range u.Unwrap() {
+				walk(x)
+			}
+		case interface{ Unwrap() error }:
+			walk(u.Unwrap())
+		}
+	}
+	walk(err)
+	return out
+}
+
+// repair resets the fields that err reports to the valid input's values.
+func repair(in fuzzInput, err error) (fuzzInput, bool) {
+	v := validInput()
+	fes := fieldErrorsOf(err)
+	if len(fes) == 0 {
+		return in, false
+	}
+	list := func(key string, a, b *string, va, vb string) bool {
+		switch {
+		case key == "":
+			*a, *b = va, vb
+		case strings.HasSuffix(key, "[0]"):
+			*a = va
+		case strings.HasSuffix(key, "[1]"):
+			*b = vb
+		default:
+			return false
+		}
+		return true
+	}
+	for _, fe := range fes {
+		k := fe.Key
+		switch {
+		case k == "":
+			in.Shape |= 1 << shMain // a template's fail: .NET needs main
+			in.Main = v.Main
+		case k == "name":
+			in.Name = v.Name
+		case k == "version":
+			in.Version = v.Version
+		case k == "main":
+			in.Main = v.Main
+		case k == "base" || k == "base_digest":
+			in.Shape &^= 3 << shBaseMode
+		case k == "port":
+			in.Port = v.Port
+		case k == "user":
+			in.User = v.User
+		case k == "cgo":
+			in.Shape &^= 1 << shCGO
+		case strings.HasPrefix(k, "build_packages"):
+			in.Pkg = v.Pkg
+		case k == "size_budget":
+			in.Size = v.Size
+		case strings.HasPrefix(k, "build_command"):
+			list(strings.TrimPrefix(k, "build_command"), &in.BC0, &in.BC1, v.BC0, v.BC1)
+		case strings.HasPrefix(k, "entrypoint"):
+			list(strings.TrimPrefix(k, "entrypoint"), &in.EP0, &in.EP1, v.EP0, v.EP1)
+		case strings.HasPrefix(k, "cmd"):
+			list(strings.TrimPrefix(k, "cmd"), &in.Cmd0, &in.Cmd1, v.Cmd0, v.Cmd1)
+		case strings.HasPrefix(k, "healthcheck.command"):
+			list(strings.TrimPrefix(k, "healthcheck.command"), &in.HC0, &in.HC1, v.HC0, v.HC1)
+		case k == "healthcheck.http_path":
+			if strings.Contains(fe.Msg, "not a URL path") {
+				in.HTTPPath = v.HTTPPath
+			} else { // no tool on the base to probe with
+				in.Shape = in.Shape&^(3<<shHCMode) | 1<<shHCMode
+			}
+		case k == "healthcheck.interval":
+			in.Interval = v.Interval
+		case k == "healthcheck.timeout":
+			in.Timeout = v.Timeout
+		case k == "secret[0].id":
+			in.SecID = v.SecID
+		case k == "secret[0].target":
+			in.SecTarget = v.SecTarget
+		case k == "secret[0].env":
+			in.SecEnv = v.SecEnv
+		case strings.HasPrefix(k, "labels."):
+			if strings.HasPrefix(fe.Msg, "value") {
+				in.LabelVal = v.LabelVal
+			} else {
+				in.LabelKey = v.LabelKey
+			}
+		case strings.HasPrefix(k, "env."):
+			if strings.HasPrefix(fe.Msg, "value") {
+				in.EnvVal = v.EnvVal
+			} else {
+				in.EnvKey = v.EnvKey
+			}
+		default:
+			return in, false
+		}
+	}
+	return in, true
 }
 
 func deepCopy(p config.Project) config.Project {
@@ -663,11 +792,11 @@ func TestRenderNasty(t *testing.T) {
 					&in.HC0, &in.HC1, &in.Pkg, &in.Size, &in.HTTPPath, &in.Interval, &in.Timeout, &in.SecID, &in.SecTarget, &in.SecEnv,
 					&in.LabelKey, &in.LabelVal, &in.EnvKey, &in.EnvVal}
 				*ptrs[field] = v
-				fuzzRender(t, set, in)
 				p := in.project(set, false)
 				if _, err := generate.Render(set, &p, nil); err == nil {
 					rendered++
 				}
+				fuzzRender(t, set, in)
 			}
 		}
 	}

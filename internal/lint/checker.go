@@ -109,7 +109,7 @@ func (c *checker) checkOnbuild(ss *stageState, in *instr, ob *instructions.Onbui
 		return
 	}
 	n := res.AST.Children[0]
-	cmd, err := instructions.ParseInstruction(n)
+	cmd, err := parseInstruction(n)
 	if err != nil {
 		return
 	}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/distribution/reference"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/linter"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 )
@@ -57,7 +58,7 @@ type stage struct {
 func (d *doc) build() error {
 	d.meta = newEnv(builtinArgs())
 	for _, n := range d.ast.Children {
-		cmd, err := instructions.ParseInstruction(n)
+		cmd, err := parseInstruction(n)
 		if err != nil {
 			return &ParseError{File: d.path, Line: n.StartLine, Err: err}
 		}
@@ -262,4 +263,12 @@ func absPath(p string, windows bool) bool {
 		}
 	}
 	return false
+}
+
+// parseInstruction parses one AST node with BuildKit's instructions
+// package. A non-nil (silent) linter is passed because BuildKit's
+// ParseInstruction dereferences a nil one when a `# check=` comment
+// precedes the instruction (found by FuzzLint).
+func parseInstruction(n *parser.Node) (any, error) {
+	return instructions.ParseInstructionWithLinter(n, linter.New(&linter.Config{}))
 }

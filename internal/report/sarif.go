@@ -139,7 +139,7 @@ func SARIF(w io.Writer, r *Report) error {
 	for _, f := range r.Findings {
 		rl, ok := r.rule(f.RuleID)
 		if !ok {
-			rl = rules.Rule{ID: f.RuleID, Name: f.RuleID, Message: f.RuleID, Severity: f.Severity}
+			rl = rules.Rule{ID: f.RuleID, Name: f.RuleID, Message: f.Message, Severity: f.Severity, HelpURI: rules.DocsBase}
 		}
 		i := addRule(rl)
 		loc := sarifLocation{PhysicalLocation: sarifPhysical{ArtifactLocation: sarifArtifact{URI: fileURI(f.File)}}}

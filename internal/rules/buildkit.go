@@ -48,6 +48,9 @@ func buildKitRules() []Rule {
 	}
 	var out []Rule
 	for _, e := range entries {
+		if e.url == "" {
+			e.url = "https://docs.docker.com/reference/build-checks/"
+		}
 		if e.rule.IsDeprecated() {
 			continue
 		}

@@ -59,8 +59,5 @@ golden-update: ## rewrite the golden Dockerfiles under internal/generate/testdat
 	$(GO) test ./internal/generate -run TestGolden -update
 
 .PHONY: demo
-demo: build ## start the lab, generate the Go example and build it through BuildKit
-	eval "$$($(LAB) up)"; \
-	rm -rf .lab/demo && mkdir -p .lab/demo && cp -r examples/go/. .lab/demo/ && rm -f .lab/demo/Dockerfile .lab/demo/.dockerignore; \
-	$(BIN)/slipway generate .lab/demo --force; \
-	cat .lab/demo/Dockerfile
+demo: build ## start the lab, generate the Go example, build it through BuildKit with a secret mount, verify it
+	scripts/demo.sh

@@ -2,6 +2,8 @@ package generate_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"flag"
 	"fmt"
 	"os"
@@ -53,6 +55,12 @@ func goldenProject(lang, pm string, base templates.Base) config.Project {
 		Port:           8080,
 		Secrets:        []config.Secret{goldenSecret[lang]},
 		Labels:         map[string]string{"org.opencontainers.image.source": "https://example.com/hello"},
+	}
+	if strings.HasSuffix(base.Image, ":latest") {
+		// Bases published only as :latest must be pinned; this digest is
+		// test data (the hash of the key), not the image's real digest.
+		sum := sha256.Sum256([]byte("slipway golden test " + base.Key))
+		p.BaseDigest = "sha256:" + hex.EncodeToString(sum[:])
 	}
 	runtime := base.RuntimeBin
 	if runtime == "" { // a base that cannot run the language; the render must refuse it

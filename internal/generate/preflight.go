@@ -66,10 +66,25 @@ func Preflight(set *templates.Set, r *Resolved, team *config.Team) (warnings []s
 			}
 		}
 	}
+	// Golden images are pinned through golden.lock, not here.
+	if p.BaseDigest == "" && movingTag(r.BaseRef) && !strings.HasPrefix(p.Base, "golden:") {
+		fail("base_digest", "base %s (%s) is published only under a moving tag; pin it: set base_digest = \"sha256:...\" (`slipway pin` resolves it from the registry)", b.Key, r.BaseRef)
+	}
 	if p.User == 0 {
 		fail("user", "the final image must not run as root")
 	}
 	return warnings, errors.Join(errs...)
+}
+
+// movingTag reports whether ref names no digest and its tag is "latest" (or
+// absent, which means latest): such a FROM line changes under the user.
+func movingTag(ref string) bool {
+	if ref == "scratch" || strings.Contains(ref, "@") {
+		return false
+	}
+	last := ref[strings.LastIndex(ref, "/")+1:]
+	i := strings.LastIndex(last, ":")
+	return i < 0 || last[i+1:] == "latest"
 }
 
 func autoLabel(k string) bool {

@@ -16,11 +16,7 @@ import (
 // templates' (or catalogue's) to fix, not the linter's. Each names the
 // base image prefix and rule; the test fails if one disappears, so the
 // entry is removed together with the fix.
-var templateIssues = map[string]string{
-	// The catalogue's Chainguard bases are :latest (the only free tag) and
-	// are rendered without a digest unless slipway.toml sets base_digest.
-	"SW111 cgr.dev/chainguard/": "Chainguard bases are rendered as :latest without a digest",
-}
+var templateIssues = map[string]string{}
 
 func knownIssue(f rules.Finding) (string, bool) {
 	for k := range templateIssues {

@@ -395,23 +395,30 @@ func (r *runner) build(ctx context.Context, s *Spec, base Base) (*LockEntry, err
 	if res == nil || res.ImageDigest == "" {
 		return nil, errors.New("the build pushed no image (no digest in BuildKit's response)")
 	}
-	ins, err := r.o.Images.Inspect(ctx, image+"@"+res.ImageDigest)
-	if err != nil {
-		return nil, fmt.Errorf("reading the pushed image back: %w", err)
-	}
-	var problems []string
-	for _, f := range ins.Images {
-		problems = append(problems, r.plan.Audit(s, f)...)
-	}
-	if len(problems) > 0 {
-		return nil, fmt.Errorf("the image does not hold what the spec asks: %s", strings.Join(problems, "; "))
+	var platforms map[string]string
+	if prev := r.old.Entry(s.Name); prev != nil && prev.Digest == res.ImageDigest && prev.Image == image && len(prev.Platforms) > 0 {
+		// The very image that was audited when it was locked.
+		platforms = prev.Platforms
+	} else {
+		ins, err := r.o.Images.Inspect(ctx, image+"@"+res.ImageDigest)
+		if err != nil {
+			return nil, fmt.Errorf("reading the pushed image back: %w", err)
+		}
+		var problems []string
+		for _, f := range ins.Images {
+			problems = append(problems, r.plan.Audit(s, f)...)
+		}
+		if len(problems) > 0 {
+			return nil, fmt.Errorf("the image does not hold what the spec asks: %s", strings.Join(problems, "; "))
+		}
+		platforms = ins.Platforms
 	}
 	u := r.plan.User(s)
 	fmt.Fprintf(log, "pushed %s@%s\n", image, res.ImageDigest)
 	return &LockEntry{
 		Image:      image,
 		Digest:     res.ImageDigest,
-		Platforms:  ins.Platforms,
+		Platforms:  platforms,
 		From:       s.From,
 		BaseDigest: base.Digest,
 		SpecHash:   hash,
@@ -436,11 +443,23 @@ func writeContext(dir string, s *Spec, df []byte) error {
 		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 			return err
 		}
-		if err := os.WriteFile(dst, b, 0o644); err != nil {
+		if err := os.WriteFile(dst, b, 0o600); err != nil {
+			return err
+		}
+		// COPY keeps the context file's mode; the umask must not decide it.
+		if err := os.Chmod(dst, os.FileMode(f.mode())); err != nil {
 			return err
 		}
 	}
-	return nil
+	// Fixed times: the same spec always sends the same context, so
+	// BuildKit's cache holds across runs.
+	fixed := time.Unix(0, 0)
+	return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		return os.Chtimes(p, fixed, fixed)
+	})
 }
 
 // prefixWriter prefixes every line with the image's name, so that the

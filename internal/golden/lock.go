@@ -120,7 +120,7 @@ func (l *Lock) Marshal() ([]byte, error) {
 	}
 	// A blank line before each image's table, for the reader.
 	for _, line := range strings.SplitAfter(body.String(), "\n") {
-		if strings.HasPrefix(line, "[image.") && !strings.HasSuffix(line, ".platforms]\n") {
+		if strings.HasPrefix(line, "[image") && !strings.HasSuffix(line, ".platforms]\n") {
 			b.WriteString("\n")
 		}
 		b.WriteString(line)

@@ -267,7 +267,11 @@ func (p *Plan) hasPackages(s *Spec) bool {
 // needsRun reports whether building s runs anything in its build stage.
 func (p *Plan) needsRun(s *Spec) bool {
 	h := s.Hardening
-	return p.hasPackages(s) || s.User != nil || h.StripSetuid || h.RemovePackageManager || h.RemoveDocs || h.Timezone || h.CACertificates || h.LockRoot || len(s.Keep) > 0
+	userFiles := false
+	for _, f := range s.Files {
+		userFiles = userFiles || f.Owner == "user"
+	}
+	return p.hasPackages(s) || s.User != nil || userFiles || h.StripSetuid || h.RemovePackageManager || h.RemoveDocs || h.Timezone || h.CACertificates || h.LockRoot || len(s.Keep) > 0
 }
 
 // Env returns the environment of s with its golden parents' underneath

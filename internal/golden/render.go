@@ -52,6 +52,7 @@ type view struct {
 	Manager        string
 	PackageManager bool // the image keeps its package manager
 	Files          []fileView
+	UserFiles      string // shell words: files owned by the runtime user
 	User           *userView // nil: inherited, not created here
 	Packages       string    // shell words
 	Hardening      Hardening
@@ -71,7 +72,7 @@ type view struct {
 	Cmd            string
 }
 
-type fileView struct{ Mode, Owner, Args string }
+type fileView struct{ Args string }
 
 type userView struct {
 	Name, Home, Shell string // shell words
@@ -152,17 +153,14 @@ func (p *Plan) view(s *Spec, base Base) (*view, error) {
 		}
 		v.User = &userView{Name: shellWord(s.User.Name), UID: s.User.UID, GID: s.User.gid(), Home: shellWord(s.User.home()), Shell: shellWord(shell)}
 	}
+	var userFiles []string
 	for _, f := range s.Files {
-		owner := "0:0"
+		v.Files = append(v.Files, fileView{Args: execForm([]string{path.Join(FilesDir, f.Src), f.Dst})})
 		if f.Owner == "user" {
-			owner = v.FinalUser
+			userFiles = append(userFiles, f.Dst)
 		}
-		v.Files = append(v.Files, fileView{
-			Mode:  fmt.Sprintf("%04o", f.mode()),
-			Owner: owner,
-			Args:  execForm([]string{path.Join(FilesDir, f.Src), f.Dst}),
-		})
 	}
+	v.UserFiles = shellWords(userFiles)
 	v.Packages = shellWords(p.packages(s, mgr))
 	if len(s.Keep) > 0 {
 		keep := map[string]bool{"etc/passwd": true, "etc/group": true, strings.TrimPrefix(u.home(), "/"): true}

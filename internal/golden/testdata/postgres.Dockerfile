@@ -3,10 +3,10 @@
 FROM registry.example.com/golden/base@sha256:1111111111111111111111111111111111111111111111111111111111111111 AS build
 # The golden parent runs as its non-root user; building needs root.
 USER 0:0
-COPY --chmod=0644 --chown=0:0 ["files/postgres/createcluster.conf", "/etc/postgresql-common/createcluster.conf"]
-COPY --chmod=0644 --chown=0:0 ["files/postgres/postgresql.conf", "/etc/postgresql/postgresql.conf"]
-COPY --chmod=0644 --chown=0:0 ["files/postgres/pg_hba.conf", "/etc/postgresql/pg_hba.conf"]
-COPY --chmod=0755 --chown=0:0 ["files/postgres/entrypoint.sh", "/usr/local/bin/postgres-entrypoint"]
+COPY ["files/postgres/createcluster.conf", "/etc/postgresql-common/createcluster.conf"]
+COPY ["files/postgres/postgresql.conf", "/etc/postgresql/postgresql.conf"]
+COPY ["files/postgres/pg_hba.conf", "/etc/postgresql/pg_hba.conf"]
+COPY ["files/postgres/entrypoint.sh", "/usr/local/bin/postgres-entrypoint"]
 RUN set -eux; \
     groupadd --gid 999 postgres; \
     useradd --no-log-init --uid 999 --gid 999 --home-dir /var/lib/postgresql --shell /usr/sbin/nologin postgres; \
@@ -15,6 +15,7 @@ RUN set -eux; \
     DEBIAN_FRONTEND=noninteractive UCF_FORCE_CONFFOLD=1 apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold postgresql-15; \
     apt-get clean; \
     rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log /var/log/alternatives.log /var/cache/debconf/*-old /var/lib/dpkg/*-old; \
+    rm -f /etc/ssl/private/ssl-cert-snakeoil.key /etc/ssl/certs/ssl-cert-snakeoil.pem; \
     install -d -m 0750 -o 999 -g 999 /var/lib/postgresql/data /run/postgresql; \
     rm -rf /usr/share/man/* /usr/share/info/* /usr/share/lintian /usr/share/linda; \
     if [ -d /usr/share/doc ]; then find /usr/share/doc -mindepth 1 ! -type d ! -name copyright -delete; find /usr/share/doc -mindepth 1 -type d -empty -delete; fi; \

@@ -8,6 +8,7 @@ RUN set -eux; \
     DEBIAN_FRONTEND=noninteractive UCF_FORCE_CONFFOLD=1 apt-get install -y --no-install-recommends -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold python3-minimal; \
     apt-get clean; \
     rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/log/apt /var/log/dpkg.log /var/log/alternatives.log /var/cache/debconf/*-old /var/lib/dpkg/*-old; \
+    rm -f /etc/ssl/private/ssl-cert-snakeoil.key /etc/ssl/certs/ssl-cert-snakeoil.pem; \
     rm -rf /usr/share/man/* /usr/share/info/* /usr/share/lintian /usr/share/linda; \
     if [ -d /usr/share/doc ]; then find /usr/share/doc -mindepth 1 ! -type d ! -name copyright -delete; find /usr/share/doc -mindepth 1 -type d -empty -delete; fi; \
     if [ -d /usr/share/locale ]; then find /usr/share/locale -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +; fi; \

@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"context"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,85 +11,11 @@ import (
 	"github.com/docker/go-units"
 
 	"github.com/slipway/slipway/internal/build"
+	"github.com/slipway/slipway/internal/examples"
 	"github.com/slipway/slipway/internal/generate"
 	"github.com/slipway/slipway/internal/lab/labtest"
 	"github.com/slipway/slipway/internal/verify"
 )
-
-// example is one service of examples/ taken from source to a verified image.
-type example struct {
-	dir     string // under examples/
-	config  string // slipway.toml
-	secrets []build.Secret
-	env     map[string]string // set for the build (secret values)
-}
-
-var examples = []example{
-	{
-		dir: "go",
-		config: `name = "hello-go"
-language = "go"
-main = "./cmd/hello"
-size_budget = "25MB"
-
-[healthcheck]
-command = ["/app/hello-go", "-healthcheck"]
-`,
-	},
-	{
-		dir: "rust",
-		config: `name = "hello-rust"
-language = "rust"
-size_budget = "40MB"
-
-[healthcheck]
-command = ["/app/hello-rust", "--healthcheck"]
-`,
-	},
-	{
-		dir: "python",
-		config: `name = "hello-python"
-language = "python"
-main = "app"
-size_budget = "80MB"
-
-[healthcheck]
-http_path = "/healthz"
-`,
-	},
-	{
-		dir: "node",
-		config: `name = "hello-node"
-language = "node"
-main = "server.js"
-size_budget = "80MB"
-
-[healthcheck]
-http_path = "/healthz"
-
-[[secret]]
-id = "signing_key"
-env = "BUILD_SIGNING_KEY"
-`,
-		secrets: []build.Secret{{ID: "signing_key", Env: "SLIPWAY_E2E_SIGNING_KEY"}},
-		env:     map[string]string{"SLIPWAY_E2E_SIGNING_KEY": "e2e-signing-key-not-secret"},
-	},
-	{
-		// Maven Central is unreachable from the lab: the jar is built with
-		// the JDK alone (javac + jar) through build_command, into target/
-		// where the template picks it up as main.
-		dir: "java",
-		config: `name = "hello-java"
-language = "java"
-main = "hello.jar"
-size_budget = "150MB"
-build_command = ["sh", "-c", "javac --release 17 -d build/classes $(find src/main/java -name '*.java') && mkdir -p target && jar --create --file target/hello.jar --main-class dev.slipway.hello.Main -C build/classes ."]
-
-[healthcheck]
-command = ["/usr/bin/java", "-jar", "/app/app.jar", "--healthcheck"]
-`,
-	},
-}
 
 // TestExamples renders, builds and verifies every example: each must pass
 // every row of slipway verify.
@@ -108,30 +32,26 @@ func TestExamples(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, ex := range examples {
-		t.Run(ex.dir, func(t *testing.T) {
-			dir := copyExample(t, ex.dir)
-			cfg := filepath.Join(dir, "slipway.toml")
-			if err := os.WriteFile(cfg, []byte(ex.config), 0o644); err != nil {
+	for _, ex := range examples.All() {
+		t.Run(ex.Name, func(t *testing.T) {
+			dir := filepath.Join(t.TempDir(), ex.Name)
+			if err := ex.Prepare(dir); err != nil {
 				t.Fatal(err)
 			}
+			cfg := filepath.Join(dir, "slipway.toml")
 			if _, err := generate.Run(set, generate.Options{Dir: dir}); err != nil {
 				t.Fatalf("generate: %v", err)
 			}
-			for k, v := range ex.env {
+			for k, v := range ex.Env {
 				t.Setenv(k, v)
 			}
-			var ids []string
-			for _, s := range ex.secrets {
-				ids = append(ids, s.ID)
-			}
-			img := filepath.Join(t.TempDir(), ex.dir+".tar")
+			img := filepath.Join(t.TempDir(), ex.Name+".tar")
 			start := time.Now()
 			var progress strings.Builder
 			_, err := cl.Build(ctx, build.Options{
 				ContextDir:      dir,
-				Secrets:         ex.secrets,
-				RequiredSecrets: ids,
+				Secrets:         ex.Secrets,
+				RequiredSecrets: ex.SecretIDs(),
 				Outputs:         []build.Output{{Type: "oci", Dest: img}},
 				Checks:          true,
 				Progress:        "plain",
@@ -140,7 +60,7 @@ func TestExamples(t *testing.T) {
 			if err != nil {
 				t.Fatalf("build: %v\n%s", err, tail(progress.String(), 40))
 			}
-			t.Logf("built %s in %s", ex.dir, time.Since(start).Round(time.Second))
+			t.Logf("built %s in %s", ex.Name, time.Since(start).Round(time.Second))
 
 			rep, err := verify.Run(ctx, verify.Options{Image: img, Config: cfg, Timeout: time.Minute})
 			if err != nil {
@@ -148,7 +68,7 @@ func TestExamples(t *testing.T) {
 			}
 			var table strings.Builder
 			_ = rep.WriteTable(&table)
-			t.Logf("image size of %s: %s compressed, %s unpacked\n%s", ex.dir,
+			t.Logf("image size of %s: %s compressed, %s unpacked\n%s", ex.Name,
 				units.HumanSize(float64(rep.CompressedBytes)), units.HumanSize(float64(rep.UnpackedBytes)), table.String())
 			for _, c := range rep.Rows {
 				if c.Status != verify.Pass {
@@ -237,51 +157,6 @@ ENTRYPOINT ["/app/bad"]
 	if d := rep.Row(verify.CheckNoSetuid).Detail; !strings.Contains(d, "/app/bad (setuid)") {
 		t.Errorf("setuid row does not name /app/bad: %s", d)
 	}
-}
-
-// copyExample copies examples/<name> to a temporary directory, leaving out
-// build output and installed dependencies.
-func copyExample(t *testing.T, name string) string {
-	t.Helper()
-	src := filepath.Join("..", "..", "examples", name)
-	dst := filepath.Join(t.TempDir(), name)
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		switch d.Name() {
-		case "node_modules", "target", "dist", "build", "__pycache__", "Dockerfile", ".dockerignore", "slipway.toml":
-			if rel != "." {
-				if d.IsDir() {
-					return filepath.SkipDir
-				}
-				return nil
-			}
-		}
-		out := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(out, 0o755)
-		}
-		in, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		defer in.Close()
-		f, err := os.Create(out)
-		if err != nil {
-			return err
-		}
-		if _, err := io.Copy(f, in); err != nil {
-			f.Close()
-			return err
-		}
-		return f.Close()
-	})
-	if err != nil {
-		t.Fatalf("copying examples/%s: %v", name, err)
-	}
-	return dst
 }
 
 func tail(s string, n int) string {

@@ -72,7 +72,8 @@ func recordedPid(p paths, name, binBase string) int {
 
 var procBinary = map[string]string{"buildkitd": "buildkitd", "registry": labBinaryName}
 
-// stopProcess terminates the recorded process: SIGTERM, then SIGKILL after 15 s.
+// stopProcess terminates the recorded process: SIGTERM, then SIGKILL after
+// 30 s (buildkitd waits for running builds to cancel).
 func stopProcess(ctx context.Context, p paths, name string, log io.Writer) error {
 	defer os.Remove(p.pid(name))
 	pid := recordedPid(p, name, procBinary[name])
@@ -83,21 +84,48 @@ func stopProcess(ctx context.Context, p paths, name string, log io.Writer) error
 	if err := syscall.Kill(pid, syscall.SIGTERM); err != nil && !errors.Is(err, syscall.ESRCH) {
 		return fmt.Errorf("stopping %s: %w", name, err)
 	}
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		if recordedPid(p, name, procBinary[name]) == 0 {
-			return nil
+	gone := func(timeout time.Duration) (bool, error) {
+		deadline := time.Now().Add(timeout)
+		for time.Now().Before(deadline) {
+			if recordedPid(p, name, procBinary[name]) == 0 {
+				return true, nil
+			}
+			select {
+			case <-ctx.Done():
+				return false, ctx.Err()
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+		return false, nil
+	}
+	if ok, err := gone(30 * time.Second); ok || err != nil {
+		reaped(ctx, pid)
+		return err
+	}
+	logf(log, "%s did not exit after SIGTERM; killing it", name)
+	_ = syscall.Kill(-pid, syscall.SIGKILL) // its process group: runc children too
+	_ = syscall.Kill(pid, syscall.SIGKILL)
+	if ok, err := gone(5 * time.Second); !ok && err == nil {
+		return fmt.Errorf("%s (pid %d) survived SIGKILL", name, pid)
+	}
+	reaped(ctx, pid)
+	return nil
+}
+
+// reaped waits a little for a dead daemon's zombie to be reaped by init (its
+// parent, once `slipway-lab up` has exited), so that `pgrep` right after Stop
+// shows nothing.
+func reaped(ctx context.Context, pid int) {
+	for range 100 {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d", pid)); err != nil {
+			return
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	logf(log, "%s did not exit after SIGTERM; killing it", name)
-	_ = syscall.Kill(-pid, syscall.SIGKILL) // its session: runc children too
-	_ = syscall.Kill(pid, syscall.SIGKILL)
-	return nil
 }
 
 // waitFor polls ok until it returns true, the process dies, or timeout.

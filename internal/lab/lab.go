@@ -59,7 +59,7 @@ func FromEnv() (*Lab, error) {
 		missing = append(missing, EnvRegistry)
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("%s not set: start the lab with `make lab` and `eval \"$(go run ./cmd/slipway-lab env)\"`", strings.Join(missing, " and "))
+		return nil, fmt.Errorf("%s not set (`eval \"$(slipway-lab env)\"` sets them for a running lab)", strings.Join(missing, " and "))
 	}
 	dir := os.Getenv(EnvDir)
 	if dir == "" {

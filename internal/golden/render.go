@@ -52,7 +52,7 @@ type view struct {
 	Manager        string
 	PackageManager bool // the image keeps its package manager
 	Files          []fileView
-	UserFiles      string // shell words: files owned by the runtime user
+	UserFiles      string    // shell words: files owned by the runtime user
 	User           *userView // nil: inherited, not created here
 	Packages       string    // shell words
 	Hardening      Hardening

@@ -172,7 +172,7 @@ entrypoint = ["/bin/sh", "-c", "run"]
 
 func TestHashCoversAddedFiles(t *testing.T) {
 	dir := writeSpecs(t, map[string]string{
-		"base.toml": minimalSpec + "\n[[file]]\nsrc = \"conf/a.conf\"\ndst = \"/etc/a.conf\"\n",
+		"base.toml":   minimalSpec + "\n[[file]]\nsrc = \"conf/a.conf\"\ndst = \"/etc/a.conf\"\n",
 		"conf/a.conf": "one\n",
 	})
 	s, err := Load(filepath.Join(dir, "base.toml"))

@@ -105,7 +105,7 @@ const (
 // same slice lengths, same set-or-unset, same kind of base.
 func (in fuzzInput) project(set *templates.Set, placeholder bool) config.Project {
 	pick := func(v, safe string) string {
-		if placeholder {
+		if placeholder && v != "" { // an empty string means unset: keep it so
 			return safe
 		}
 		return v
@@ -137,7 +137,7 @@ func (in fuzzInput) project(set *templates.Set, placeholder bool) config.Project
 		p.Base = in.Base
 		if placeholder {
 			switch _, known := set.Bases[in.Base]; {
-			case known:
+			case known, in.Base == "":
 			case strings.HasPrefix(in.Base, "golden:"):
 				p.Base = "golden:placeholder"
 			default:

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
 	"strings"
+	"sync"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -98,13 +100,15 @@ be configured with the same mirror.`,
 			o.Log = cmd.ErrOrStderr()
 			o.Images = golden.NewRemote(mirror)
 			ctx := cmd.Context()
-			cl, err := build.Connect(ctx, conn)
-			if err != nil {
-				return err
-			}
-			defer cl.Close()
-			o.Builder = cl
+			// Connect only when the first image builds: spec, graph and
+			// base problems are reported without needing a daemon.
+			lb := &lazyBuilder{conn: conn}
+			defer lb.Close()
+			o.Builder = lb
 			sum, err := golden.Build(ctx, o)
+			if lb.err != nil && !sum.AnyBuilt() {
+				return lb.err // no daemon: say so once, not per image
+			}
 			if sum != nil {
 				if asJSON {
 					if jerr := goldenJSON(cmd.OutOrStdout(), sum.Results); jerr != nil {
@@ -291,4 +295,26 @@ func goldenJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(v)
+}
+
+// lazyBuilder connects to BuildKit on the first build, once.
+type lazyBuilder struct {
+	conn build.ConnectOptions
+	once sync.Once
+	cl   *build.Client
+	err  error
+}
+
+func (l *lazyBuilder) Build(ctx context.Context, o build.Options) (*build.Result, error) {
+	l.once.Do(func() { l.cl, l.err = build.Connect(ctx, l.conn) })
+	if l.err != nil {
+		return nil, l.err
+	}
+	return l.cl.Build(ctx, o)
+}
+
+func (l *lazyBuilder) Close() {
+	if l.cl != nil {
+		l.cl.Close()
+	}
 }

@@ -42,7 +42,7 @@ if [ ! -s "$PGDATA/PG_VERSION" ]; then
 fi
 unset POSTGRES_PASSWORD
 
-set -- -D "$PGDATA" -c config_file=/etc/postgresql/postgresql.conf "$@"
+set -- -D "$PGDATA" -c config_file=/etc/slipway/postgres/postgresql.conf "$@"
 if [ ! -w /run/postgresql ]; then
 	# No writable socket directory (a read-only root without a volume
 	# there): listen on TCP only.

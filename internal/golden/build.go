@@ -92,6 +92,19 @@ func (s *Summary) Failed() bool {
 	return false
 }
 
+// AnyBuilt reports whether any image was built (false for a nil Summary).
+func (s *Summary) AnyBuilt() bool {
+	if s == nil {
+		return false
+	}
+	for _, r := range s.Results {
+		if r.Outcome == Built {
+			return true
+		}
+	}
+	return false
+}
+
 // String is the human summary: one line per image.
 func (s *Summary) String() string {
 	var b strings.Builder

@@ -54,7 +54,12 @@ func randomSuffix(t testing.TB) string {
 	return hex.EncodeToString(b)
 }
 
-func newLabEnv(t *testing.T) *labEnv {
+func newLabEnv(t *testing.T) *labEnv { return newLabEnvTB(t) }
+
+// newLabEnvB is newLabEnv for benchmarks.
+func newLabEnvB(b *testing.B) *labEnv { return newLabEnvTB(b) }
+
+func newLabEnvTB(t testing.TB) *labEnv {
 	t.Helper()
 	l := labtest.Require(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -93,7 +98,7 @@ func newLabEnv(t *testing.T) *labEnv {
 	return e
 }
 
-func (e *labEnv) publishBase(t *testing.T, img v1.Image) {
+func (e *labEnv) publishBase(t testing.TB, img v1.Image) {
 	t.Helper()
 	dst, err := e.images.Reference(e.baseRef)
 	if err != nil {
@@ -115,7 +120,15 @@ func (e *labEnv) build(t *testing.T, mod func(*BuildOptions)) (*Summary, error) 
 	return Build(ctx, o)
 }
 
-func copyTree(t *testing.T, from, to string) {
+// buildB builds every spec for a benchmark.
+func (e *labEnv) buildB(b *testing.B, jobs int, noCache bool) (*Summary, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
+	defer cancel()
+	e.log.Reset()
+	return Build(ctx, BuildOptions{Dir: e.dir, Registry: e.registry, Builder: e.client, Images: e.images, Log: e.log, Jobs: jobs, NoCache: noCache})
+}
+
+func copyTree(t testing.TB, from, to string) {
 	t.Helper()
 	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
 		if err != nil {
@@ -138,7 +151,7 @@ func copyTree(t *testing.T, from, to string) {
 	}
 }
 
-func replaceInFile(t *testing.T, file, old, new string) {
+func replaceInFile(t testing.TB, file, old, new string) {
 	t.Helper()
 	b, err := os.ReadFile(file)
 	if err != nil {
@@ -301,7 +314,7 @@ func TestGoldenImagesInTheLab(t *testing.T) {
 		if !pg.exists("usr/bin/sh") && !pg.exists("bin/sh") {
 			t.Error("postgres lost the shell its entrypoint needs")
 		}
-		for f, mode := range map[string]int64{"etc/postgresql": 0o755, "etc/postgresql/pg_hba.conf": 0o644, "usr/local/bin/postgres-entrypoint": 0o755, "etc/postgresql-common": 0o755} {
+		for f, mode := range map[string]int64{"etc/slipway/postgres": 0o755, "etc/slipway/postgres/pg_hba.conf": 0o644, "etc/slipway/postgres/postgresql.conf": 0o644, "usr/local/bin/postgres-entrypoint": 0o755, "etc/postgresql-common": 0o755} {
 			if h := pg.files[f]; h == nil || h.Mode&0o7777 != mode || h.Uid != 0 {
 				t.Errorf("postgres /%s: %+v, want mode %o owned by root", f, h, mode)
 			}

@@ -4,8 +4,8 @@ FROM registry.example.com/golden/base@sha256:11111111111111111111111111111111111
 # The golden parent runs as its non-root user; building needs root.
 USER 0:0
 COPY ["files/postgres/createcluster.conf", "/etc/postgresql-common/createcluster.conf"]
-COPY ["files/postgres/postgresql.conf", "/etc/postgresql/postgresql.conf"]
-COPY ["files/postgres/pg_hba.conf", "/etc/postgresql/pg_hba.conf"]
+COPY ["files/postgres/postgresql.conf", "/etc/slipway/postgres/postgresql.conf"]
+COPY ["files/postgres/pg_hba.conf", "/etc/slipway/postgres/pg_hba.conf"]
 COPY ["files/postgres/entrypoint.sh", "/usr/local/bin/postgres-entrypoint"]
 RUN set -eux; \
     groupadd --gid 999 postgres; \

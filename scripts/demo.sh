@@ -22,6 +22,9 @@ step "slipway init --yes (detect the service, write slipway.toml, Dockerfile, .d
 "$bin/slipway" init --yes "$svc" \
   --secret id=netrc,target=/root/.netrc \
   --label org.opencontainers.image.source=https://example.com/hello-go
+
+step "slipway pin (resolve the base's digest through the lab's registry; FROM names exact bytes)"
+"$bin/slipway" pin "$svc"
 cat "$svc/Dockerfile"
 
 # A .netrc for a private module host (GOPRIVATE), given to the build as a

@@ -44,6 +44,9 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	exports := func(l *lab.Lab) {
 		fmt.Fprintf(stdout, "export %s=%s\n", lab.EnvBuildkitHost, l.BuildkitHost)
 		fmt.Fprintf(stdout, "export %s=%s\n", lab.EnvRegistry, l.Registry)
+		// slipway pin and slipway golden resolve docker.io, gcr.io, ... through
+		// the same mirror buildkitd uses.
+		fmt.Fprintf(stdout, "export SLIPWAY_REGISTRY_MIRROR=%s\n", l.Registry)
 	}
 
 	up := &cobra.Command{

@@ -33,6 +33,7 @@ Start with:
 		newInitCmd(),
 		newVerifyCmd(),
 		newGoldenCmd(),
+		newPinCmd(),
 	)
 	return root
 }

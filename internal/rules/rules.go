@@ -187,6 +187,3 @@ func kindOrder(k Kind) int {
 	}
 	return 2
 }
-
-// imageRules are scan's rules (SW2xx); scan adds them here.
-func imageRules() []Rule { return nil }

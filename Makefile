@@ -58,6 +58,15 @@ fuzz-short: ## run each fuzz target briefly (FUZZTIME, default 15s)
 golden-update: ## rewrite the golden Dockerfiles under internal/generate/testdata
 	$(GO) test ./internal/generate -run TestGolden -update
 
+.PHONY: bench
+bench: build ## measure image size, rebuild, generate and lint claims against the lab (starts it; prunes its build cache)
+	eval "$$($(LAB) up)"; \
+	mkdir -p .lab/bench; \
+	if [ -d internal/lint ]; then $(GO) test -run '^$$' -bench Lint2000 -benchmem ./internal/lint | tee .lab/bench/lint.txt; \
+	else echo "internal/lint does not exist: no lint benchmark" > .lab/bench/lint.txt; fi; \
+	$(GO) build -o $(BIN)/slipway-bench ./cmd/slipway-bench; \
+	$(BIN)/slipway-bench --lint-result .lab/bench/lint.txt --json .lab/bench/results.json $(BENCHFLAGS)
+
 .PHONY: demo
 demo: build ## start the lab, generate the Go example, build it through BuildKit with a secret mount, verify it
 	scripts/demo.sh

@@ -1,0 +1,120 @@
+package bench
+
+import (
+	"archive/tar"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+
+	"github.com/slipway/slipway/internal/build"
+	"github.com/slipway/slipway/internal/examples"
+	"github.com/slipway/slipway/internal/verify"
+)
+
+// imageSizes are one image's sizes.
+type imageSizes struct {
+	// Compressed is the config blob plus every layer blob, as the
+	// manifest lists them: what a registry stores and a pull downloads.
+	Compressed int64
+	// Unpacked is the bytes of the regular files of the flattened
+	// filesystem (a hard link counted once).
+	Unpacked int64
+	Layers   int
+	// Payload is Unpacked restricted to the payload paths asked for.
+	Payload int64
+	// Matched are the payload paths that matched at least one file.
+	Matched map[string]bool
+}
+
+// measureImage opens the OCI or docker tarball at p (unpacking it under
+// tmp) and measures it; payload are absolute paths (files or directories)
+// whose files make up the payload.
+func measureImage(p, tmp string, payload []string) (*imageSizes, error) {
+	img, err := verify.OpenImage(p, tmp)
+	if err != nil {
+		return nil, err
+	}
+	mf, err := img.Manifest()
+	if err != nil {
+		return nil, fmt.Errorf("reading the manifest of %s: %w", p, err)
+	}
+	s := &imageSizes{Compressed: mf.Config.Size, Layers: len(mf.Layers), Matched: map[string]bool{}}
+	for _, l := range mf.Layers {
+		s.Compressed += l.Size
+	}
+	rc := mutate.Extract(img)
+	defer rc.Close()
+	tr := tar.NewReader(rc)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return nil, fmt.Errorf("reading the filesystem of %s: %w", p, err)
+		}
+		if hdr.Typeflag != tar.TypeReg {
+			continue
+		}
+		s.Unpacked += hdr.Size
+		name := path.Clean("/" + hdr.Name)
+		for _, pre := range payload {
+			if name == pre || strings.HasPrefix(name, pre+"/") {
+				s.Payload += hdr.Size
+				s.Matched[pre] = true
+				break
+			}
+		}
+	}
+	return s, nil
+}
+
+// buildImage builds the Dockerfile in dir (generated or hand-written) into
+// an OCI tarball at out and returns the wall time of the build. Generated
+// Dockerfiles are built with BuildKit's checks as errors, as slipway build
+// does.
+func buildImage(ctx context.Context, env *Env, dir string, ex examples.Example, out string, checks bool) (time.Duration, *build.Result, error) {
+	cl, err := env.Builder(ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	for k, v := range ex.Env {
+		if err := os.Setenv(k, v); err != nil {
+			return 0, nil, err
+		}
+	}
+	o := build.Options{
+		ContextDir:      dir,
+		Secrets:         ex.Secrets,
+		RequiredSecrets: ex.SecretIDs(),
+		Checks:          checks,
+		Progress:        "plain",
+	}
+	if out != "" {
+		o.Outputs = []build.Output{{Type: build.OutputOCI, Dest: out}}
+	}
+	var progress strings.Builder
+	o.ProgressOut = &progress
+	start := time.Now()
+	res, err := cl.Build(ctx, o)
+	d := time.Since(start)
+	if err != nil {
+		return d, nil, fmt.Errorf("building %s: %w\n%s", dir, err, tail(progress.String(), 30))
+	}
+	return d, res, nil
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/spf13/cobra"
 )
@@ -51,7 +52,15 @@ func (e *usageError) Unwrap() error { return e.err }
 
 func isUsage(err error) bool {
 	var ue *usageError
-	return errors.As(err, &ue)
+	if errors.As(err, &ue) {
+		return true
+	}
+	// Errors cobra raises itself, before any RunE: an unknown command, and
+	// flag-group violations (mutually exclusive or required-together flags).
+	msg := err.Error()
+	return strings.HasPrefix(msg, "unknown command ") ||
+		strings.HasPrefix(msg, "if any flags in the group ") ||
+		strings.HasPrefix(msg, "at least one of the flags in the group ")
 }
 
 // usageArgs wraps a cobra argument validator so that its errors exit 2.

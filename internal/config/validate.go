@@ -223,6 +223,9 @@ func validateSecrets(pr *problems, secrets []Secret) {
 		if s.Target != "" && (!reAbsPath.MatchString(s.Target) || hasDotDot(s.Target)) {
 			pr.add(key+".target", "%q is not an absolute path of letters, digits and ._/@+- (no '..', no spaces)", s.Target)
 		}
+		if s.Env != "" && s.Target != "" {
+			pr.add(key, "set either target (a file) or env (a variable), not both")
+		}
 		if s.Env != "" && !reEnvName.MatchString(s.Env) {
 			pr.add(key+".env", "%q is not a valid environment variable name", s.Env)
 		}

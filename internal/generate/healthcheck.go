@@ -58,6 +58,6 @@ func httpProbe(r *Resolved) ([]string, error) {
 		return []string{b.RuntimeBin, "-c", fmt.Sprintf("import sys,urllib.request as u; sys.exit(0 if u.urlopen(%q, timeout=4).status==200 else 1)", url)}, nil
 	}
 	return nil, &config.FieldError{Key: "healthcheck.http_path", Msg: fmt.Sprintf(
-		"base %s has no shell, curl, wget or scripting runtime to probe %s; set healthcheck.command to an exec-form probe your image has (e.g. [\"/app/%s\", \"-healthcheck\"])",
+		"base %s has no curl, wget or scripting runtime to probe %s; set healthcheck.command to an exec-form probe your image has (e.g. [\"/app/%s\", \"-healthcheck\"])",
 		b.Key, url, r.Project.Name)}
 }

@@ -46,7 +46,7 @@ func Run(set *templates.Set, o Options) (*Result, error) {
 	p, err := config.Load(cfgPath)
 	if err != nil {
 		if os.IsNotExist(unwrapPath(err)) {
-			return nil, fmt.Errorf("%s not found: run `slipway init` in %s first", cfgPath, o.Dir)
+			return nil, &config.InvalidError{Errs: []error{fmt.Errorf("%s not found: run `slipway init` in %s first", cfgPath, o.Dir)}}
 		}
 		return nil, err
 	}

@@ -171,7 +171,7 @@ func (r *Resolved) View() (*View, error) {
 		Main:           p.Main,
 		MainStem:       strings.TrimSuffix(path.Base(p.Main), path.Ext(p.Main)),
 		UID:            p.User,
-		CreateUser:     r.Base.User == 0,
+		CreateUser:     r.Base.User == 0 && r.Base.Shell, // a shell-less base gets a numeric USER with no passwd entry
 		Port:           p.Port,
 		CGO:            p.CGO,
 		BuildPackages:  append([]string(nil), p.BuildPackages...),

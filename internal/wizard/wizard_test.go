@@ -152,7 +152,7 @@ func TestRunRenderErrorThenDecline(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "do not render") {
 		t.Fatalf("err = %v, want a render error", err)
 	}
-	if !strings.Contains(out.String(), "no shell, curl, wget") {
+	if !strings.Contains(out.String(), "no curl, wget") {
 		t.Errorf("the render problem was not shown:\n%s", out.String())
 	}
 	p.Healthcheck = config.Healthcheck{}

@@ -29,6 +29,7 @@ Start with:
 	root.AddCommand(
 		newGenerateCmd(),
 		newLintCmd(),
+		newScanCmd(),
 		newRulesCmd(),
 		newBuildCmd(),
 		newInitCmd(),

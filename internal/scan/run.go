@@ -1,0 +1,154 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/golden"
+	"github.com/slipway/slipway/internal/image"
+	"github.com/slipway/slipway/internal/report"
+	"github.com/slipway/slipway/internal/rules"
+)
+
+// RunOptions is `slipway scan`.
+type RunOptions struct {
+	// Image is a registry reference, an OCI layout directory or tarball,
+	// or a docker save tarball.
+	Image string
+	// Format is text, json or sarif; Severity the lowest severity that
+	// fails the run (default warning).
+	Format, Severity string
+	// Team is the team file; "" finds the nearest slipway-team.toml above
+	// Dir (default the current directory).
+	Team, Dir string
+	// GoldenLock is golden.lock to check the base against ("" = no check).
+	GoldenLock string
+	// Insecure allows plain HTTP to a non-loopback registry.
+	Insecure bool
+	Version  string // slipway's version, for SARIF
+
+	Out, Err io.Writer
+}
+
+// InputError is a usage or input problem (exit code 2): a bad flag value,
+// an image that cannot be found or read, a bad team file or golden.lock.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+
+// RunResult is what Run found.
+type RunResult struct {
+	*Result
+	// Failed is true when a finding is at or above the threshold.
+	Failed   bool
+	Duration time.Duration
+}
+
+// Run is `slipway scan`: open the image, scan it, print the report.
+func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
+	threshold := rules.Warning
+	if o.Severity != "" {
+		s, err := rules.ParseSeverity(o.Severity)
+		if err != nil || s == rules.Off {
+			return nil, &InputError{fmt.Errorf("--severity %q: use info, warning or error", o.Severity)}
+		}
+		threshold = s
+	}
+	format := o.Format
+	if format == "" {
+		format = "text"
+	}
+	if !slices.Contains(report.Formats, format) {
+		return nil, &InputError{fmt.Errorf("--format %q: use one of %s", o.Format, strings.Join(report.Formats, ", "))}
+	}
+	if o.Err == nil {
+		o.Err = io.Discard
+	}
+	notes := o.Out // what is not the report goes where it cannot break JSON
+	if format != "text" {
+		notes = o.Err
+	}
+	dir := o.Dir
+	if dir == "" {
+		dir = "."
+	}
+	team, teamFile, err := config.FindTeam(dir, o.Team)
+	if err != nil {
+		return nil, &InputError{err}
+	}
+	for _, id := range unknownRules(team) {
+		fmt.Fprintf(o.Err, "slipway: %s: rules.%s: no such rule (see `slipway rules`)\n", teamFile, id)
+	}
+	var lock *golden.Lock
+	if o.GoldenLock != "" {
+		if _, err := os.Stat(o.GoldenLock); err != nil {
+			return nil, &InputError{fmt.Errorf("--golden-lock: %w", err)}
+		}
+		if lock, err = golden.ReadLock(o.GoldenLock); err != nil {
+			return nil, &InputError{err}
+		}
+	}
+
+	start := time.Now()
+	ro := image.Options{Insecure: o.Insecure}
+	src, err := image.Open(ctx, o.Image, ro)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &InputError{err}
+	}
+	defer src.Close()
+	res, err := Image(ctx, src, Options{Name: o.Image, Team: team, Golden: lock, Remote: ro})
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &InputError{fmt.Errorf("scanning %s: %w", o.Image, err)}
+	}
+	took := time.Since(start)
+	fmt.Fprintf(notes, "%s: %s, %d layers, %d files, %s unpacked; scanned in %s\n\n",
+		o.Image, res.Digest, res.Layers, res.Files, human(res.Bytes), took.Round(time.Millisecond))
+	rep := &report.Report{Tool: "slipway", ToolVersion: o.Version, Files: []string{o.Image}, Findings: res.Findings, Rules: Rules()}
+	if err := report.Write(o.Out, format, rep); err != nil {
+		return nil, err
+	}
+	rr := &RunResult{Result: res, Duration: took}
+	for _, f := range res.Findings {
+		if f.Severity >= threshold {
+			rr.Failed = true
+		}
+	}
+	return rr, nil
+}
+
+// unknownRules lists the ids in a team file's [rules] that the catalogue
+// does not know.
+func unknownRules(t *config.Team) []string {
+	var out []string
+	if t == nil {
+		return nil
+	}
+	for id := range t.Rules {
+		if _, ok := catalogue.Lookup(id); !ok {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// IsInput reports whether err is an input or usage problem.
+func IsInput(err error) bool {
+	var ie *InputError
+	return errors.As(err, &ie)
+}

@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -117,10 +118,18 @@ func (s *Summary) String() string {
 			}
 			fmt.Fprintf(&b, "  %-12s built    %s (%s, %s)\n", r.Name, r.Digest, note, r.Duration.Round(100*time.Millisecond))
 		default:
-			fmt.Fprintf(&b, "  %-12s %-8s %s\n", r.Name, r.Outcome, r.Reason)
+			fmt.Fprintf(&b, "  %-12s %-8s %s\n", r.Name, r.Outcome, shortReason(r.Reason))
 		}
 	}
 	return b.String()
+}
+
+var reProcess = regexp.MustCompile(`process "(?s:(.{0,60}).*?)" did not complete successfully`)
+
+// shortReason shortens a failed step's echo of its whole RUN line, keeping
+// BuildKit's Dockerfile excerpt (which shows the failing line) below it.
+func shortReason(s string) string {
+	return reProcess.ReplaceAllString(s, `process "$1 ..." did not complete successfully`)
 }
 
 // BuildError is returned when some images failed or were skipped; the

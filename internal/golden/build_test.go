@@ -276,3 +276,12 @@ func assertStale(t *testing.T, st []Status, want map[string]string) {
 		}
 	}
 }
+
+func TestSummaryShortensFailedSteps(t *testing.T) {
+	long := `build failed: process "/bin/sh -c set -eux;     apt-get update;     DEBIAN_FRONTEND=noninteractive apt-get install -y python3-minimal slipway-no-such-package; rm -rf /var/lib/apt/lists/*" did not complete successfully: exit code: 100`
+	s := &Summary{Results: []Result{{Name: "python", Outcome: Failed, Reason: long}}}
+	got := s.String()
+	if strings.Contains(got, "rm -rf") || !strings.Contains(got, "exit code: 100") || !strings.Contains(got, `process "/bin/sh -c set -eux;`) {
+		t.Errorf("summary line: %s", got)
+	}
+}

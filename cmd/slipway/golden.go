@@ -212,10 +212,11 @@ func newGoldenUsersCmd() *cobra.Command {
 		Short: "List the services built FROM golden images, and which digest each uses",
 		Long: `users walks DIR (default the current directory) for slipway.toml files and
 lists every service whose base is golden:<name>: the golden image, the
-base_digest it pins, and how that compares with golden.lock:
-  current    base_digest is the locked digest
-  behind     base_digest is an older digest: regenerate and rebuild
-  unpinned   no base_digest: the service builds whatever the tag points at
+digest it uses (base_digest in slipway.toml, else the digest its generated
+Dockerfile's FROM line pins), and how that compares with golden.lock:
+  current    it uses the locked digest
+  behind     it uses an older digest: regenerate and rebuild
+  unpinned   no digest anywhere: it builds whatever the tag points at
   unknown    the golden image is not in golden.lock
 It exits 1 when any service is not current. The lock is --lock, else the
 golden/golden.lock found in DIR or above it.`,

@@ -36,6 +36,8 @@ func TestGoldenUsers(t *testing.T) {
 		"svc/current/slipway.toml":  "name = \"current\"\nlanguage = \"go\"\nbase = \"golden:base\"\nbase_digest = \"" + lockedDigest + "\"\n",
 		"svc/behind/slipway.toml":   "name = \"behind\"\nlanguage = \"go\"\nbase = \"golden:base\"\nbase_digest = \"" + olderDigest + "\"\n",
 		"svc/unpinned/slipway.toml": "name = \"unpinned\"\nlanguage = \"python\"\nbase = \"golden:python\"\n",
+		"svc/rendered/slipway.toml": "name = \"rendered\"\nlanguage = \"go\"\nbase = \"golden:base\"\n",
+		"svc/rendered/Dockerfile":   "FROM golang:1.26 AS build\nFROM registry.example.com/golden/base@" + lockedDigest + "\nUSER 10001\n",
 		"svc/plain/slipway.toml":    "name = \"plain\"\nlanguage = \"go\"\nbase = \"distroless-static\"\n",
 		".git/x/slipway.toml":       "name = \"hidden\"\nbase = \"golden:base\"\n",
 	})
@@ -61,7 +63,7 @@ func TestGoldenUsers(t *testing.T) {
 	for _, u := range uses {
 		got[u.Name] = u.State
 	}
-	want := map[string]golden.UseState{"current": golden.UseCurrent, "behind": golden.UseBehind, "unpinned": golden.UseUnpinned}
+	want := map[string]golden.UseState{"current": golden.UseCurrent, "rendered": golden.UseCurrent, "behind": golden.UseBehind, "unpinned": golden.UseUnpinned}
 	if len(got) != len(want) {
 		t.Errorf("users = %v, want %v", got, want)
 	}

@@ -1,6 +1,7 @@
 package golden
 
 import (
+	"bytes"
 	"context"
 	"io/fs"
 	"os"
@@ -9,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
 	"github.com/slipway/slipway/internal/config"
 )
@@ -28,17 +30,19 @@ const (
 // Use is one service that builds FROM a golden image.
 type Use struct {
 	// Service is the slipway.toml's path relative to the walked root.
-	Service string   `json:"service"`
-	Name    string   `json:"name,omitempty"`
-	Golden  string   `json:"golden,omitempty"`
-	Digest  string   `json:"digest,omitempty"` // the service's base_digest
-	Locked  string   `json:"locked,omitempty"` // the lock's digest
-	State   UseState `json:"state"`
-	Error   string   `json:"error,omitempty"`
+	Service string `json:"service"`
+	Name    string `json:"name,omitempty"`
+	Golden  string `json:"golden,omitempty"`
+	Digest  string `json:"digest,omitempty"` // the service's base_digest, else its Dockerfile's
+	// FromDockerfile is true when Digest was read from the Dockerfile's FROM.
+	FromDockerfile bool     `json:"from_dockerfile,omitempty"`
+	Locked         string   `json:"locked,omitempty"` // the lock's digest
+	State          UseState `json:"state"`
+	Error          string   `json:"error,omitempty"`
 }
 
-// Behind reports whether the service needs attention: its base is not the
-// locked digest of its golden image.
+// Behind reports whether the service needs attention: it builds FROM
+// something other than the locked digest of its golden image.
 func (u Use) Behind() bool { return u.State != UseCurrent }
 
 // skipDirs are never walked.
@@ -104,15 +108,51 @@ func readUse(path, rel string, lock *Lock) (Use, bool) {
 	}
 	u.Name, u.Golden, u.Digest = p.Name, name, p.BaseDigest
 	e := lock.Entry(name)
+	if e != nil && u.Digest == "" {
+		// Not pinned in slipway.toml: generate renders the locked digest
+		// into the Dockerfile, so that is the digest the service uses.
+		u.Digest, u.FromDockerfile = dockerfileDigest(filepath.Join(filepath.Dir(path), "Dockerfile"), e.Image), true
+	}
 	switch {
 	case e == nil:
 		u.State = UseUnknown
-	case p.BaseDigest == "":
+	case u.Digest == "":
 		u.Locked, u.State = e.Digest, UseUnpinned
-	case p.BaseDigest == e.Digest:
+	case u.Digest == e.Digest:
 		u.Locked, u.State = e.Digest, UseCurrent
 	default:
 		u.Locked, u.State = e.Digest, UseBehind
 	}
 	return u, true
+}
+
+// dockerfileDigest returns the digest a Dockerfile pins image to in one of
+// its FROM lines (FROM image@sha256:...), or "".
+func dockerfileDigest(file, image string) string {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return ""
+	}
+	res, err := parser.Parse(bytes.NewReader(src))
+	if err != nil {
+		return ""
+	}
+	for _, n := range res.AST.Children {
+		if !strings.EqualFold(n.Value, "from") || n.Next == nil {
+			continue
+		}
+		ref := n.Next.Value
+		if repo, digest, ok := strings.Cut(ref, "@"); ok && stripTag(repo) == image {
+			return digest
+		}
+	}
+	return ""
+}
+
+// stripTag drops a :tag from a repository reference (not a :port).
+func stripTag(ref string) string {
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		return ref[:i]
+	}
+	return ref
 }

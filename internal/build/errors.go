@@ -2,12 +2,15 @@ package build
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	solvererrdefs "github.com/moby/buildkit/solver/errdefs"
 	"github.com/moby/buildkit/util/grpcerrors"
+	"google.golang.org/grpc/codes"
 )
 
 // Error is a failed build, translated for people: BuildKit's message
@@ -73,4 +76,41 @@ func (e *InvalidError) Unwrap() error { return e.Err }
 func IsInvalid(err error) bool {
 	var ie *InvalidError
 	return errors.As(err, &ie)
+}
+
+// ConnectionLostError means the daemon went away during a build: it
+// crashed, was killed or restarted, or the connection to it broke.
+type ConnectionLostError struct {
+	Addr string
+	Err  error
+}
+
+func (e *ConnectionLostError) Error() string {
+	return fmt.Sprintf("lost the connection to BuildKit at %s mid-build (%s): the daemon stopped, crashed or was restarted, and the build did not finish; the daemon's log says why", e.Addr, shortErr(e.Err))
+}
+
+func (e *ConnectionLostError) Unwrap() error { return e.Err }
+
+// lostCheckTimeout bounds the Info call that tells a dead daemon from a
+// build step that failed with gRPC's Unavailable code.
+const lostCheckTimeout = 2 * time.Second
+
+// connectionLost reports whether err, a failed Solve, means the daemon went
+// away: gRPC's Unavailable, raised by the client's transport when the
+// connection drops, and either a transport message or a daemon that no
+// longer answers.
+func (c *Client) connectionLost(err error) bool {
+	if grpcerrors.Code(err) != codes.Unavailable {
+		return false
+	}
+	msg := err.Error()
+	for _, s := range []string{"error reading from server", "transport is closing", "connection error", "connection reset", "broken pipe"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), lostCheckTimeout)
+	defer cancel()
+	_, ierr := c.bk.Info(ctx)
+	return ierr != nil
 }

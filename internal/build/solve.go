@@ -484,6 +484,9 @@ func (c *Client) build(ctx context.Context, o Options, hook fsHook) (*Result, er
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("build canceled: %w", context.Cause(ctx))
 		}
+		if c.connectionLost(err) {
+			return nil, &ConnectionLostError{Addr: c.addr, Err: err}
+		}
 		return nil, translate(err, res.Warnings)
 	}
 	for _, t := range tars {

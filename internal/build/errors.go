@@ -86,7 +86,7 @@ type ConnectionLostError struct {
 }
 
 func (e *ConnectionLostError) Error() string {
-	return fmt.Sprintf("lost the connection to BuildKit at %s mid-build (%s): the daemon stopped, crashed or was restarted, and the build did not finish; the daemon's log says why", e.Addr, shortErr(e.Err))
+	return fmt.Sprintf("lost the connection to BuildKit at %s mid-build (%s): the daemon stopped, crashed or was restarted, and the build did not finish; the daemon's log says why", e.Addr, lostCause(e.Err))
 }
 
 func (e *ConnectionLostError) Unwrap() error { return e.Err }
@@ -104,7 +104,7 @@ func (c *Client) connectionLost(err error) bool {
 		return false
 	}
 	msg := err.Error()
-	for _, s := range []string{"error reading from server", "transport is closing", "connection error", "connection reset", "broken pipe"} {
+	for _, s := range transportErrors {
 		if strings.Contains(msg, s) {
 			return true
 		}
@@ -113,4 +113,20 @@ func (c *Client) connectionLost(err error) bool {
 	defer cancel()
 	_, ierr := c.bk.Info(ctx)
 	return ierr != nil
+}
+
+// transportErrors are what gRPC's client transport says when the
+// connection to the daemon drops.
+var transportErrors = []string{"error reading from server", "transport is closing", "connection error", "connection reset", "broken pipe"}
+
+// lostCause is the transport's own words, without the "failed to solve:
+// Unavailable:" or "rpc error: code = Unavailable desc =" around them.
+func lostCause(err error) string {
+	s := shortErr(err)
+	for _, p := range transportErrors {
+		if i := strings.Index(s, p); i >= 0 {
+			return s[i:]
+		}
+	}
+	return s
 }

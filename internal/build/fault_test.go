@@ -156,13 +156,7 @@ func TestDaemonKilledMidBuild(t *testing.T) {
 	if errors.Is(r.err, context.Canceled) {
 		t.Errorf("a killed daemon reads as a cancel (exit 130): %v", r.err)
 	}
-	entries, err := os.ReadDir(outDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		t.Errorf("left in the output directory: %s", e.Name())
-	}
+	assertNothingIn(t, outDir)
 
 	// The step's container outlives its daemon (runc runs in its own
 	// process group); stopping the private daemon removes it.
@@ -205,5 +199,96 @@ func TestConnectionLostNeedsUnavailable(t *testing.T) {
 		if got, want := err.Error(), "lost the connection to BuildKit at unix:///x.sock mid-build (error reading from server: EOF): "; !strings.HasPrefix(got, want) {
 			t.Errorf("message %q, want it to start with %q", got, want)
 		}
+	}
+}
+
+// TestDaemonKilledDuringExport SIGKILLs buildkitd while it streams the OCI
+// tarball: the partial file beside dest must be removed.
+func TestDaemonKilledDuringExport(t *testing.T) {
+	d := privateDaemon(t)
+	// 256 MiB of random data, exported uncompressed: a stream that lasts
+	// long enough to be cut.
+	dir := writeTree(t, map[string]string{
+		"Dockerfile": "FROM " + debianBase + "\nRUN head -c 268435456 /dev/urandom > /big && echo " + randomCanary(t) + "\n",
+	})
+	outDir := t.TempDir()
+	dest := filepath.Join(outDir, "image.tar")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c, err := Connect(ctx, ConnectOptions{Addr: d.Addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+
+	var progress syncBuffer
+	type result struct {
+		err error
+		at  time.Time
+	}
+	done := make(chan result, 1)
+	go func() {
+		_, err := c.Build(ctx, Options{ContextDir: dir, NoCache: true, Progress: "plain", ProgressOut: &progress,
+			Outputs: []Output{{Type: OutputOCI, Dest: dest, Attrs: map[string]string{"compression": "uncompressed"}}}})
+		done <- result{err, time.Now()}
+	}()
+
+	// Kill once the partial file beside dest has its first MiB.
+	var partial string
+	deadline := time.After(2 * time.Minute)
+poll:
+	for {
+		select {
+		case r := <-done:
+			t.Fatalf("the build ended (%v) before a partial output was seen:\n%s", r.err, progress.String())
+		case <-deadline:
+			t.Fatalf("no partial output within 2 minutes:\n%s", progress.String())
+		case <-time.After(5 * time.Millisecond):
+		}
+		matches, _ := filepath.Glob(filepath.Join(outDir, ".image.tar.partial-*"))
+		for _, m := range matches {
+			if fi, err := os.Stat(m); err == nil && fi.Size() > 1<<20 {
+				partial = m
+				break poll
+			}
+		}
+	}
+	fi, _ := os.Stat(partial)
+	killedAt := time.Now()
+	if err := d.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	var r result
+	select {
+	case r = <-done:
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatalf("Build still had not returned 30s after buildkitd was killed:\n%s", progress.String())
+	}
+	t.Logf("killed buildkitd with %d bytes in %s; Build returned %v later: %v",
+		fi.Size(), filepath.Base(partial), r.at.Sub(killedAt).Round(time.Millisecond), r.err)
+	if r.err == nil {
+		if _, err := os.Stat(dest); err == nil {
+			t.Skip("the export finished before the kill landed: nothing to check")
+		}
+		t.Fatal("Build succeeded although buildkitd was killed and wrote no output")
+	}
+	if took := r.at.Sub(killedAt); took > 5*time.Second {
+		t.Errorf("Build returned %v after buildkitd died, want < 5s", took.Round(time.Millisecond))
+	}
+	if want := "lost the connection to BuildKit at " + d.Addr; !strings.Contains(r.err.Error(), want) {
+		t.Errorf("error does not say %q:\n%v", want, r.err)
+	}
+	assertNothingIn(t, outDir)
+}
+
+func assertNothingIn(t *testing.T, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		t.Errorf("left in the output directory: %s", e.Name())
 	}
 }

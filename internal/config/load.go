@@ -118,7 +118,8 @@ func mistypedTable(md *toml.MetaData, t reflect.Type, prefix []string) (key, typ
 		switch f.Type.Kind() {
 		case reflect.Map:
 			if md.IsDefined(path...) {
-				if typ := md.Type(path...); typ != "Hash" {
+				// An implicit table ([env.x] or env.x = ...) has no type of its own.
+				if typ := md.Type(path...); typ != "Hash" && typ != "" {
 					return strings.Join(path, "."), typ
 				}
 			}

@@ -102,8 +102,9 @@ type Env struct {
 	Options   Options
 	Log       io.Writer
 
-	builder *build.Client
-	machine Machine
+	builder   *build.Client
+	machine   Machine
+	buildLogs int
 }
 
 // Builder connects to the lab's buildkitd on first use.

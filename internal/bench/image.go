@@ -76,18 +76,27 @@ func measureImage(p, tmp string, payload []string) (*imageSizes, error) {
 	return s, nil
 }
 
-// buildImage builds the Dockerfile in dir (generated or hand-written) into
-// an OCI tarball at out and returns the wall time of the build. Generated
-// Dockerfiles are built with BuildKit's checks as errors, as slipway build
-// does.
-func buildImage(ctx context.Context, env *Env, dir string, ex examples.Example, out string, checks bool) (time.Duration, *build.Result, error) {
+// buildRun is one timed build.
+type buildRun struct {
+	D        time.Duration
+	Res      *build.Result
+	Progress string // BuildKit's plain progress output
+}
+
+// buildImage builds the Dockerfile in dir (generated or hand-written) and
+// times it. With out set the image is exported as an OCI tarball there;
+// without, it is kept in the daemon (`slipway build` with no --output).
+// Generated Dockerfiles are built with BuildKit's checks as errors, as
+// slipway build does. The progress log is kept next to dir (as
+// dir.NAME.log) for --keep.
+func buildImage(ctx context.Context, env *Env, dir string, ex examples.Example, out string, checks bool) (*buildRun, error) {
 	cl, err := env.Builder(ctx)
 	if err != nil {
-		return 0, nil, err
+		return nil, err
 	}
 	for k, v := range ex.Env {
 		if err := os.Setenv(k, v); err != nil {
-			return 0, nil, err
+			return nil, err
 		}
 	}
 	o := build.Options{
@@ -104,11 +113,35 @@ func buildImage(ctx context.Context, env *Env, dir string, ex examples.Example, 
 	o.ProgressOut = &progress
 	start := time.Now()
 	res, err := cl.Build(ctx, o)
-	d := time.Since(start)
+	r := &buildRun{D: time.Since(start), Res: res, Progress: progress.String()}
+	env.buildLogs++
+	_ = os.WriteFile(fmt.Sprintf("%s.%d.log", dir, env.buildLogs), []byte(r.Progress), 0o644)
 	if err != nil {
-		return d, nil, fmt.Errorf("building %s: %w\n%s", dir, err, tail(progress.String(), 30))
+		return nil, fmt.Errorf("building %s: %w\n%s", dir, err, tail(r.Progress, 30))
 	}
-	return d, res, nil
+	return r, nil
+}
+
+// cachedSteps are the build steps BuildKit's plain progress marks CACHED,
+// except base images (FROM) and BuildKit's internal steps.
+func cachedSteps(progress string) []string {
+	names := map[string]string{}
+	var cached []string
+	for _, line := range strings.Split(progress, "\n") {
+		id, rest, ok := strings.Cut(line, " ")
+		if !ok || !strings.HasPrefix(id, "#") {
+			continue
+		}
+		if _, seen := names[id]; !seen {
+			names[id] = rest
+			continue
+		}
+		name := names[id]
+		if rest == "CACHED" && isStep(name) {
+			cached = append(cached, name)
+		}
+	}
+	return cached
 }
 
 func tail(s string, n int) string {

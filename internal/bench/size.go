@@ -164,7 +164,7 @@ func sizeNaive(ctx context.Context, env *Env, ex examples.Example, dockerfile st
 
 func buildAndMeasure(ctx context.Context, env *Env, dir string, ex examples.Example, checks bool, payload []string) (*imageSizes, error) {
 	out := dir + ".tar"
-	d, _, err := buildImage(ctx, env, dir, ex, out, checks)
+	r, err := buildImage(ctx, env, dir, ex, out, checks)
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +175,7 @@ func buildAndMeasure(ctx context.Context, env *Env, dir string, ex examples.Exam
 	if err != nil {
 		return nil, err
 	}
-	env.Logf("size %s: built %s in %s, %d layers", ex.Name, filepath.Base(dir), secs(d), s.Layers)
+	env.Logf("size %s: built %s in %s, %d layers", ex.Name, filepath.Base(dir), secs(r.D), s.Layers)
 	return s, nil
 }
 

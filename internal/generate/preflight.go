@@ -66,7 +66,10 @@ func Preflight(set *templates.Set, r *Resolved, team *config.Team) (warnings []s
 			}
 		}
 	}
-	// Golden images are pinned through golden.lock, not here.
+	// Golden images are pinned through golden.lock, not base_digest.
+	if strings.HasPrefix(p.Base, "golden:") && !r.GoldenLocked && p.BaseDigest == "" {
+		warnings = append(warnings, fmt.Sprintf("%s has no entry in a golden/golden.lock above the service: FROM %s is unpinned (run `slipway golden build`)", p.Base, r.BaseRef))
+	}
 	if p.BaseDigest == "" && movingTag(r.BaseRef) && !strings.HasPrefix(p.Base, "golden:") {
 		fail("base_digest", "base %s (%s) is published only under a moving tag; pin it: set base_digest = \"sha256:...\" (`slipway pin` resolves it from the registry)", b.Key, r.BaseRef)
 	}

@@ -45,10 +45,16 @@ func LoadTemplates() (*templates.Set, error) { return templates.Load(Funcs()) }
 // Render validates p, resolves its defaults, runs the preflight checks and
 // renders both files. It has no side effects.
 func Render(set *templates.Set, p *config.Project, team *config.Team) (*Output, error) {
+	return RenderIn(set, p, team, "")
+}
+
+// RenderIn is Render for the service in dir: a golden base is pinned to the
+// digest of the golden/golden.lock found above dir.
+func RenderIn(set *templates.Set, p *config.Project, team *config.Team, dir string) (*Output, error) {
 	if err := p.Validate(); err != nil {
 		return nil, err
 	}
-	r, err := Resolve(set, p, team)
+	r, err := ResolveIn(set, p, team, dir)
 	if err != nil {
 		return nil, err
 	}

@@ -55,7 +55,7 @@ func Run(set *templates.Set, o Options) (*Result, error) {
 		return nil, err
 	}
 	src, _ := os.ReadFile(cfgPath)
-	out, err := Render(set, p, team)
+	out, err := RenderIn(set, p, team, o.Dir)
 	if err != nil {
 		return nil, config.Locate(err, cfgPath, src)
 	}

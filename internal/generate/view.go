@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/goldenlock"
 	"github.com/slipway/slipway/templates"
 )
 
@@ -60,11 +61,19 @@ type Resolved struct {
 	Base     templates.Base // the catalogue entry, or a synthesized one for explicit refs
 	BaseRef  string         // image reference (with digest when pinned)
 	Builder  string
+	// GoldenLocked is true when a golden base was pinned from golden.lock.
+	GoldenLocked bool
 }
 
 // Resolve fills in a project's defaults from the template set. It does not
 // modify p.
 func Resolve(set *templates.Set, p *config.Project, team *config.Team) (*Resolved, error) {
+	return ResolveIn(set, p, team, "")
+}
+
+// ResolveIn is Resolve for the service in dir: a golden base is pinned to
+// the digest of the golden/golden.lock found above dir.
+func ResolveIn(set *templates.Set, p *config.Project, team *config.Team, dir string) (*Resolved, error) {
 	m, ok := set.Manifests[p.Language]
 	if !ok {
 		return nil, &config.FieldError{Key: "language", Msg: fmt.Sprintf("%q has no templates; available: %s", p.Language, strings.Join(set.Languages(), ", "))}
@@ -89,11 +98,11 @@ func Resolve(set *templates.Set, p *config.Project, team *config.Team) (*Resolve
 		builder = m.Builders["default"]
 	}
 	r.Builder = strings.ReplaceAll(builder, "{version}", q.Version)
-	base, ref, err := resolveBase(set, q, team)
+	base, ref, locked, err := resolveBase(set, q, team, dir)
 	if err != nil {
 		return nil, err
 	}
-	r.Base, r.BaseRef = base, ref
+	r.Base, r.BaseRef, r.GoldenLocked = base, ref, locked
 	if q.User == 0 {
 		q.User = base.User
 		if q.User == 0 {
@@ -110,38 +119,54 @@ func Resolve(set *templates.Set, p *config.Project, team *config.Team) (*Resolve
 // cannot, so a port of 0 always means the manifest default.
 func portSet(p *config.Project) bool { return p.Port != 0 }
 
-func resolveBase(set *templates.Set, p *config.Project, team *config.Team) (templates.Base, string, error) {
-	var base templates.Base
+func resolveBase(set *templates.Set, p *config.Project, team *config.Team, dir string) (base templates.Base, ref string, locked bool, err error) {
 	switch {
-	case strings.HasPrefix(p.Base, "golden:"):
-		name := strings.TrimPrefix(p.Base, "golden:")
+	case strings.HasPrefix(p.Base, goldenlock.Prefix):
+		name := strings.TrimPrefix(p.Base, goldenlock.Prefix)
 		prefix := ""
 		if team != nil && team.RegistryPrefix != "" {
 			prefix = team.RegistryPrefix + "/"
 		}
-		// Golden images are hardened Debian-based or static images; a
-		// golden spec states its shell and libc, which the golden package
-		// will supply. Until then assume the safest: no shell.
+		// Golden images are hardened Debian-based or static images. Without
+		// a lock entry, assume the safest: no shell, a nonroot uid.
 		base = templates.Base{Key: p.Base, Image: prefix + "golden/" + name + ":latest", User: 65532, Libc: "glibc", CACerts: true, TZData: true, Languages: []string{p.Language}, Notes: "team golden image"}
+		if dir != "" {
+			l, ok, lerr := goldenlock.LookupLocked(dir, p.Base)
+			if lerr != nil {
+				return base, "", false, lerr
+			}
+			if ok {
+				base.Image, base.Shell, locked = l.Image, l.Shell, true
+				if l.UID > 0 {
+					base.User = l.UID
+				}
+				base.Notes = "team golden image, pinned by golden.lock"
+				if p.BaseDigest == "" {
+					ref = l.Ref()
+				}
+			}
+		}
 	default:
 		if b, ok := set.Bases[p.Base]; ok {
 			base = b
 			break
 		}
 		if !strings.ContainsAny(p.Base, "/:.") {
-			return base, "", &config.FieldError{Key: "base", Msg: fmt.Sprintf("%q is not in the catalogue; available: %s (or golden:<name>, or an image reference)", p.Base, strings.Join(set.BaseKeys(), ", "))}
+			return base, "", false, &config.FieldError{Key: "base", Msg: fmt.Sprintf("%q is not in the catalogue; available: %s (or golden:<name>, or an image reference)", p.Base, strings.Join(set.BaseKeys(), ", "))}
 		}
 		// An explicit reference: assume nothing it does not promise.
 		base = templates.Base{Key: p.Base, Image: p.Base, User: 0, Shell: false, Libc: "glibc", Languages: []string{p.Language}, Notes: "explicit image"}
 	}
-	ref := base.Image
-	if p.BaseDigest != "" && ref != "scratch" {
-		ref = stripDigest(ref) + "@" + p.BaseDigest
+	if ref == "" {
+		ref = base.Image
+		if p.BaseDigest != "" && ref != "scratch" {
+			ref = stripDigest(ref) + "@" + p.BaseDigest
+		}
 	}
 	if team != nil && !team.AllowsBase(base.Key, ref) {
-		return base, "", &config.FieldError{Key: "base", Msg: fmt.Sprintf("%q (%s) is not allowed by the team standard (allowed bases: %s; registries: %s)", p.Base, ref, orAny(team.AllowedBases), orAny(team.AllowedRegistries))}
+		return base, "", false, &config.FieldError{Key: "base", Msg: fmt.Sprintf("%q (%s) is not allowed by the team standard (allowed bases: %s; registries: %s)", p.Base, ref, orAny(team.AllowedBases), orAny(team.AllowedRegistries))}
 	}
-	return base, ref, nil
+	return base, ref, locked, nil
 }
 
 func stripDigest(ref string) string {

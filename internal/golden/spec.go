@@ -28,10 +28,11 @@ import (
 	"github.com/distribution/reference"
 
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/goldenlock"
 )
 
 // GoldenPrefix marks a base that is another golden image: "golden:<name>".
-const GoldenPrefix = "golden:"
+const GoldenPrefix = goldenlock.Prefix
 
 // Spec is one golden image, as written in golden/<name>.toml.
 type Spec struct {
@@ -196,7 +197,7 @@ func (s *Spec) Hash() (string, error) {
 const SpecExt = ".toml"
 
 // LockFileName is the lock file kept next to the specs.
-const LockFileName = "golden.lock"
+const LockFileName = goldenlock.FileName
 
 // LoadDir reads and validates every spec in dir (*.toml). Every problem in
 // every file is reported, each naming its file and line.

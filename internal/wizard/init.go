@@ -106,7 +106,7 @@ func Init(ctx context.Context, set *templates.Set, o InitOptions) (*InitResult, 
 		p.Healthcheck = defaultHealthcheck(set, team, &p, det)
 	}
 
-	render := func(q *config.Project) (*generate.Output, error) { return generate.Render(set, q, team) }
+	render := func(q *config.Project) (*generate.Output, error) { return generate.RenderIn(set, q, team, o.Dir) }
 	if o.Interactive {
 		wo := Options{
 			In: o.In, Out: o.Out, Accessible: o.Accessible, Given: o.Given, Set: set,

@@ -14,6 +14,7 @@ import (
 	"github.com/slipway/slipway/internal/examples"
 	"github.com/slipway/slipway/internal/generate"
 	"github.com/slipway/slipway/internal/lab/labtest"
+	"github.com/slipway/slipway/internal/scan"
 	"github.com/slipway/slipway/internal/verify"
 )
 
@@ -74,6 +75,16 @@ func TestExamples(t *testing.T) {
 				if c.Status != verify.Pass {
 					t.Errorf("%s: %s, want PASS: %s", c.Name, c.Status, c.Detail)
 				}
+			}
+
+			// Every example image scans clean: no finding of any severity.
+			var scanOut strings.Builder
+			sres, err := scan.Run(ctx, scan.RunOptions{Image: img, Dir: dir, Severity: "info", Out: &scanOut})
+			if err != nil {
+				t.Fatalf("scan: %v", err)
+			}
+			if sres.Failed || len(sres.Findings) != 0 {
+				t.Errorf("slipway scan of %s is not clean:\n%s", ex.Name, scanOut.String())
 			}
 		})
 	}
@@ -156,6 +167,21 @@ ENTRYPOINT ["/app/bad"]
 	}
 	if d := rep.Row(verify.CheckNoSetuid).Detail; !strings.Contains(d, "/app/bad (setuid)") {
 		t.Errorf("setuid row does not name /app/bad: %s", d)
+	}
+
+	// scan finds the same static problems without running the image.
+	var scanOut strings.Builder
+	sres, err := scan.Run(ctx, scan.RunOptions{Image: img, Dir: dir, Out: &scanOut})
+	if err != nil {
+		t.Fatalf("scan: %v", err)
+	}
+	for _, want := range []string{"SW200", "SW232", "/app/bad (setuid 0)"} {
+		if !strings.Contains(scanOut.String(), want) {
+			t.Errorf("scan of the bad image lacks %q:\n%s", want, scanOut.String())
+		}
+	}
+	if !sres.Failed {
+		t.Error("scan passed the bad image")
 	}
 }
 

@@ -14,8 +14,6 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/slipway/slipway/internal/image"
 )
@@ -88,8 +86,27 @@ func systemLayer(tb testing.TB) (v1.Layer, int64) {
 	return layer(tb, es...), total
 }
 
-// setupBench writes a ~200 MB image (three random, incompressible layers
-// of 50 MB and a realistic filesystem layer) as an OCI layout, once.
+// bulkLayer is 50 MB of large binary-like files (a runtime, a JDK, a
+// model): a third of the bytes random, the rest zero, so gzip shrinks it
+// about as much as real executables and decompressing it costs as much.
+func bulkLayer(tb testing.TB, seed uint64) v1.Layer {
+	r := rand.New(rand.NewPCG(seed, 7))
+	var es []entry
+	es = append(es, dir(fmt.Sprintf("opt/bulk%d/", seed), 0o755))
+	for i := 0; i < 10; i++ {
+		body := make([]byte, 5<<20)
+		for j := range body {
+			if r.IntN(3) == 0 {
+				body[j] = byte(r.IntN(256))
+			}
+		}
+		es = append(es, entry{name: fmt.Sprintf("opt/bulk%d/blob%d", seed, i), typ: tar.TypeReg, mode: 0o644, body: string(body)})
+	}
+	return layer(tb, es...)
+}
+
+// setupBench writes a ~200 MB image (three 50 MB layers of large binary
+// files and a realistic filesystem layer) as an OCI layout, once.
 func setupBench(b *testing.B) (string, int64) {
 	bench.once.Do(func() {
 		tmp, err := os.MkdirTemp("", "slipway-scan-bench-")
@@ -100,12 +117,7 @@ func setupBench(b *testing.B) (string, int64) {
 		sys, n := systemLayer(b)
 		layers := []v1.Layer{sys}
 		for i := 0; i < 3; i++ {
-			l, err := random.Layer(50<<20, types.OCILayer)
-			if err != nil {
-				bench.err = err
-				return
-			}
-			layers = append(layers, l)
+			layers = append(layers, bulkLayer(b, uint64(i)))
 			n += 50 << 20
 		}
 		cfg := goodConfig()

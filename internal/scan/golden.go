@@ -10,7 +10,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
-	"github.com/slipway/slipway/internal/golden"
+	"github.com/slipway/slipway/internal/goldenlock"
 	"github.com/slipway/slipway/internal/image"
 )
 
@@ -19,7 +19,7 @@ import (
 // .base.digest); without a digest label, the image's lowest layers are
 // compared with each locked golden image's layers, fetched from its
 // registry.
-func (s *scanner) golden(ctx context.Context, lock *golden.Lock, ro image.Options) error {
+func (s *scanner) golden(ctx context.Context, lock *goldenlock.Lock, ro image.Options) error {
 	if lock == nil || len(lock.Images) == 0 {
 		return nil
 	}
@@ -70,7 +70,7 @@ func (s *scanner) golden(ctx context.Context, lock *golden.Lock, ro image.Option
 
 // lockedDigest reports whether d is the entry's digest or one of its
 // platform manifests'.
-func lockedDigest(e *golden.LockEntry, d string) bool {
+func lockedDigest(e *goldenlock.LockEntry, d string) bool {
 	if e.Digest == d {
 		return true
 	}
@@ -84,7 +84,7 @@ func lockedDigest(e *golden.LockEntry, d string) bool {
 
 // goldenLayers fetches the layer diff ids of the locked image for this
 // platform.
-func goldenLayers(ctx context.Context, e *golden.LockEntry, ro image.Options) ([]v1.Hash, error) {
+func goldenLayers(ctx context.Context, e *goldenlock.LockEntry, ro image.Options) ([]v1.Hash, error) {
 	plat := "linux/" + runtime.GOARCH
 	if ro.Platform != nil {
 		plat = ro.Platform.OS + "/" + ro.Platform.Architecture

@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/slipway/slipway/internal/golden"
+	"github.com/slipway/slipway/internal/goldenlock"
 	"github.com/slipway/slipway/internal/image"
 )
 
@@ -29,7 +29,7 @@ func TestGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	bd, _ := base.Digest()
-	lock := &golden.Lock{Version: golden.LockVersion, Images: map[string]*golden.LockEntry{
+	lock := &goldenlock.Lock{Version: goldenlock.LockVersion, Images: map[string]*goldenlock.LockEntry{
 		"base": {Image: repo, Digest: "sha256:" + strings.Repeat("1", 64), Platforms: map[string]string{"linux/amd64": bd.String()}},
 	}}
 	service := func(labels map[string]string, on v1.Image) v1.Image {
@@ -78,7 +78,7 @@ func TestGolden(t *testing.T) {
 	}
 
 	// A locked image the registry does not have: the check cannot be done.
-	missing := &golden.Lock{Version: golden.LockVersion, Images: map[string]*golden.LockEntry{
+	missing := &goldenlock.Lock{Version: goldenlock.LockVersion, Images: map[string]*goldenlock.LockEntry{
 		"gone": {Image: host + "/platform/gone", Digest: old},
 	}}
 	if _, err := Image(context.Background(), service(nil, base), Options{Golden: missing, Remote: ro}); err == nil || !strings.Contains(err.Error(), `golden image "gone"`) {

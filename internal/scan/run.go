@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/slipway/slipway/internal/config"
-	"github.com/slipway/slipway/internal/golden"
+	"github.com/slipway/slipway/internal/goldenlock"
 	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/report"
 	"github.com/slipway/slipway/internal/rules"
@@ -88,12 +88,12 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	for _, id := range unknownRules(team) {
 		fmt.Fprintf(o.Err, "slipway: %s: rules.%s: no such rule (see `slipway rules`)\n", teamFile, id)
 	}
-	var lock *golden.Lock
+	var lock *goldenlock.Lock
 	if o.GoldenLock != "" {
 		if _, err := os.Stat(o.GoldenLock); err != nil {
 			return nil, &InputError{fmt.Errorf("--golden-lock: %w", err)}
 		}
-		if lock, err = golden.ReadLock(o.GoldenLock); err != nil {
+		if lock, err = goldenlock.ReadLock(o.GoldenLock); err != nil {
 			return nil, &InputError{err}
 		}
 	}

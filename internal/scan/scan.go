@@ -16,7 +16,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/slipway/slipway/internal/config"
-	"github.com/slipway/slipway/internal/golden"
+	"github.com/slipway/slipway/internal/goldenlock"
 	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/rules"
 )
@@ -28,7 +28,7 @@ type Options struct {
 	// Team is the team standard (rule overrides); nil means none.
 	Team *config.Team
 	// Golden, when set, is golden.lock: the image's base is checked against it.
-	Golden *golden.Lock
+	Golden *goldenlock.Lock
 	// Remote reaches the registry holding the golden images, for the
 	// layer comparison.
 	Remote image.Options

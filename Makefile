@@ -59,7 +59,7 @@ golden-update: ## rewrite the golden Dockerfiles under internal/generate/testdat
 	$(GO) test ./internal/generate -run TestGolden -update
 
 .PHONY: bench
-bench: build ## measure image size, rebuild, generate and lint claims against the lab (starts it; prunes its build cache)
+bench: build ## measure image size, rebuild, generate, lint, scan and golden build against the lab (starts it; prunes its build cache)
 	eval "$$($(LAB) up)"; \
 	mkdir -p .lab/bench; \
 	if [ -d internal/lint ]; then $(GO) test -run '^$$' -bench Lint2000 -benchmem ./internal/lint | tee .lab/bench/lint.txt; \

@@ -44,6 +44,8 @@ func Sections() []Section {
 		{Name: "rebuild", Title: "Rebuild after a one-line change vs a cold build", Run: runRebuild},
 		{Name: "generate", Title: "slipway generate --check wall time", Run: runGenerate},
 		{Name: "lint", Title: "slipway lint on a 2,000-line Dockerfile", Run: runLint},
+		{Name: "scan", Title: "slipway scan of a 200 MB image", Run: runScan},
+		{Name: "golden", Title: "slipway golden build: --jobs 1 vs the default, and a no-change rebuild", Run: runGolden},
 	}
 }
 

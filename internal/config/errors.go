@@ -54,14 +54,21 @@ func IsInvalid(err error) bool {
 	return errors.As(err, &ie) || errors.As(err, &fe)
 }
 
-// problems collects FieldErrors during validation.
-type problems []error
+// Problems collects FieldErrors during validation; other strictly decoded
+// files (golden specs) validate with it too.
+type Problems []error
 
-func (p *problems) add(key, format string, args ...any) {
+type problems = Problems
+
+// Add records a problem with key.
+func (p *Problems) Add(key, format string, args ...any) {
 	*p = append(*p, &FieldError{Key: key, Msg: fmt.Sprintf(format, args...)})
 }
 
-func (p problems) err() error {
+func (p *Problems) add(key, format string, args ...any) { p.Add(key, format, args...) }
+
+// Err returns the problems as one *InvalidError, or nil.
+func (p Problems) Err() error {
 	if len(p) == 0 {
 		return nil
 	}
@@ -100,3 +107,5 @@ func Locate(err error, file string, src []byte) error {
 	}
 	return &InvalidError{Errs: out}
 }
+
+func (p Problems) err() error { return p.Err() }

@@ -96,7 +96,7 @@ func (t *Team) Validate() error {
 		pr.add(fmt.Sprintf("allowed_bases[%d]", i), "%q is not a catalogue key, golden:<name>, or a pattern of them (distroless-*, golden:*)", b)
 	}
 	for i, r := range t.AllowedRegistries {
-		if r == "" || badChar(r) != "" || strings.ContainsAny(r, " \t") {
+		if r == "" || BadChar(r) != "" || strings.ContainsAny(r, " \t") {
 			pr.add(fmt.Sprintf("allowed_registries[%d]", i), "%q is not a registry or repository prefix", r)
 		}
 	}
@@ -108,10 +108,10 @@ func (t *Team) Validate() error {
 			pr.add(fmt.Sprintf("required_labels[%d]", i), "%q is not a valid label key", l)
 		}
 	}
-	if t.RegistryPrefix != "" && (badChar(t.RegistryPrefix) != "" || strings.ContainsAny(t.RegistryPrefix, " \t@") || strings.HasSuffix(t.RegistryPrefix, "/")) {
+	if t.RegistryPrefix != "" && (BadChar(t.RegistryPrefix) != "" || strings.ContainsAny(t.RegistryPrefix, " \t@") || strings.HasSuffix(t.RegistryPrefix, "/")) {
 		pr.add("registry_prefix", "%q is not a registry prefix (e.g. registry.example.com/platform)", t.RegistryPrefix)
 	}
-	if t.Syntax != "" && (badChar(t.Syntax) != "" || strings.ContainsAny(t.Syntax, " \t")) {
+	if t.Syntax != "" && (BadChar(t.Syntax) != "" || strings.ContainsAny(t.Syntax, " \t")) {
 		pr.add("syntax", "%q is not an image reference (e.g. docker/dockerfile:1)", t.Syntax)
 	}
 	keys := make([]string, 0, len(t.Rules))

@@ -72,7 +72,7 @@ func (p *Project) Validate() error {
 		}
 	}
 	validateBase(&pr, p.Base, p.BaseDigest)
-	if p.Main != "" && (!reMain.MatchString(p.Main) || hasDotDot(p.Main)) {
+	if p.Main != "" && (!reMain.MatchString(p.Main) || HasDotDot(p.Main)) {
 		pr.add("main", "%q is not a valid entry: a relative path, package or class name of letters, digits and ._/@+- (no '..', no spaces)", p.Main)
 	}
 	validateExec(&pr, "build_command", p.BuildCommand)
@@ -105,7 +105,7 @@ func (p *Project) Validate() error {
 		if !reLabelKey.MatchString(k) {
 			pr.add(key, "%q is not a valid label key: lowercase letters, digits and ._/- (e.g. \"org.opencontainers.image.source\")", k)
 		}
-		if bad := badChar(p.Labels[k]); bad != "" {
+		if bad := BadChar(p.Labels[k]); bad != "" {
 			pr.add(key, "value contains %s; label values must be a single line of printable text", bad)
 		} else if len(p.Labels[k]) > maxValue {
 			pr.add(key, "value is %d bytes; at most %d are allowed", len(p.Labels[k]), maxValue)
@@ -118,7 +118,7 @@ func (p *Project) Validate() error {
 		} else if reSecretish.MatchString(k) {
 			pr.add(key, "%q looks like a credential: runtime env is baked into the image config; declare a [[secret]] for build-time credentials and inject runtime ones at deploy time", k)
 		}
-		if bad := badChar(p.Env[k]); bad != "" {
+		if bad := BadChar(p.Env[k]); bad != "" {
 			pr.add(key, "value contains %s; values must be a single line of printable text", bad)
 		} else if len(p.Env[k]) > maxValue {
 			pr.add(key, "value is %d bytes; at most %d are allowed", len(p.Env[k]), maxValue)
@@ -138,7 +138,7 @@ func validateBase(pr *problems, base, digest string) {
 	case reCatalogue.MatchString(base):
 		// A catalogue key; generate checks that it exists.
 	default:
-		if bad := badChar(base); bad != "" {
+		if bad := BadChar(base); bad != "" {
 			pr.add("base", "contains %s", bad)
 			break
 		}
@@ -220,7 +220,7 @@ func validateSecrets(pr *problems, secrets []Secret) {
 			}
 			seen[s.ID] = i
 		}
-		if s.Target != "" && (!reAbsPath.MatchString(s.Target) || hasDotDot(s.Target)) {
+		if s.Target != "" && (!reAbsPath.MatchString(s.Target) || HasDotDot(s.Target)) {
 			pr.add(key+".target", "%q is not an absolute path of letters, digits and ._/@+- (no '..', no spaces)", s.Target)
 		}
 		if s.Env != "" && s.Target != "" {
@@ -232,9 +232,9 @@ func validateSecrets(pr *problems, secrets []Secret) {
 	}
 }
 
-// badChar names the first character of s that may not appear in a
+// BadChar names the first character of s that may not appear in a
 // single-line value, or returns "".
-func badChar(s string) string {
+func BadChar(s string) string {
 	for _, r := range s {
 		if r == unicode.ReplacementChar {
 			return "invalid UTF-8"
@@ -246,7 +246,8 @@ func badChar(s string) string {
 	return ""
 }
 
-func hasDotDot(p string) bool {
+// HasDotDot reports whether a path has a ".." segment (or "..").
+func HasDotDot(p string) bool {
 	for _, seg := range strings.Split(path.Clean("/"+p), "/") {
 		if seg == ".." {
 			return true

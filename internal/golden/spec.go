@@ -23,7 +23,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/distribution/reference"
 
@@ -303,19 +302,8 @@ var NoLoginShells = []string{"/usr/sbin/nologin", "/sbin/nologin", "/bin/false",
 // Shells are the program names distroless mode removes and the audit looks for.
 var Shells = []string{"sh", "bash", "dash", "rbash", "ash", "busybox", "zsh", "ksh", "mksh", "csh", "tcsh", "fish"}
 
-// problems collects FieldErrors.
-type problems []error
-
-func (p *problems) add(key, format string, args ...any) {
-	*p = append(*p, &config.FieldError{Key: key, Msg: fmt.Sprintf(format, args...)})
-}
-
-func (p problems) err() error {
-	if len(p) == 0 {
-		return nil
-	}
-	return &config.InvalidError{Errs: p}
-}
+// problems collects FieldErrors, as internal/config's validation does.
+type problems = config.Problems
 
 // Validate reports every problem with s that can be seen without the other
 // specs (the golden graph is checked by NewPlan). It never changes s.
@@ -323,21 +311,21 @@ func (s *Spec) Validate() error {
 	var pr problems
 	switch {
 	case s.Name == "":
-		pr.add("name", "required: the image name, the same as the file name without .toml")
+		pr.Add("name", "required: the image name, the same as the file name without .toml")
 	case !reName.MatchString(s.Name):
-		pr.add("name", "%q is not a valid name: lowercase letters, digits, '.', '_' or '-', starting with a letter or digit (max 64)", s.Name)
+		pr.Add("name", "%q is not a valid name: lowercase letters, digits, '.', '_' or '-', starting with a letter or digit (max 64)", s.Name)
 	case s.File != "" && strings.TrimSuffix(filepath.Base(s.File), SpecExt) != s.Name:
-		pr.add("name", "%q does not match the file name %s: name the file %s%s", s.Name, filepath.Base(s.File), s.Name, SpecExt)
+		pr.Add("name", "%q does not match the file name %s: name the file %s%s", s.Name, filepath.Base(s.File), s.Name, SpecExt)
 	}
-	if s.Description != "" && badChar(s.Description) != "" {
-		pr.add("description", "contains %s", badChar(s.Description))
+	if s.Description != "" && config.BadChar(s.Description) != "" {
+		pr.Add("description", "contains %s", config.BadChar(s.Description))
 	}
 	if s.Repository != "" && (!reRepo.MatchString(s.Repository) || len(s.Repository) > 200) {
-		pr.add("repository", "%q is not a repository path: lowercase path components like \"golden/base\", without registry, tag or digest", s.Repository)
+		pr.Add("repository", "%q is not a repository path: lowercase path components like \"golden/base\", without registry, tag or digest", s.Repository)
 	}
 	for i, t := range s.Tags {
 		if !reTag.MatchString(t) {
-			pr.add(fmt.Sprintf("tags[%d]", i), "%q is not a valid tag: letters, digits, '_', '.' or '-' (max 128)", t)
+			pr.Add(fmt.Sprintf("tags[%d]", i), "%q is not a valid tag: letters, digits, '_', '.' or '-' (max 128)", t)
 		}
 	}
 	validateFrom(&pr, s.From, s.Name)
@@ -346,30 +334,30 @@ func (s *Spec) Validate() error {
 	if s.User != nil {
 		validateUser(&pr, s.User)
 	} else if s.Parent() == "" && s.From != "" {
-		pr.add("user", "required: a [user] table with name and uid (a non-root runtime user; only a spec FROM golden:<name> may inherit its parent's)")
+		pr.Add("user", "required: a [user] table with name and uid (a non-root runtime user; only a spec FROM golden:<name> may inherit its parent's)")
 	}
 	validateEnv(&pr, s.Env)
 	for _, k := range sortedKeys(s.Labels) {
 		key := "labels." + k
 		if !reLabelKey.MatchString(k) {
-			pr.add(key, "%q is not a valid label key: lowercase letters, digits and ._/- (e.g. \"org.opencontainers.image.vendor\")", k)
+			pr.Add(key, "%q is not a valid label key: lowercase letters, digits and ._/- (e.g. \"org.opencontainers.image.vendor\")", k)
 		}
-		if c := badChar(s.Labels[k]); c != "" {
-			pr.add(key, "contains %s", c)
+		if c := config.BadChar(s.Labels[k]); c != "" {
+			pr.Add(key, "contains %s", c)
 		}
 	}
 	for i, p := range s.Ports {
 		if p < 1 || p > 65535 {
-			pr.add(fmt.Sprintf("ports[%d]", i), "%d is out of range: a TCP port 1-65535", p)
+			pr.Add(fmt.Sprintf("ports[%d]", i), "%d is out of range: a TCP port 1-65535", p)
 		}
 	}
 	for i, v := range s.Volumes {
 		if !validAbsPath(v) {
-			pr.add(fmt.Sprintf("volumes[%d]", i), "%q is not an absolute path of letters, digits and ._/@+- (no '..', no spaces)", v)
+			pr.Add(fmt.Sprintf("volumes[%d]", i), "%q is not an absolute path of letters, digits and ._/@+- (no '..', no spaces)", v)
 		}
 	}
 	if s.Workdir != "" && !validAbsPath(s.Workdir) {
-		pr.add("workdir", "%q is not an absolute path of letters, digits and ._/@+- (no '..', no spaces)", s.Workdir)
+		pr.Add("workdir", "%q is not an absolute path of letters, digits and ._/@+- (no '..', no spaces)", s.Workdir)
 	}
 	validateExec(&pr, "entrypoint", s.Entrypoint)
 	validateExec(&pr, "cmd", s.Cmd)
@@ -378,42 +366,42 @@ func (s *Spec) Validate() error {
 	}
 	for i, k := range s.Keep {
 		if !validAbsPath(k) || k == "/" {
-			pr.add(fmt.Sprintf("keep[%d]", i), "%q is not an absolute path below / of letters, digits and ._/@+- (no '..', no spaces)", k)
+			pr.Add(fmt.Sprintf("keep[%d]", i), "%q is not an absolute path below / of letters, digits and ._/@+- (no '..', no spaces)", k)
 		}
 	}
 	if s.Hardening.RemoveShells || len(s.Keep) > 0 {
 		for key, args := range map[string][]string{"entrypoint": s.Entrypoint, "cmd": s.Cmd} {
 			if len(args) > 0 && isShell(args[0]) {
-				pr.add(key, "%q is a shell, but the image has none (remove_shells or keep): run the program directly, or set [hardening] remove_shells = false", args[0])
+				pr.Add(key, "%q is a shell, but the image has none (remove_shells or keep): run the program directly, or set [hardening] remove_shells = false", args[0])
 			}
 		}
 		if s.Healthcheck != nil && len(s.Healthcheck.Command) > 0 && isShell(s.Healthcheck.Command[0]) {
-			pr.add("healthcheck.command", "%q is a shell, but the image has none: probe with a program the image has", s.Healthcheck.Command[0])
+			pr.Add("healthcheck.command", "%q is a shell, but the image has none: probe with a program the image has", s.Healthcheck.Command[0])
 		}
 	}
-	return pr.err()
+	return pr.Err()
 }
 
 func validateFrom(pr *problems, from, self string) {
 	switch {
 	case from == "":
-		pr.add("from", "required: an image reference (docker.io/library/debian:bookworm-slim) or golden:<name>")
+		pr.Add("from", "required: an image reference (docker.io/library/debian:bookworm-slim) or golden:<name>")
 	case strings.HasPrefix(from, GoldenPrefix):
 		name := strings.TrimPrefix(from, GoldenPrefix)
 		if !reName.MatchString(name) {
-			pr.add("from", "%q is not golden:<name> with a valid name", from)
+			pr.Add("from", "%q is not golden:<name> with a valid name", from)
 		} else if name == self {
-			pr.add("from", "%q is this image itself", from)
+			pr.Add("from", "%q is this image itself", from)
 		}
 	case from == "scratch":
-		pr.add("from", "scratch has no shell to install packages or create the user with: start from a base image and use keep = [...] for a minimal result")
+		pr.Add("from", "scratch has no shell to install packages or create the user with: start from a base image and use keep = [...] for a minimal result")
 	default:
-		if c := badChar(from); c != "" {
-			pr.add("from", "contains %s", c)
+		if c := config.BadChar(from); c != "" {
+			pr.Add("from", "contains %s", c)
 			return
 		}
 		if _, err := reference.ParseNormalizedNamed(from); err != nil {
-			pr.add("from", "%q is not an image reference: %v", from, err)
+			pr.Add("from", "%q is not an image reference: %v", from, err)
 		}
 	}
 }
@@ -423,30 +411,30 @@ func validatePackages(pr *problems, s *Spec) {
 	switch p.Manager {
 	case "", "apt", "apk":
 	default:
-		pr.add("packages.manager", "%q is not supported; allowed: apt, apk", p.Manager)
+		pr.Add("packages.manager", "%q is not supported; allowed: apt, apk", p.Manager)
 	}
 	if len(p.Apt) > 0 && len(p.Apk) > 0 {
-		pr.add("packages", "list apt or apk packages, not both: an image has one package manager")
+		pr.Add("packages", "list apt or apk packages, not both: an image has one package manager")
 	}
 	if p.Manager == "apt" && len(p.Apk) > 0 {
-		pr.add("packages.apk", "manager is apt")
+		pr.Add("packages.apk", "manager is apt")
 	}
 	if p.Manager == "apk" && len(p.Apt) > 0 {
-		pr.add("packages.apt", "manager is apk")
+		pr.Add("packages.apt", "manager is apk")
 	}
 	seen := map[string]bool{}
 	for i, n := range p.Apt {
 		if !reApt.MatchString(n) {
-			pr.add(fmt.Sprintf("packages.apt[%d]", i), "%q is not a Debian package name (optionally name=version)", n)
+			pr.Add(fmt.Sprintf("packages.apt[%d]", i), "%q is not a Debian package name (optionally name=version)", n)
 		}
 		if seen[n] {
-			pr.add(fmt.Sprintf("packages.apt[%d]", i), "%q is listed twice", n)
+			pr.Add(fmt.Sprintf("packages.apt[%d]", i), "%q is listed twice", n)
 		}
 		seen[n] = true
 	}
 	for i, n := range p.Apk {
 		if !reApk.MatchString(n) {
-			pr.add(fmt.Sprintf("packages.apk[%d]", i), "%q is not an Alpine package name (optionally name=version)", n)
+			pr.Add(fmt.Sprintf("packages.apk[%d]", i), "%q is not an Alpine package name (optionally name=version)", n)
 		}
 	}
 }
@@ -457,30 +445,30 @@ func validateFiles(pr *problems, files []File) {
 		key := fmt.Sprintf("file[%d]", i)
 		switch {
 		case f.Src == "":
-			pr.add(key+".src", "required: a file in the spec's folder")
+			pr.Add(key+".src", "required: a file in the spec's folder")
 		case !validRelPath(f.Src):
-			pr.add(key+".src", "%q is not a relative path inside the spec's folder (letters, digits and ._/@+-, no '..')", f.Src)
+			pr.Add(key+".src", "%q is not a relative path inside the spec's folder (letters, digits and ._/@+-, no '..')", f.Src)
 		}
 		switch {
 		case f.Dst == "":
-			pr.add(key+".dst", "required: the absolute path in the image")
+			pr.Add(key+".dst", "required: the absolute path in the image")
 		case !validAbsPath(f.Dst) || strings.HasSuffix(f.Dst, "/"):
-			pr.add(key+".dst", "%q is not an absolute file path of letters, digits and ._/@+- (no '..', no spaces)", f.Dst)
+			pr.Add(key+".dst", "%q is not an absolute file path of letters, digits and ._/@+- (no '..', no spaces)", f.Dst)
 		default:
 			if j, dup := dsts[f.Dst]; dup {
-				pr.add(key+".dst", "%q is also the destination of file[%d]", f.Dst, j)
+				pr.Add(key+".dst", "%q is also the destination of file[%d]", f.Dst, j)
 			}
 			dsts[f.Dst] = i
 		}
 		if f.Mode != "" && !reMode.MatchString(f.Mode) {
-			pr.add(key+".mode", "%q is not a file mode: octal like \"0644\" or \"0755\" (setuid, setgid and sticky bits are not allowed)", f.Mode)
+			pr.Add(key+".mode", "%q is not a file mode: octal like \"0644\" or \"0755\" (setuid, setgid and sticky bits are not allowed)", f.Mode)
 		} else if m := f.mode(); m&0o002 != 0 {
-			pr.add(key+".mode", "%q is world-writable", f.Mode)
+			pr.Add(key+".mode", "%q is world-writable", f.Mode)
 		}
 		switch f.Owner {
 		case "", "root", "user":
 		default:
-			pr.add(key+".owner", "%q is not allowed: \"root\" (default) or \"user\" (the runtime user)", f.Owner)
+			pr.Add(key+".owner", "%q is not allowed: \"root\" (default) or \"user\" (the runtime user)", f.Owner)
 		}
 	}
 }
@@ -500,21 +488,21 @@ func (f File) mode() int64 {
 func validateUser(pr *problems, u *User) {
 	switch {
 	case u.Name == "":
-		pr.add("user.name", "required: the runtime user's name (e.g. \"app\")")
+		pr.Add("user.name", "required: the runtime user's name (e.g. \"app\")")
 	case !reUserName.MatchString(u.Name) || u.Name == "root":
-		pr.add("user.name", "%q is not a valid non-root user name: lowercase letters, digits, '_' or '-' (max 32)", u.Name)
+		pr.Add("user.name", "%q is not a valid non-root user name: lowercase letters, digits, '_' or '-' (max 32)", u.Name)
 	}
 	if u.UID < 1 || u.UID > 2147483647 {
-		pr.add("user.uid", "%d is not a non-root uid: 1-2147483647 (e.g. 10001, or 65532 like distroless)", u.UID)
+		pr.Add("user.uid", "%d is not a non-root uid: 1-2147483647 (e.g. 10001, or 65532 like distroless)", u.UID)
 	}
 	if u.GID < 0 || u.GID > 2147483647 {
-		pr.add("user.gid", "%d is out of range: 1-2147483647 (default: the uid)", u.GID)
+		pr.Add("user.gid", "%d is out of range: 1-2147483647 (default: the uid)", u.GID)
 	}
 	if u.Home != "" && !validAbsPath(u.Home) {
-		pr.add("user.home", "%q is not an absolute path", u.Home)
+		pr.Add("user.home", "%q is not an absolute path", u.Home)
 	}
 	if u.Shell != "" && !contains(NoLoginShells, u.Shell) {
-		pr.add("user.shell", "%q is a login shell: the runtime user gets none; allowed: %s", u.Shell, strings.Join(NoLoginShells, ", "))
+		pr.Add("user.shell", "%q is a login shell: the runtime user gets none; allowed: %s", u.Shell, strings.Join(NoLoginShells, ", "))
 	}
 }
 
@@ -544,14 +532,14 @@ func validateEnv(pr *problems, env map[string]string) {
 	for _, k := range sortedKeys(env) {
 		key := "env." + k
 		if !reEnvName.MatchString(k) {
-			pr.add(key, "%q is not a valid environment variable name", k)
+			pr.Add(key, "%q is not a valid environment variable name", k)
 			continue
 		}
 		if reSecretish.MatchString(k) {
-			pr.add(key, "%q looks like a credential: an image's environment is readable by anyone who pulls it; pass it at run time instead", k)
+			pr.Add(key, "%q looks like a credential: an image's environment is readable by anyone who pulls it; pass it at run time instead", k)
 		}
-		if c := badChar(env[k]); c != "" {
-			pr.add(key, "contains %s", c)
+		if c := config.BadChar(env[k]); c != "" {
+			pr.Add(key, "contains %s", c)
 		}
 	}
 }
@@ -561,18 +549,18 @@ func validateExec(pr *problems, key string, args []string) {
 		return
 	}
 	if len(args) == 0 || args[0] == "" {
-		pr.add(key, "an exec-form command needs a program: [\"/usr/bin/program\", \"arg\"]")
+		pr.Add(key, "an exec-form command needs a program: [\"/usr/bin/program\", \"arg\"]")
 	}
 	for i, a := range args {
-		if c := badChar(a); c != "" {
-			pr.add(fmt.Sprintf("%s[%d]", key, i), "contains %s", c)
+		if c := config.BadChar(a); c != "" {
+			pr.Add(fmt.Sprintf("%s[%d]", key, i), "contains %s", c)
 		}
 	}
 }
 
 func validateHealthcheck(pr *problems, h *Healthcheck) {
 	if len(h.Command) == 0 {
-		pr.add("healthcheck.command", "required: an exec-form probe, e.g. [\"pg_isready\", \"--host=127.0.0.1\"]")
+		pr.Add("healthcheck.command", "required: an exec-form probe, e.g. [\"pg_isready\", \"--host=127.0.0.1\"]")
 	}
 	validateExec(pr, "healthcheck.command", h.Command)
 	for _, d := range []struct{ key, val string }{
@@ -585,11 +573,11 @@ func validateHealthcheck(pr *problems, h *Healthcheck) {
 		}
 		v, err := time.ParseDuration(d.val)
 		if err != nil || v <= 0 || v > 24*time.Hour {
-			pr.add(d.key, "%q is not a duration: use e.g. \"30s\" or \"1m\" (at most 24h)", d.val)
+			pr.Add(d.key, "%q is not a duration: use e.g. \"30s\" or \"1m\" (at most 24h)", d.val)
 		}
 	}
 	if h.Retries < 0 || h.Retries > 100 {
-		pr.add("healthcheck.retries", "%d is out of range: 0-100", h.Retries)
+		pr.Add("healthcheck.retries", "%d is out of range: 0-100", h.Retries)
 	}
 }
 
@@ -598,34 +586,11 @@ func isShell(prog string) bool {
 }
 
 func validAbsPath(p string) bool {
-	return p == "/" || (reAbsPath.MatchString(p) && !hasDotDot(p) && path.Clean(p) == p)
+	return p == "/" || (reAbsPath.MatchString(p) && !config.HasDotDot(p) && path.Clean(p) == p)
 }
 
 func validRelPath(p string) bool {
-	return reRelPath.MatchString(p) && !hasDotDot(p) && path.Clean(p) == p
-}
-
-func hasDotDot(p string) bool {
-	for _, seg := range strings.Split(p, "/") {
-		if seg == ".." {
-			return true
-		}
-	}
-	return false
-}
-
-// badChar names the first character of s that may not appear in a
-// single-line value, or returns "".
-func badChar(s string) string {
-	for _, r := range s {
-		if r == unicode.ReplacementChar {
-			return "invalid UTF-8"
-		}
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return fmt.Sprintf("a control character (%U)", r)
-		}
-	}
-	return ""
+	return reRelPath.MatchString(p) && !config.HasDotDot(p) && path.Clean(p) == p
 }
 
 func contains(list []string, s string) bool {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/generate"
+	"github.com/slipway/slipway/internal/golden"
 	"github.com/slipway/slipway/internal/wizard"
 )
 
@@ -27,6 +28,8 @@ type initFlags struct {
 	accessible bool
 	force      bool
 	diff       bool
+	pin        bool
+	mirror     string
 }
 
 func newInitCmd() *cobra.Command {
@@ -102,6 +105,9 @@ differs without --force (it shows the diff), nor a Dockerfile edited by hand.`,
 	fl.StringVar(&f.p.Version, "version", "", `language/toolchain version, e.g. "1.26", "20", "3.11", "17"`)
 	fl.StringVar(&f.p.PackageManager, "package-manager", "", "node: npm|yarn|pnpm; python: pip|poetry|uv; java: maven|gradle")
 	fl.StringVar(&f.p.Base, "base", "", "final base: a catalogue key (distroless-static, ...), golden:<name> or an image reference")
+	fl.StringVar(&f.p.BaseDigest, "base-digest", "", "pin the final base to this digest (sha256:...)")
+	fl.BoolVar(&f.pin, "pin", false, "resolve the final base's digest through the registry and pin it (see `slipway pin`)")
+	fl.StringVar(&f.mirror, "mirror", "", "with --pin: ask this registry (host:port) for every image (default $SLIPWAY_REGISTRY_MIRROR)")
 	fl.StringVar(&f.p.Main, "main", "", "entry point: Go package (./cmd/api), Node file, Python module, Rust binary, .NET project")
 	fl.IntVar(&f.p.Port, "port", 0, "TCP port the service listens on (0: the language default)")
 	fl.StringVar(&f.hcPath, "healthcheck-path", "", "HTTP healthcheck path, e.g. /healthz")
@@ -115,6 +121,7 @@ differs without --force (it shows the diff), nor a Dockerfile edited by hand.`,
 	fl.BoolVar(&f.force, "force", false, "replace a different slipway.toml and hand-edited Dockerfile/.dockerignore")
 	fl.BoolVar(&f.diff, "diff", false, "print what would change; write nothing")
 	c.MarkFlagsMutuallyExclusive("yes", "accessible")
+	c.MarkFlagsMutuallyExclusive("pin", "base-digest")
 	c.MarkFlagsMutuallyExclusive("healthcheck-path", "healthcheck-cmd", "no-healthcheck")
 	return c
 }
@@ -122,11 +129,14 @@ differs without --force (it shows the diff), nor a Dockerfile edited by hand.`,
 // options turns the flags into InitOptions, marking what was given.
 func (f *initFlags) options(cmd *cobra.Command) (wizard.InitOptions, error) {
 	o := wizard.InitOptions{Flags: f.p, Given: map[string]bool{}, Accessible: f.accessible, Force: f.force, Diff: f.diff}
+	if f.pin {
+		o.Pin = golden.NewRemote(f.mirror).Digest
+	}
 	ch := cmd.Flags().Changed
 	for flag, key := range map[string]string{
 		"name": wizard.KeyName, "language": wizard.KeyLanguage, "version": wizard.KeyVersion,
 		"package-manager": wizard.KeyPackageManager, "base": wizard.KeyBase, "main": wizard.KeyMain,
-		"port": wizard.KeyPort, "user": "user",
+		"port": wizard.KeyPort, "user": "user", "base-digest": "base_digest",
 	} {
 		if ch(flag) {
 			o.Given[key] = true

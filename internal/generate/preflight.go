@@ -71,7 +71,7 @@ func Preflight(set *templates.Set, r *Resolved, team *config.Team) (warnings []s
 		warnings = append(warnings, fmt.Sprintf("%s has no entry in a golden/golden.lock above the service: FROM %s is unpinned (run `slipway golden build`)", p.Base, r.BaseRef))
 	}
 	if p.BaseDigest == "" && movingTag(r.BaseRef) && !strings.HasPrefix(p.Base, "golden:") {
-		fail("base_digest", "base %s (%s) is published only under a moving tag; pin it: set base_digest = \"sha256:...\" (`slipway pin` resolves it from the registry)", b.Key, r.BaseRef)
+		fail("base_digest", "base %s (%s) is published only under a moving tag; pin it: set base_digest = \"sha256:...\" (`slipway pin`, or `slipway init --pin`, resolves it from the registry)", b.Key, r.BaseRef)
 	}
 	if p.User == 0 {
 		fail("user", "the final image must not run as root")

@@ -36,6 +36,9 @@ type InitOptions struct {
 	In          io.Reader
 	Out         io.Writer // the wizard and diffs
 	Log         io.Writer // what was detected and written
+	// Pin, when set, resolves the final base's reference to the digest its
+	// registry serves now; init then writes it as base_digest.
+	Pin func(ctx context.Context, ref string) (string, error)
 }
 
 // InitResult says what init found and did.
@@ -106,7 +109,12 @@ func Init(ctx context.Context, set *templates.Set, o InitOptions) (*InitResult, 
 		p.Healthcheck = defaultHealthcheck(set, team, &p, det)
 	}
 
-	render := func(q *config.Project) (*generate.Output, error) { return generate.RenderIn(set, q, team, o.Dir) }
+	render := func(q *config.Project) (*generate.Output, error) {
+		if err := pinBase(ctx, set, team, o, q); err != nil {
+			return nil, err
+		}
+		return generate.RenderIn(set, q, team, o.Dir)
+	}
 	if o.Interactive {
 		wo := Options{
 			In: o.In, Out: o.Out, Accessible: o.Accessible, Given: o.Given, Set: set,
@@ -240,7 +248,13 @@ func applyFlags(p *config.Project, f config.Project, given map[string]bool) {
 		p.PackageManager = f.PackageManager
 	}
 	if given[KeyBase] {
+		if p.Base != f.Base {
+			p.BaseDigest = "" // a digest pins the base it was resolved for
+		}
 		p.Base = f.Base
+	}
+	if given["base_digest"] {
+		p.BaseDigest = f.BaseDigest
 	}
 	if given[KeyMain] {
 		p.Main = f.Main
@@ -412,4 +426,24 @@ func dropZero(src []byte) []byte {
 		out = append(out, l)
 	}
 	return []byte(strings.Join(out, "\n"))
+}
+
+// pinBase fills in q.BaseDigest through o.Pin when pinning was asked for and
+// the base is neither pinned already, nor golden (golden.lock pins those),
+// nor scratch.
+func pinBase(ctx context.Context, set *templates.Set, team *config.Team, o InitOptions, q *config.Project) error {
+	if o.Pin == nil || q.BaseDigest != "" || strings.HasPrefix(q.Base, "golden:") {
+		return nil
+	}
+	r, err := generate.ResolveIn(set, q, team, o.Dir)
+	if err != nil || r.BaseRef == "scratch" {
+		return err
+	}
+	d, err := o.Pin(ctx, r.BaseRef)
+	if err != nil {
+		return fmt.Errorf("pinning the base: %w", err)
+	}
+	q.BaseDigest = d
+	fmt.Fprintf(o.Log, "pinned %s to %s\n", r.BaseRef, d)
+	return nil
 }

@@ -155,11 +155,15 @@ func coldBuild(ctx context.Context, env *Env, dir string, ex examples.Example, b
 
 // prune empties the daemon's build cache and says so.
 func prune(ctx context.Context, env *Env) error {
-	n, freed, left, err := pruneAll(ctx, env.Lab.BuildkitHost)
+	cl, err := env.Builder(ctx)
 	if err != nil {
 		return err
 	}
-	env.Logf("pruned the build cache: %d records, %s freed, %s left", n, mb(freed), mb(left))
+	r, err := cl.Prune(ctx)
+	if err != nil {
+		return err
+	}
+	env.Logf("pruned the build cache: %d records, %s freed, %s left", r.Records, mb(r.Freed), mb(r.Left))
 	return nil
 }
 

@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/docker/go-units"
+
+	"github.com/slipway/slipway/internal/build"
 )
 
 // Machine are the facts that numbers depend on.
@@ -32,12 +34,13 @@ func machineFacts(ctx context.Context, env *Env) Machine {
 		OS:    runtime.GOOS + "/" + runtime.GOARCH,
 		Go:    runtime.Version(),
 	}
-	if v, rev, err := daemonInfo(ctx, env.Lab.BuildkitHost); err != nil {
+	info, err := daemonInfo(ctx, env)
+	if err != nil {
 		m.BuildKit = "unknown (" + err.Error() + ")"
 	} else {
-		m.BuildKit = v
-		if rev != "" {
-			m.BuildKit += " (" + rev + ")"
+		m.BuildKit = info.Version
+		if info.Revision != "" {
+			m.BuildKit += " (" + info.Revision + ")"
 		}
 	}
 	m.CPU = procField("/proc/cpuinfo", "model name")
@@ -202,4 +205,12 @@ func ms(d time.Duration) string {
 		return fmt.Sprintf("%.2f ms", float64(d)/1e6)
 	}
 	return fmt.Sprintf("%.1f ms", float64(d)/1e6)
+}
+
+func daemonInfo(ctx context.Context, env *Env) (build.DaemonInfo, error) {
+	cl, err := env.Builder(ctx)
+	if err != nil {
+		return build.DaemonInfo{}, err
+	}
+	return cl.Info(ctx)
 }

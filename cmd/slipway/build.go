@@ -61,6 +61,10 @@ Builds are reproducible: SOURCE_DATE_EPOCH defaults to the time of the last
 git commit that touched DIR (0 outside git) and layer timestamps are
 rewritten to it, so the same sources give the same digest. --source-date-epoch=-1 turns it off.
 
+Outputs are written beside their destination and moved into place only when
+the build succeeds: a failed or cancelled build leaves no partial tarball or
+directory, and a local output replaces an existing directory whole.
+
 The daemon is --addr, else $BUILDKIT_HOST, else
 unix:///run/buildkit/buildkitd.sock: unix://, tcp:// (with --tlscacert,
 --tlscert, --tlskey for mTLS) and docker-container://NAME (a buildx builder).

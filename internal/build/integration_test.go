@@ -566,3 +566,50 @@ func TestSSHForwarding(t *testing.T) {
 	}
 	t.Logf("without --ssh: %v", err)
 }
+
+// A local output is written beside its destination and swapped in only when
+// the build succeeds: a failing build leaves the previous tree untouched and
+// no partial directory behind; a successful one replaces it whole.
+func TestLocalOutputIsAtomic(t *testing.T) {
+	c := labClient(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	out := t.TempDir()
+	dest := filepath.Join(out, "rootfs")
+	if err := os.MkdirAll(dest, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dest, "old.txt"), []byte("previous build\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	failing := writeTree(t, map[string]string{
+		"Dockerfile": "FROM " + debianBase + " AS build\nRUN echo partial > /out.txt && exit 3\nFROM scratch\nCOPY --from=build /out.txt /\n",
+	})
+	if _, err := c.Build(ctx, Options{ContextDir: failing, Progress: "quiet", Outputs: []Output{{Type: OutputLocal, Dest: dest}}}); err == nil {
+		t.Fatal("the failing build succeeded")
+	}
+	entries, _ := os.ReadDir(out)
+	if len(entries) != 1 || entries[0].Name() != "rootfs" {
+		t.Fatalf("after a failed build the output folder holds %v", entries)
+	}
+	if b, _ := os.ReadFile(filepath.Join(dest, "old.txt")); string(b) != "previous build\n" {
+		t.Fatalf("a failed build changed the previous output: %q", b)
+	}
+
+	ok := writeTree(t, map[string]string{
+		"Dockerfile": "FROM " + debianBase + " AS build\nRUN echo built > /out.txt\nFROM scratch\nCOPY --from=build /out.txt /\n",
+	})
+	if _, err := c.Build(ctx, Options{ContextDir: ok, Progress: "quiet", Outputs: []Output{{Type: OutputLocal, Dest: dest}}}); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := os.ReadFile(filepath.Join(dest, "out.txt")); err != nil || string(b) != "built\n" {
+		t.Fatalf("local output: %q, %v", b, err)
+	}
+	if _, err := os.Stat(filepath.Join(dest, "old.txt")); !os.IsNotExist(err) {
+		t.Fatalf("the previous tree was merged, not replaced: %v", err)
+	}
+	entries, _ = os.ReadDir(out)
+	if len(entries) != 1 {
+		t.Fatalf("leftovers beside the output: %v", entries)
+	}
+}

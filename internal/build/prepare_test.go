@@ -173,7 +173,7 @@ func TestPrepareErrors(t *testing.T) {
 
 func TestExportEntries(t *testing.T) {
 	p := &prepared{epoch: 0}
-	var tars []*tarOutput
+	var tars []fileOutput
 	// Tags only: an image exporter named after them.
 	ex, err := exportEntries(Options{Tags: []string{"reg/app:1", "reg/app:latest"}}, p, &tars)
 	if err != nil || len(ex) != 1 || ex[0].Type != "image" || ex[0].Attrs["name"] != "reg/app:1,reg/app:latest" || ex[0].Attrs["push"] != "" {

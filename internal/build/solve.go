@@ -318,6 +318,13 @@ func parseCache(s string) (bkclient.CacheOptionsEntry, error) {
 	return e, nil
 }
 
+// fileOutput is an output written beside its destination and moved into
+// place only when the build succeeded.
+type fileOutput interface {
+	commit() error
+	abort()
+}
+
 // tarOutput writes an exporter's tarball to a temporary file beside dest;
 // commit renames it into place once the build succeeded, abort removes it.
 type tarOutput struct {
@@ -416,7 +423,7 @@ func (c *Client) build(ctx context.Context, o Options, hook fsHook) (*Result, er
 		attachables = append(attachables, sp)
 	}
 
-	var tars []*tarOutput
+	var tars []fileOutput
 	defer func() {
 		for _, t := range tars {
 			t.abort()
@@ -501,7 +508,7 @@ func (c *Client) build(ctx context.Context, o Options, hook fsHook) (*Result, er
 }
 
 // exportEntries turns Outputs, Tags and Push into BuildKit exporters.
-func exportEntries(o Options, p *prepared, tars *[]*tarOutput) ([]bkclient.ExportEntry, error) {
+func exportEntries(o Options, p *prepared, tars *[]fileOutput) ([]bkclient.ExportEntry, error) {
 	name := strings.Join(o.Tags, ",")
 	var out []bkclient.ExportEntry
 	pushed := false
@@ -532,7 +539,12 @@ func exportEntries(o Options, p *prepared, tars *[]*tarOutput) ([]bkclient.Expor
 			*tars = append(*tars, t)
 			e.Output = t.open
 		case OutputLocal:
-			e.OutputDir = x.Dest
+			d, err := newDirOutput(x.Dest)
+			if err != nil {
+				return nil, err
+			}
+			*tars = append(*tars, d)
+			e.OutputDir = d.tmp
 		case OutputImage:
 			if o.Push {
 				attrs["push"] = "true"
@@ -584,3 +596,50 @@ func toWarnings(ws []bkclient.VertexWarning) []Warning {
 	}
 	return out
 }
+
+// dirOutput has the local exporter write into a temporary directory beside
+// dest; commit swaps it into place (an existing dest is replaced whole, not
+// merged), abort removes it.
+type dirOutput struct {
+	dest, tmp string
+}
+
+func newDirOutput(dest string) (*dirOutput, error) {
+	dest, err := filepath.Abs(dest)
+	if err != nil {
+		return nil, fmt.Errorf("output %s: %w", dest, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(dest), 0o755); err != nil {
+		return nil, fmt.Errorf("creating output directory: %w", err)
+	}
+	tmp, err := os.MkdirTemp(filepath.Dir(dest), "."+filepath.Base(dest)+".partial-*")
+	if err != nil {
+		return nil, fmt.Errorf("creating output %s: %w", dest, err)
+	}
+	return &dirOutput{dest: dest, tmp: tmp}, nil
+}
+
+func (d *dirOutput) commit() error {
+	if err := os.Chmod(d.tmp, 0o755); err != nil {
+		return fmt.Errorf("writing output %s: %w", d.dest, err)
+	}
+	old := ""
+	if _, err := os.Lstat(d.dest); err == nil {
+		old = d.tmp + ".old"
+		if err := os.Rename(d.dest, old); err != nil {
+			return fmt.Errorf("replacing output %s: %w", d.dest, err)
+		}
+	}
+	if err := os.Rename(d.tmp, d.dest); err != nil {
+		if old != "" {
+			os.Rename(old, d.dest)
+		}
+		return fmt.Errorf("writing output %s: %w", d.dest, err)
+	}
+	if old != "" {
+		os.RemoveAll(old)
+	}
+	return nil
+}
+
+func (d *dirOutput) abort() { os.RemoveAll(d.tmp) }

@@ -30,6 +30,7 @@ type buildFlags struct {
 	labels        []string
 	target        string
 	noCache       bool
+	provenance    string
 	progress      string
 	epoch         int64
 	epochSet      bool
@@ -142,6 +143,7 @@ The image digest is printed on stdout when the build ends.`,
 	fl.StringArrayVar(&f.labels, "label", nil, "image label KEY=VALUE (repeatable)")
 	fl.StringVar(&f.target, "target", "", "build stage to stop at")
 	fl.BoolVar(&f.noCache, "no-cache", false, "do not use the build cache")
+	fl.StringVar(&f.provenance, "provenance", "", "attach a SLSA provenance attestation: min or max (max records the build's inputs; secrets are never among them)")
 	fl.StringVar(&f.progress, "progress", "auto", "progress output: auto, tty, plain, rawjson or quiet")
 	fl.Int64Var(&f.epoch, "source-date-epoch", 0, "timestamp (Unix seconds) for reproducible builds; -1 disables (default the last git commit touching DIR, else 0)")
 	fl.BoolVar(&f.checks, "checks", false, "fail on BuildKit's Dockerfile check warnings (default: on for Dockerfiles slipway generated)")
@@ -161,6 +163,7 @@ func (f *buildFlags) options(dir string) (build.Options, error) {
 		CacheTo:    f.cacheTo,
 		Target:     f.target,
 		NoCache:    f.noCache,
+		Provenance: f.provenance,
 		Progress:   f.progress,
 	}
 	if o.Dockerfile == "" {

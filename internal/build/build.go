@@ -52,6 +52,10 @@ type Options struct {
 	// touched ContextDir, else 0 (1970-01-01), so that the same sources
 	// always give the same digest. A negative value disables it.
 	SourceDateEpoch *int64
+	// Provenance attaches a SLSA provenance attestation to the image:
+	// "" (none), "min" or "max" (max also records the build's inputs, such
+	// as build args: never secrets, which reach the build only as mounts).
+	Provenance string
 	// Checks fails the build on any of BuildKit's Dockerfile checks
 	// (BUILDKIT_DOCKERFILE_CHECK=error=true); on for generated Dockerfiles.
 	Checks bool

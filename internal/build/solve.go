@@ -145,6 +145,13 @@ func prepare(o Options) (*prepared, error) {
 	if o.NoCache {
 		a["no-cache"] = ""
 	}
+	switch o.Provenance {
+	case "":
+	case "min", "max":
+		a["attest:provenance"] = "mode=" + o.Provenance
+	default:
+		return nil, fmt.Errorf("provenance %q: want min or max", o.Provenance)
+	}
 	if p.epoch >= 0 {
 		a["build-arg:SOURCE_DATE_EPOCH"] = strconv.FormatInt(p.epoch, 10)
 	}

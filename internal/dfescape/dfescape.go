@@ -79,3 +79,27 @@ func Quote(s string) string {
 	b.WriteByte('"')
 	return b.String()
 }
+
+// Healthcheck is a HEALTHCHECK's timing; empty fields take Docker's usual
+// values (30s interval, 5s timeout, 3 retries) and startPeriod's default.
+type Healthcheck struct {
+	Interval, Timeout, StartPeriod string // validated Go durations, or ""
+	Retries                        int
+}
+
+// HealthcheckInstruction renders a whole exec-form HEALTHCHECK instruction.
+// The durations must already be validated (they are written as they are).
+func HealthcheckInstruction(h Healthcheck, defaultStart string, cmd []string) string {
+	or := func(v, d string) string {
+		if v == "" {
+			return d
+		}
+		return v
+	}
+	retries := h.Retries
+	if retries == 0 {
+		retries = 3
+	}
+	return fmt.Sprintf("HEALTHCHECK --interval=%s --timeout=%s --start-period=%s --retries=%d \\\n    CMD %s",
+		or(h.Interval, "30s"), or(h.Timeout, "5s"), or(h.StartPeriod, defaultStart), retries, ExecForm(cmd))
+}

@@ -2,9 +2,9 @@ package generate
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/dfescape"
 )
 
 // healthcheck renders the HEALTHCHECK instruction for a resolved project,
@@ -23,23 +23,7 @@ func healthcheck(r *Resolved) (string, error) {
 			return "", err
 		}
 	}
-	var b strings.Builder
-	b.WriteString("HEALTHCHECK")
-	interval, timeout, start, retries := h.Interval, h.Timeout, h.StartPeriod, h.Retries
-	if interval == "" {
-		interval = "30s"
-	}
-	if timeout == "" {
-		timeout = "5s"
-	}
-	if start == "" {
-		start = "5s"
-	}
-	if retries == 0 {
-		retries = 3
-	}
-	fmt.Fprintf(&b, " --interval=%s --timeout=%s --start-period=%s --retries=%d \\\n    CMD %s", interval, timeout, start, retries, execForm(cmd))
-	return b.String(), nil
+	return dfescape.HealthcheckInstruction(dfescape.Healthcheck{Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}, "5s", cmd), nil
 }
 
 func httpProbe(r *Resolved) ([]string, error) {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/Masterminds/sprig/v3"
 
+	"github.com/slipway/slipway/internal/dfescape"
 	"github.com/slipway/slipway/templates"
 )
 
@@ -204,20 +205,7 @@ func (p *Plan) view(s *Spec, base Base) (*view, error) {
 		v.Cmd = execForm(s.Cmd)
 	}
 	if h := s.Healthcheck; h != nil {
-		interval, timeout, start, retries := h.Interval, h.Timeout, h.StartPeriod, h.Retries
-		if interval == "" {
-			interval = "30s"
-		}
-		if timeout == "" {
-			timeout = "5s"
-		}
-		if start == "" {
-			start = "10s"
-		}
-		if retries == 0 {
-			retries = 3
-		}
-		v.Healthcheck = fmt.Sprintf("HEALTHCHECK --interval=%s --timeout=%s --start-period=%s --retries=%d \\\n    CMD %s", interval, timeout, start, retries, execForm(h.Command))
+		v.Healthcheck = dfescape.HealthcheckInstruction(dfescape.Healthcheck{Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}, "10s", h.Command)
 	}
 	return v, nil
 }

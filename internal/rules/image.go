@@ -71,7 +71,7 @@ func imageRules() []Rule {
 		},
 		{
 			ID: "SW223", Name: "image-git-directory", Severity: Warning,
-			Message: "The image contains a .git directory",
+			Message: "The image contains a .git directory (in its filesystem, or in a lower layer that a later step deleted it from)",
 			Why:     "A .git directory carries the repository's whole history (including anything once committed and since removed) and often credentials in its config.",
 			Fix:     "Add .git to the .dockerignore (`slipway generate` writes one), and copy only what the build needs.",
 			Example: "# .dockerignore\n.git\n.gitignore",
@@ -79,10 +79,18 @@ func imageRules() []Rule {
 		},
 		{
 			ID: "SW224", Name: "image-env-file", Severity: Warning,
-			Message: "The image contains .env files",
+			Message: "The image contains .env files (in its filesystem, or in a lower layer that a later step deleted them from)",
 			Why:     ".env files hold a developer's or an environment's settings, usually with its credentials; configuration belongs to the deployment, not the image.",
 			Fix:     "Add .env and .env.* to the .dockerignore and pass settings at run time.",
 			Example: "# .dockerignore\n.env\n.env.*\n**/.env",
+			CIS:     []string{"4.10"},
+		},
+		{
+			ID: "SW225", Name: "image-secret-in-lower-layer", Severity: Error,
+			Message: "A credential file that a later step deleted or overwrote is still in a lower layer of the image",
+			Why:     "An image is all of its layers, not the filesystem they add up to: `RUN rm` or a later COPY only hides a file, and anyone who can pull the image extracts the layer that added it (`crane export`, `docker save`, or by hand from the registry) and reads it.",
+			Fix:     "Rotate the credential. Never let it enter a layer of the final image: mount it into the one step that needs it with `RUN --mount=type=secret` (`slipway build --secret`), or use it in a build stage and copy only the result into the final stage; keep it out of the build context with .dockerignore.",
+			Example: "RUN --mount=type=secret,id=deploy_key,target=/root/.ssh/id_ed25519 git clone git@github.com:example/private.git\n# slipway build --secret id=deploy_key,src=$HOME/.ssh/deploy_key",
 			CIS:     []string{"4.10"},
 		},
 		{

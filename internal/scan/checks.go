@@ -185,6 +185,7 @@ func (s *scanner) files() {
 	if len(t.EnvFiles) > 0 {
 		s.add("SW224", "%s: %s", plural(len(t.EnvFiles), ".env file", ".env files"), list(t.EnvFiles, 10))
 	}
+	s.buriedFindings()
 	if t.AptLists.Files > 0 {
 		s.add("SW230", "/var/lib/apt/lists holds %s (%s)", plural(t.AptLists.Files, "file", "files"), human(t.AptLists.Bytes))
 	}

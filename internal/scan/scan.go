@@ -3,8 +3,11 @@
 // healthcheck, setuid/setgid and world-writable files, credentials in its
 // environment, history and files, package-manager leftovers, a shell in an
 // image that claims to be distroless, its accounts, and its base against
-// golden.lock. The image's layers are streamed once (mutate.Extract); only
-// small candidate files are read. Image is pure: an image in, findings out.
+// golden.lock. The image's layers are streamed once, from the top one down,
+// flattening them as they go (layers.go): only small candidate files are
+// read, and credentials that a later layer deleted or overwrote, still in
+// a lower layer, are found in the same pass. Image is pure: an image in,
+// findings out.
 package scan
 
 import (

@@ -4,16 +4,12 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"path"
 	"regexp"
 	"sort"
 	"strings"
-
-	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 )
 
 // maxRead bounds the content read from one candidate file; a larger file
@@ -23,9 +19,11 @@ const (
 	maxAccountLen = 1 << 20 // /etc/passwd, /etc/shadow, /etc/group
 )
 
-// tree is what one pass over the image's flattened filesystem found: every
-// fact a file rule needs, so the layers are read exactly once.
+// tree is what one pass over the image's layers found: every fact a file
+// rule needs about the flattened filesystem, and the credentials that
+// only lower layers still hold, so the layers are read exactly once.
 type tree struct {
+	Layers             int
 	Files, Dirs, Links int
 	Bytes              int64 // regular file content
 
@@ -41,6 +39,14 @@ type tree struct {
 
 	Passwd, Shadow, Group []byte
 	present               map[string]bool // every path, for shells and package managers
+
+	// Buried are credentials, .env files and .git directories that a
+	// layer added and a later layer deleted or overwrote: gone from the
+	// flattened filesystem, still in the image (see layers.go).
+	Buried []buried
+
+	gitSeen map[string]bool
+	final   map[string]bool // fingerprints of the credential and .env files still present
 }
 
 // usage counts files and bytes under one place.
@@ -51,104 +57,93 @@ type usage struct {
 
 func (u *usage) add(n int64) { u.Files++; u.Bytes += n }
 
-// walk reads img's flattened filesystem (mutate.Extract: upper layers
-// win, whiteouts applied) once, streaming: only small candidate files are
-// read into memory.
-func walk(ctx context.Context, img v1.Image) (*tree, error) {
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	t := &tree{Caches: map[string]*usage{}, present: map[string]bool{}}
-	gitSeen := map[string]bool{}
-	tr := tar.NewReader(ctxReader{ctx, rc})
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
+// visit records one entry of the flattened filesystem (the version of a
+// path that upper layers did not replace or delete). r reads its content.
+func (t *tree) visit(hdr *tar.Header, p string, r io.Reader) error {
+	t.present[p] = true
+	mode := hdr.Mode
+	switch hdr.Typeflag {
+	case tar.TypeDir:
+		t.Dirs++
+	case tar.TypeReg, tar.TypeRegA: //nolint:staticcheck // TypeRegA still appears in old layers
+		t.Files++
+		t.Bytes += hdr.Size
+	case tar.TypeSymlink, tar.TypeLink:
+		t.Links++
+	}
+
+	// .git directories: report the top one once.
+	if g := gitRoot(p); g != "" && !t.gitSeen[g] {
+		t.gitSeen[g] = true
+		t.GitDirs = append(t.GitDirs, g)
+	}
+
+	isFile := hdr.Typeflag == tar.TypeReg || hdr.Typeflag == tar.TypeRegA //nolint:staticcheck
+	if (isFile || hdr.Typeflag == tar.TypeLink) && mode&(modeSetuid|modeSetgid) != 0 {
+		t.Setuid = append(t.Setuid, p+" ("+privilege(mode, hdr.Uid, hdr.Gid)+")")
+	}
+	if ww := worldWritable(p, hdr); ww != "" {
+		t.WorldWritable = append(t.WorldWritable, ww)
+	}
+	if !isFile {
+		return nil
+	}
+
+	if strings.HasPrefix(p, "/var/lib/apt/lists/") && path.Base(p) != "lock" && !strings.HasPrefix(p, "/var/lib/apt/lists/partial/") {
+		t.AptLists.add(hdr.Size)
+	}
+	if c := cacheRoot(p); c != "" {
+		u := t.Caches[c]
+		if u == nil {
+			u = &usage{}
+			t.Caches[c] = u
 		}
+		u.add(hdr.Size)
+	}
+	switch p {
+	case "/etc/passwd", "/etc/shadow", "/etc/group":
+		b, err := readAtMost(r, maxAccountLen)
 		if err != nil {
-			if cerr := ctx.Err(); cerr != nil {
-				return nil, cerr
-			}
-			return nil, fmt.Errorf("reading the image's layers: %w", err)
+			return fmt.Errorf("reading %s from the image: %w", p, err)
 		}
-		p := cleanPath(hdr.Name)
-		if p == "/" {
-			continue
-		}
-		t.present[p] = true
-		mode := hdr.Mode
-		switch hdr.Typeflag {
-		case tar.TypeDir:
-			t.Dirs++
-		case tar.TypeReg, tar.TypeRegA: //nolint:staticcheck // TypeRegA still appears in old layers
-			t.Files++
-			t.Bytes += hdr.Size
-		case tar.TypeSymlink, tar.TypeLink:
-			t.Links++
-		}
-
-		// .git directories: report the top one once.
-		if g := gitRoot(p); g != "" && !gitSeen[g] {
-			gitSeen[g] = true
-			t.GitDirs = append(t.GitDirs, g)
-		}
-
-		isFile := hdr.Typeflag == tar.TypeReg || hdr.Typeflag == tar.TypeRegA //nolint:staticcheck
-		if (isFile || hdr.Typeflag == tar.TypeLink) && mode&(modeSetuid|modeSetgid) != 0 {
-			t.Setuid = append(t.Setuid, p+" ("+privilege(mode, hdr.Uid, hdr.Gid)+")")
-		}
-		if ww := worldWritable(p, hdr); ww != "" {
-			t.WorldWritable = append(t.WorldWritable, ww)
-		}
-		if !isFile {
-			continue
-		}
-
-		if strings.HasPrefix(p, "/var/lib/apt/lists/") && path.Base(p) != "lock" && !strings.HasPrefix(p, "/var/lib/apt/lists/partial/") {
-			t.AptLists.add(hdr.Size)
-		}
-		if c := cacheRoot(p); c != "" {
-			u := t.Caches[c]
-			if u == nil {
-				u = &usage{}
-				t.Caches[c] = u
-			}
-			u.add(hdr.Size)
-		}
-		if envFile(p) && hdr.Size > 0 {
-			t.EnvFiles = append(t.EnvFiles, p)
-		}
-
 		switch p {
-		case "/etc/passwd", "/etc/shadow", "/etc/group":
-			b, err := readAtMost(tr, maxAccountLen)
-			if err != nil {
-				return nil, fmt.Errorf("reading %s from the image: %w", p, err)
-			}
-			switch p {
-			case "/etc/passwd":
-				t.Passwd = b
-			case "/etc/shadow":
-				t.Shadow = b
-			default:
-				t.Group = b
-			}
-			continue
+		case "/etc/passwd":
+			t.Passwd = b
+		case "/etc/shadow":
+			t.Shadow = b
+		default:
+			t.Group = b
 		}
-		c := classify(p)
-		if c == nil || hdr.Size == 0 {
-			continue
-		}
-		var data []byte
-		if hdr.Size <= maxRead {
-			if data, err = readAtMost(tr, maxRead); err != nil {
-				return nil, fmt.Errorf("reading %s from the image: %w", p, err)
-			}
-		}
-		if what := c(data, hdr.Size); what != "" {
-			t.SecretFiles = append(t.SecretFiles, p+" ("+what+")")
+		return nil
+	}
+	env := envFile(p) && hdr.Size > 0
+	c := classify(p)
+	if (c == nil && !env) || hdr.Size == 0 {
+		return nil
+	}
+	var data []byte
+	if hdr.Size <= maxRead {
+		var err error
+		if data, err = readAtMost(r, maxRead); err != nil {
+			return fmt.Errorf("reading %s from the image: %w", p, err)
 		}
 	}
+	if env {
+		t.EnvFiles = append(t.EnvFiles, p)
+		t.final[fingerprint(p, data, hdr.Size)] = true
+	}
+	if c == nil {
+		return nil
+	}
+	if what := c(data, hdr.Size); what != "" {
+		t.SecretFiles = append(t.SecretFiles, p+" ("+what+")")
+		t.final[fingerprint(p, data, hdr.Size)] = true
+	}
+	return nil
+}
+
+// finish derives what needs the whole filesystem and sorts the lists.
+func (t *tree) finish() {
 	for _, n := range shellPaths {
 		if t.present[n] {
 			t.Shells = append(t.Shells, n)
@@ -162,7 +157,7 @@ func walk(ctx context.Context, img v1.Image) (*tree, error) {
 	for _, l := range [][]string{t.Setuid, t.WorldWritable, t.SecretFiles, t.GitDirs, t.EnvFiles} {
 		sort.Strings(l)
 	}
-	return t, nil
+	t.settleBuried()
 }
 
 // Mode bits as tar stores them.

@@ -299,7 +299,7 @@ func fingerprint(p string, data []byte, size int64) string {
 func (t *tree) settleBuried() {
 	var keep []buried
 	for _, b := range t.Buried {
-		if b.Kind == "SW223" && t.present[b.Path] || b.Kind != "SW223" && t.final[b.fp] {
+		if b.Kind == "SW223" && t.gitSeen[b.Path] || b.Kind != "SW223" && t.final[b.fp] {
 			continue
 		}
 		sort.Ints(b.Layers)

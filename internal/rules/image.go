@@ -88,8 +88,8 @@ func imageRules() []Rule {
 		{
 			ID: "SW225", Name: "image-secret-in-lower-layer", Severity: Error,
 			Message: "A credential file that a later step deleted or overwrote is still in a lower layer of the image",
-			Why:     "An image is all of its layers, not the filesystem they add up to: `RUN rm` or a later COPY only hides a file, and anyone who can pull the image extracts the layer that added it (`crane export`, `docker save`, or by hand from the registry) and reads it.",
-			Fix:     "Rotate the credential. Never let it enter a layer of the final image: mount it into the one step that needs it with `RUN --mount=type=secret` (`slipway build --secret`), or use it in a build stage and copy only the result into the final stage; keep it out of the build context with .dockerignore.",
+			Why:     "An image is all of its layers, not the filesystem they add up to: `RUN rm` or a later COPY only hides a file, and anyone who can pull the image fetches the layer that added it (`docker save`, `crane pull`, or one blob from the registry) and reads it.",
+			Fix:     "Mount the credential into the one step that needs it with `RUN --mount=type=secret` (`slipway build --secret`), or use it only in a build stage of a multi-stage build and copy the result into the final stage, so that it never enters a layer of the final image. Rotate it, and keep it out of the build context with .dockerignore.",
 			Example: "RUN --mount=type=secret,id=deploy_key,target=/root/.ssh/id_ed25519 git clone git@github.com:example/private.git\n# slipway build --secret id=deploy_key,src=$HOME/.ssh/deploy_key",
 			CIS:     []string{"4.10"},
 		},

@@ -174,3 +174,78 @@ func tail(s string, n int) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// TestLabDeletedKey builds, in the lab, an image whose Dockerfile copies
+// a private key and deletes it in the next step: the key is gone from the
+// filesystem but not from the image. scan must report it once, as SW225
+// naming both steps; the same key given to the step as a secret mount
+// leaves nothing to find.
+func TestLabDeletedKey(t *testing.T) {
+	l := labtest.Require(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	cl, err := build.Connect(ctx, build.ConnectOptions{Addr: l.BuildkitHost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	key := "-----BEGIN OPENSSH PRIVATE KEY-----\nbGFiLXRlc3Qta2V5LW5ldmVyLWlzc3VlZAAAAA==\n-----END OPENSSH PRIVATE KEY-----\n"
+	keyFile := filepath.Join(t.TempDir(), "id_rsa")
+	if err := os.WriteFile(keyFile, []byte(key), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	scanOf := func(name, dockerfile string, secrets []build.Secret) string {
+		t.Helper()
+		dir := t.TempDir()
+		for f, body := range map[string]string{"Dockerfile": dockerfile, "id_rsa": key} {
+			if err := os.WriteFile(filepath.Join(dir, f), []byte(body), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		tarPath := filepath.Join(t.TempDir(), name+".tar")
+		var progress bytes.Buffer
+		if _, err := cl.Build(ctx, build.Options{ContextDir: dir, Secrets: secrets,
+			Outputs: []build.Output{{Type: "oci", Dest: tarPath}}, Progress: "plain", ProgressOut: &progress}); err != nil {
+			t.Fatalf("%s: build: %v\n%s", name, err, tail(progress.String(), 30))
+		}
+		var out bytes.Buffer
+		if _, err := scan.Run(ctx, scan.RunOptions{Image: tarPath, Severity: "info", Out: &out}); err != nil {
+			t.Fatalf("%s: scan: %v", name, err)
+		}
+		t.Logf("%s:\n%s", name, out.String())
+		if strings.Contains(out.String(), "bGFiLXRlc3Qta2V5") {
+			t.Errorf("%s: the report shows the key", name)
+		}
+		return out.String()
+	}
+
+	out := scanOf("deleted", `FROM debian:bookworm-slim
+COPY id_rsa /root/.ssh/id_rsa
+RUN rm /root/.ssh/id_rsa
+`, nil)
+	for _, want := range []string{
+		"SW225 /root/.ssh/id_rsa (a private key) was added in layer 2 (created by `COPY id_rsa /root/.ssh/id_rsa`)",
+		"and removed in layer 3 (created by `RUN rm /root/.ssh/id_rsa`)",
+		"anyone can read it from layer 2",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the report lacks %q", want)
+		}
+	}
+	if n := strings.Count(out, "id_rsa (a private key)"); n != 1 {
+		t.Errorf("the key is reported %d times, want once", n)
+	}
+	if strings.Contains(out, "SW222") {
+		t.Error("SW222 reports a key the filesystem no longer has")
+	}
+
+	out = scanOf("mounted", `FROM debian:bookworm-slim
+RUN --mount=type=secret,id=key,target=/root/.ssh/id_rsa test -s /root/.ssh/id_rsa
+`, []build.Secret{{ID: "key", Src: keyFile}})
+	for _, id := range []string{"SW222", "SW225"} {
+		if strings.Contains(out, id) {
+			t.Errorf("a secret mount leaves %s", id)
+		}
+	}
+}

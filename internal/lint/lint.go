@@ -210,22 +210,6 @@ func dedupe(fs []rules.Finding) []rules.Finding {
 	return out
 }
 
-// UnknownRules lists the ids in a team file's [rules] that the catalogue
-// does not know, so that a typo does not silently do nothing.
-func UnknownRules(t *config.Team) []string {
-	var out []string
-	if t == nil {
-		return nil
-	}
-	for id := range t.Rules {
-		if _, ok := catalogue.Lookup(id); !ok {
-			out = append(out, id)
-		}
-	}
-	sort.Strings(out)
-	return out
-}
-
 // windowsAbsWorkdir reports a BuildKit WorkdirRelativePath warning about a
 // drive-letter path in a Windows stage: BuildKit lints for the platform it
 // runs on, where C:\app is relative; for the Windows image it is not.

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/pmezard/go-difflib/difflib"
 
@@ -56,20 +55,13 @@ type RunResult struct {
 // Run is `slipway lint`: check each file, optionally fix it, print the
 // report.
 func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
-	threshold := rules.Warning
-	if o.Severity != "" {
-		s, err := rules.ParseSeverity(o.Severity)
-		if err != nil || s == rules.Off {
-			return nil, &InputError{fmt.Errorf("--severity %q: use info, warning or error", o.Severity)}
-		}
-		threshold = s
+	threshold, err := rules.ParseThreshold(o.Severity)
+	if err != nil {
+		return nil, &InputError{err}
 	}
-	format := o.Format
-	if format == "" {
-		format = "text"
-	}
-	if !contains(report.Formats, format) {
-		return nil, &InputError{fmt.Errorf("--format %q: use one of %s", o.Format, strings.Join(report.Formats, ", "))}
+	format, err := report.ParseFormat(o.Format)
+	if err != nil {
+		return nil, &InputError{err}
 	}
 	files := o.Files
 	if len(files) == 0 {
@@ -95,7 +87,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, id := range UnknownRules(team) {
+	for _, id := range catalogue.Unknown(team.Rules) {
 		fmt.Fprintf(o.Err, "slipway: %s: rules.%s: no such rule (see `slipway rules`)\n", teamFile, id)
 	}
 

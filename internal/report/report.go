@@ -225,3 +225,16 @@ func fileURI(p string) string {
 	}
 	return (&url.URL{Path: strings.TrimPrefix(slash, "./")}).String()
 }
+
+// ParseFormat reads a --format flag: empty means text.
+func ParseFormat(f string) (string, error) {
+	if f == "" {
+		return "text", nil
+	}
+	for _, known := range Formats {
+		if f == known {
+			return f, nil
+		}
+	}
+	return "", fmt.Errorf("--format %q: use one of %s", f, strings.Join(Formats, ", "))
+}

@@ -187,3 +187,29 @@ func kindOrder(k Kind) int {
 	}
 	return 2
 }
+
+// ParseThreshold reads a --severity flag: the lowest severity that fails a
+// run. Empty means warning; "off" is refused (it would fail on nothing).
+func ParseThreshold(s string) (Severity, error) {
+	if s == "" {
+		return Warning, nil
+	}
+	sev, err := ParseSeverity(s)
+	if err != nil || sev == Off {
+		return Off, fmt.Errorf("--severity %q: use info, warning or error", s)
+	}
+	return sev, nil
+}
+
+// Unknown lists, sorted, the rule ids a team file's [rules] names that the
+// catalogue does not know, so that a typo does not silently do nothing.
+func (c *Catalogue) Unknown(overrides map[string]string) []string {
+	var out []string
+	for id := range overrides {
+		if _, ok := c.Lookup(id); !ok {
+			out = append(out, id)
+		}
+	}
+	sort.Strings(out)
+	return out
+}

@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
-	"sort"
-	"strings"
 	"time"
 
 	"github.com/slipway/slipway/internal/config"
@@ -55,20 +52,13 @@ type RunResult struct {
 
 // Run is `slipway scan`: open the image, scan it, print the report.
 func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
-	threshold := rules.Warning
-	if o.Severity != "" {
-		s, err := rules.ParseSeverity(o.Severity)
-		if err != nil || s == rules.Off {
-			return nil, &InputError{fmt.Errorf("--severity %q: use info, warning or error", o.Severity)}
-		}
-		threshold = s
+	threshold, err := rules.ParseThreshold(o.Severity)
+	if err != nil {
+		return nil, &InputError{err}
 	}
-	format := o.Format
-	if format == "" {
-		format = "text"
-	}
-	if !slices.Contains(report.Formats, format) {
-		return nil, &InputError{fmt.Errorf("--format %q: use one of %s", o.Format, strings.Join(report.Formats, ", "))}
+	format, err := report.ParseFormat(o.Format)
+	if err != nil {
+		return nil, &InputError{err}
 	}
 	if o.Err == nil {
 		o.Err = io.Discard
@@ -85,7 +75,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	if err != nil {
 		return nil, &InputError{err}
 	}
-	for _, id := range unknownRules(team) {
+	for _, id := range catalogue.Unknown(team.Rules) {
 		fmt.Fprintf(o.Err, "slipway: %s: rules.%s: no such rule (see `slipway rules`)\n", teamFile, id)
 	}
 	var lock *goldenlock.Lock
@@ -129,22 +119,6 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		}
 	}
 	return rr, nil
-}
-
-// unknownRules lists the ids in a team file's [rules] that the catalogue
-// does not know.
-func unknownRules(t *config.Team) []string {
-	var out []string
-	if t == nil {
-		return nil
-	}
-	for id := range t.Rules {
-		if _, ok := catalogue.Lookup(id); !ok {
-			out = append(out, id)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
 
 // IsInput reports whether err is an input or usage problem.

@@ -1,4 +1,4 @@
-package generate
+package dfescape
 
 import (
 	"slices"
@@ -54,25 +54,25 @@ func hasControl(s string) bool {
 
 func checkQuoted(t *testing.T, s string) {
 	t.Helper()
-	q := quote(s)
+	q := Quote(s)
 	if strings.ContainsAny(q, "\n\r") {
-		t.Fatalf("quote(%q) = %q contains a line break", s, q)
+		t.Fatalf("Quote(%q) = %q contains a line break", s, q)
 	}
 	src := "FROM scratch\nLABEL k=" + q + "\nENV K=" + q + "\nUSER 1\n"
 	cmds := parseStage(t, src)
 	if len(cmds) != 3 {
-		t.Fatalf("quote(%q) = %q: want LABEL, ENV, USER; got %d instructions in\n%s", s, q, len(cmds), src)
+		t.Fatalf("Quote(%q) = %q: want LABEL, ENV, USER; got %d instructions in\n%s", s, q, len(cmds), src)
 	}
 	label, ok := cmds[0].(*instructions.LabelCommand)
 	if !ok || len(label.Labels) != 1 || label.Labels[0].Key != "k" {
-		t.Fatalf("quote(%q) = %q: want one label k, got %#v", s, q, cmds[0])
+		t.Fatalf("Quote(%q) = %q: want one label k, got %#v", s, q, cmds[0])
 	}
 	env, ok := cmds[1].(*instructions.EnvCommand)
 	if !ok || len(env.Env) != 1 || env.Env[0].Key != "K" {
-		t.Fatalf("quote(%q) = %q: want one env K, got %#v", s, q, cmds[1])
+		t.Fatalf("Quote(%q) = %q: want one env K, got %#v", s, q, cmds[1])
 	}
 	if _, ok := cmds[2].(*instructions.UserCommand); !ok {
-		t.Fatalf("quote(%q) = %q: third instruction is %T, want USER", s, q, cmds[2])
+		t.Fatalf("Quote(%q) = %q: third instruction is %T, want USER", s, q, cmds[2])
 	}
 	if !utf8.ValidString(s) || hasControl(s) {
 		return // refused by validation; only the structure must hold
@@ -80,13 +80,13 @@ func checkQuoted(t *testing.T, s string) {
 	for _, word := range []string{label.Labels[0].Value, env.Env[0].Value} {
 		got, vars, err := expandWord(word)
 		if err != nil {
-			t.Fatalf("quote(%q) = %q: BuildKit cannot expand %q: %v", s, q, word, err)
+			t.Fatalf("Quote(%q) = %q: BuildKit cannot expand %q: %v", s, q, word, err)
 		}
 		if vars {
-			t.Fatalf("quote(%q) = %q: BuildKit expands a variable in it", s, q)
+			t.Fatalf("Quote(%q) = %q: BuildKit expands a variable in it", s, q)
 		}
 		if got != s {
-			t.Fatalf("quote(%q) = %q: BuildKit reads it back as %q", s, q, got)
+			t.Fatalf("Quote(%q) = %q: BuildKit reads it back as %q", s, q, got)
 		}
 	}
 }
@@ -100,9 +100,9 @@ func TestQuote(t *testing.T) {
 	}
 	// Control characters never survive: they would end the line.
 	for _, s := range []string{"a\nRUN evil", "a\r\nUSER 0", "a\u2028b", "a\u0085b", "a\x00b", "\\\n"} {
-		q := quote(s)
+		q := Quote(s)
 		if hasControl(q) {
-			t.Errorf("quote(%q) = %q keeps a control character", s, q)
+			t.Errorf("Quote(%q) = %q keeps a control character", s, q)
 		}
 		checkQuoted(t, s)
 	}
@@ -119,9 +119,9 @@ func FuzzQuote(f *testing.F) {
 
 func checkExecForm(t *testing.T, args []string) {
 	t.Helper()
-	j := execForm(args)
+	j := ExecForm(args)
 	if hasControl(j) {
-		t.Fatalf("execForm(%q) = %s contains a control character or line separator", args, j)
+		t.Fatalf("ExecForm(%q) = %s contains a control character or line separator", args, j)
 	}
 	src := "FROM scratch\nENTRYPOINT " + j + "\nCMD " + j + "\nRUN --mount=type=cache,target=/c \\\n    " + j + "\nHEALTHCHECK --interval=5s \\\n    CMD " + j + "\nUSER 1\n"
 	res, err := parser.Parse(strings.NewReader(src))
@@ -130,7 +130,7 @@ func checkExecForm(t *testing.T, args []string) {
 	}
 	for _, n := range res.AST.Children[1:5] {
 		if !n.Attributes["json"] {
-			t.Fatalf("execForm(%q) = %s: %s is not parsed as exec form", args, j, n.Value)
+			t.Fatalf("ExecForm(%q) = %s: %s is not parsed as exec form", args, j, n.Value)
 		}
 	}
 	stages, _, err := instructions.Parse(res.AST, nil)
@@ -142,7 +142,7 @@ func checkExecForm(t *testing.T, args []string) {
 	}
 	cmds := stages[0].Commands
 	if len(stages) != 1 || len(cmds) != 5 {
-		t.Fatalf("execForm(%q) = %s: want 5 instructions in one stage, got %d stages", args, j, len(stages))
+		t.Fatalf("ExecForm(%q) = %s: want 5 instructions in one stage, got %d stages", args, j, len(stages))
 	}
 	want := args
 	if want == nil {
@@ -168,31 +168,31 @@ func checkExecForm(t *testing.T, args []string) {
 	}
 	ep, ok := cmds[0].(*instructions.EntrypointCommand)
 	if !ok || ep.PrependShell || !slices.Equal(norm(ep.CmdLine), want) {
-		t.Fatalf("execForm(%q) = %s: ENTRYPOINT parses as %#v", args, j, cmds[0])
+		t.Fatalf("ExecForm(%q) = %s: ENTRYPOINT parses as %#v", args, j, cmds[0])
 	}
 	cmd, ok := cmds[1].(*instructions.CmdCommand)
 	if !ok || cmd.PrependShell || !slices.Equal(norm(cmd.CmdLine), want) {
-		t.Fatalf("execForm(%q) = %s: CMD parses as %#v", args, j, cmds[1])
+		t.Fatalf("ExecForm(%q) = %s: CMD parses as %#v", args, j, cmds[1])
 	}
 	run, ok := cmds[2].(*instructions.RunCommand)
 	if !ok || run.PrependShell || !slices.Equal(norm(run.CmdLine), want) || len(instructions.GetMounts(run)) != 1 {
-		t.Fatalf("execForm(%q) = %s: RUN parses as %#v", args, j, cmds[2])
+		t.Fatalf("ExecForm(%q) = %s: RUN parses as %#v", args, j, cmds[2])
 	}
 	hc, ok := cmds[3].(*instructions.HealthCheckCommand)
 	if !ok || len(hc.Health.Test) == 0 || hc.Health.Test[0] != "CMD" || !slices.Equal(norm(hc.Health.Test[1:]), want) {
-		t.Fatalf("execForm(%q) = %s: HEALTHCHECK parses as %#v", args, j, cmds[3])
+		t.Fatalf("ExecForm(%q) = %s: HEALTHCHECK parses as %#v", args, j, cmds[3])
 	}
 	if _, ok := cmds[4].(*instructions.UserCommand); !ok {
-		t.Fatalf("execForm(%q) = %s: last instruction is %T, want USER", args, j, cmds[4])
+		t.Fatalf("ExecForm(%q) = %s: last instruction is %T, want USER", args, j, cmds[4])
 	}
 }
 
 func TestExecForm(t *testing.T) {
-	if got := execForm([]string{"/app/api", "-listen", ":8080"}); got != `["/app/api", "-listen", ":8080"]` {
+	if got := ExecForm([]string{"/app/api", "-listen", ":8080"}); got != `["/app/api", "-listen", ":8080"]` {
 		t.Errorf("execForm reads %s", got)
 	}
-	if got := execForm(nil); got != "[]" {
-		t.Errorf("execForm(nil) = %s", got)
+	if got := ExecForm(nil); got != "[]" {
+		t.Errorf("ExecForm(nil) = %s", got)
 	}
 	for _, args := range [][]string{
 		nil,

@@ -51,17 +51,19 @@ func isShellBinary(s string) bool {
 	return posixShell([]string{s})
 }
 
-// execCall is an exec-form RUN as a single call.
-func execCall(args []string) []call {
+// execScript is an exec-form RUN as a single call (and, when that call
+// is a shell given a script, what the script runs). Each argument is taken
+// literally, as a single-quoted word.
+func execScript(args []string) *script {
+	s := &script{params: map[string]bool{}}
 	words := make([]*syntax.Word, len(args))
 	for i, a := range args {
-		words[i] = &syntax.Word{Parts: []syntax.WordPart{&syntax.Lit{Value: a}}}
+		words[i] = &syntax.Word{Parts: []syntax.WordPart{&syntax.SglQuoted{Value: a}}}
 	}
-	cl, ok := newCall(words)
-	if !ok {
-		return nil
+	if cl, ok := newCall(words); ok {
+		s.addCall(cl, false)
 	}
-	return []call{cl}
+	return s
 }
 
 func (c *checker) checkRun(ss *stageState, in *instr, x *instructions.RunCommand) {
@@ -74,7 +76,7 @@ func (c *checker) checkRun(ss *stageState, in *instr, x *instructions.RunCommand
 			return
 		}
 	} else if !x.PrependShell {
-		s = &script{calls: execCall(x.CmdLine), params: map[string]bool{}}
+		s = execScript(x.CmdLine)
 	} else {
 		return
 	}
@@ -194,7 +196,8 @@ func (c *checker) checkRun(ss *stageState, in *instr, x *instructions.RunCommand
 	if len(unpinned) > 0 {
 		c.add("SW144", line, "unpinned package(s): %s", strings.Join(unpinned, " "))
 	}
-	if len(s.pipes) > 0 && !shellPipefail(ss.shell) && (len(s.pipefail) == 0 || s.pipefail[0] > s.pipes[0]) {
+	ownPipe := len(s.pipes) > 0 && !shellPipefail(ss.shell) && (len(s.pipefail) == 0 || s.pipefail[0] > s.pipes[0])
+	if ownPipe || s.innerPipe {
 		c.add("SW152", line, "RUN has a pipe but no pipefail: a failing command before | goes unnoticed")
 	}
 	var used []string

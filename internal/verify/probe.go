@@ -119,3 +119,36 @@ func portFree(port int) bool {
 	l.Close()
 	return true
 }
+
+// probeTCP dials addr until a connection is accepted, the deadline passes,
+// ctx ends, or alive reports that the service is gone.
+func probeTCP(ctx context.Context, dial dialFunc, addr string, timeout time.Duration, alive func() bool) probeResult {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	var res probeResult
+	for {
+		res.Attempts++
+		dctx, dcancel := context.WithTimeout(ctx, 3*time.Second)
+		conn, err := dial(dctx, "tcp", addr)
+		dcancel()
+		if err == nil {
+			conn.Close()
+			res.OK, res.Err, res.Elapsed = true, nil, time.Since(start)
+			return res
+		}
+		if ctx.Err() == nil {
+			res.Err = err
+		}
+		if alive != nil && !alive() {
+			res.Elapsed = time.Since(start)
+			return res
+		}
+		select {
+		case <-ctx.Done():
+			res.Elapsed = time.Since(start)
+			return res
+		case <-time.After(250 * time.Millisecond):
+		}
+	}
+}

@@ -228,3 +228,108 @@ func TestRunCanceledCleansUp(t *testing.T) {
 		t.Errorf("the container's process survived cancellation (%s left)", out)
 	}
 }
+
+// A service that needs configuration: a secret in its env, a data VOLUME it
+// writes at start on a read-only root, a non-HTTP-style port check (TCP),
+// and exec probes that must pass, must fail, or cannot run.
+func TestRunConfiguredImage(t *testing.T) {
+	needRunc(t)
+	cfg := goodConfig()
+	cfg.Env = []string{"PORT=9999", "DATA_DIR=/data"}
+	cfg.Volumes = map[string]struct{}{"/data": {}}
+	const secret = "hunter2-not-for-logs"
+	var log strings.Builder
+	work := t.TempDir()
+	rep, err := Run(context.Background(), Options{
+		Image:   writeLayout(t, svcImage(t, cfg)),
+		WorkDir: work,
+		Timeout: 20 * time.Second,
+		TCPOnly: true,
+		Env:     []string{"PORT=8080", "SECRET=" + secret},
+		Exec: [][]string{
+			{"/app/svc", "-getenv", "SECRET"},
+			{"/app/svc", "-write", "/data/probe"},
+			{"/app/svc", "-exit"},
+		},
+		ExecFail: [][]string{
+			{"/app/svc", "-write", "/etc/probe"},
+			{"/app/svc", "-write", "/data/again"},
+			{"/no/such/binary"},
+		},
+		Log: &log,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rep.Rows {
+		t.Logf("%-16s %s  %s", c.ID, c.Status, c.Detail)
+	}
+	want := map[string]Status{
+		CheckNonRoot: Pass, CheckPort: Pass, CheckHealthcheck: Pass, CheckReadOnly: Pass,
+		"exec-1": Pass, // the env reached the container
+		"exec-2": Pass, // the volume is writable
+		"exec-3": Fail, // exits 3
+		"exec-4": Pass, // the root is read-only: writing /etc fails, as it must
+		"exec-5": Fail, // exits 0, but must fail
+		"exec-6": Fail, // cannot run at all: not the refusal a must-fail probe wants
+	}
+	got := statuses(rep)
+	for id, s := range want {
+		if got[id] != s {
+			t.Errorf("%s: %s, want %s", id, got[id], s)
+		}
+	}
+	if d := rep.Row(CheckPort).Detail; !strings.Contains(d, "TCP connect to 127.0.0.1:8080 accepted") {
+		t.Errorf("port row: %s (want a TCP connect to the port from Options.Env, which replaced the image's PORT)", d)
+	}
+	if r := rep.Exec("exec-1"); r == nil || r.Output != secret || r.ExitCode != 0 {
+		t.Errorf("exec-1 result: %+v", r)
+	}
+	if r := rep.Exec("exec-3"); r == nil || r.ExitCode != 3 || !strings.Contains(rep.Row("exec-3").Detail, "crashing on purpose") {
+		t.Errorf("exec-3: %+v, row %+v: want exit 3 and the output in the detail", r, rep.Row("exec-3"))
+	}
+	if r := rep.Exec("exec-4"); r == nil || !r.MustFail || !strings.Contains(r.Output, "read-only file system") {
+		t.Errorf("exec-4: %+v", r)
+	}
+	if len(rep.Volumes) != 1 || rep.Volumes[0].Path != "/data" || rep.Volumes[0].Files != 3 {
+		t.Errorf("volumes = %+v, want /data holding started, probe and again", rep.Volumes)
+	}
+	if strings.Join(rep.EnvKeys, ",") != "PORT,SECRET" {
+		t.Errorf("env keys = %v", rep.EnvKeys)
+	}
+	// The secret's value is nowhere but in the output of the probe that
+	// printed it on purpose.
+	var table, js strings.Builder
+	rep.WriteTable(&table)
+	rep.Execs[0].Output = ""
+	rep.WriteJSON(&js)
+	for what, s := range map[string]string{"log": log.String(), "table": table.String(), "json": js.String()} {
+		if strings.Contains(s, secret) {
+			t.Errorf("the %s shows the secret value:\n%s", what, s)
+		}
+	}
+	if !strings.Contains(log.String(), "with env PORT, SECRET (values not shown)") || !strings.Contains(log.String(), "volume /data") {
+		t.Errorf("log:\n%s", log.String())
+	}
+	leftovers(t, work)
+}
+
+// Without its required volume mounted writable the service cannot start;
+// every exec probe then fails with the reason.
+func TestRunExecProbesWhenTheContainerDied(t *testing.T) {
+	needRunc(t)
+	cfg := goodConfig()
+	cfg.Env = []string{"DATA_DIR=/nowhere"} // not a VOLUME: read-only root
+	rep, err := Run(context.Background(), Options{
+		Image: writeLayout(t, svcImage(t, cfg)), WorkDir: t.TempDir(), Timeout: 10 * time.Second,
+		Exec: [][]string{{"/app/svc", "-getenv", "PATH"}}, ExecFail: [][]string{{"/app/svc", "-exit"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"exec-1", "exec-2"} {
+		if r := rep.Row(id); r == nil || r.Status != Fail || !strings.Contains(r.Detail, "exited") {
+			t.Errorf("%s: %+v, want FAIL because the container exited", id, r)
+		}
+	}
+}

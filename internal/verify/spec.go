@@ -2,6 +2,9 @@ package verify
 
 import (
 	"errors"
+	"fmt"
+	"path"
+	"sort"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -19,12 +22,16 @@ const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 // loopback interface: the service is reachable from verify (which dials
 // from inside that namespace) and from nothing else, and a port already
 // taken on the host does not matter.
-func runtimeSpec(cfg v1.Config, u User, hostNetwork bool) (*specs.Spec, error) {
+//
+// extraEnv (KEY=VALUE) is added to the image's environment, replacing a
+// variable of the same name. Each of volumes is bind-mounted, read-write,
+// from its host directory: the image's VOLUMEs, writable on a read-only root.
+func runtimeSpec(cfg v1.Config, u User, hostNetwork bool, extraEnv []string, volumes []volumeMount) (*specs.Spec, error) {
 	args := append(append([]string{}, cfg.Entrypoint...), cfg.Cmd...)
 	if len(args) == 0 {
 		return nil, errors.New("the image has neither ENTRYPOINT nor CMD: there is nothing to run")
 	}
-	env := append([]string{}, cfg.Env...)
+	env := mergeEnv(cfg.Env, extraEnv)
 	hasPath := false
 	for _, e := range env {
 		if strings.HasPrefix(e, "PATH=") {
@@ -48,6 +55,18 @@ func runtimeSpec(cfg v1.Config, u User, hostNetwork bool) (*specs.Spec, error) {
 	if !hostNetwork {
 		ns = append(ns, specs.LinuxNamespace{Type: specs.NetworkNamespace})
 	}
+	mounts := []specs.Mount{
+		{Destination: "/proc", Type: "proc", Source: "proc"},
+		{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
+		{Destination: "/dev/pts", Type: "devpts", Source: "devpts", Options: []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}},
+		{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
+		{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "noexec", "nodev"}},
+		{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"nosuid", "noexec", "nodev", "ro"}},
+		{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev", "mode=1777", "size=65536k"}},
+	}
+	for _, v := range volumes {
+		mounts = append(mounts, specs.Mount{Destination: v.Path, Type: "bind", Source: v.Source, Options: []string{"rbind", "rw", "nosuid", "nodev"}})
+	}
 	return &specs.Spec{
 		Version: specs.Version,
 		Process: &specs.Process{
@@ -63,15 +82,7 @@ func runtimeSpec(cfg v1.Config, u User, hostNetwork bool) (*specs.Spec, error) {
 		},
 		Root:     &specs.Root{Path: "rootfs", Readonly: true},
 		Hostname: "slipway-verify",
-		Mounts: []specs.Mount{
-			{Destination: "/proc", Type: "proc", Source: "proc"},
-			{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
-			{Destination: "/dev/pts", Type: "devpts", Source: "devpts", Options: []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}},
-			{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
-			{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "noexec", "nodev"}},
-			{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"nosuid", "noexec", "nodev", "ro"}},
-			{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev", "mode=1777", "size=65536k"}},
-		},
+		Mounts:   mounts,
 		Linux: &specs.Linux{
 			Namespaces: ns,
 			Resources: &specs.LinuxResources{
@@ -86,4 +97,96 @@ func runtimeSpec(cfg v1.Config, u User, hostNetwork bool) (*specs.Spec, error) {
 			},
 		},
 	}, nil
+}
+
+// mergeEnv returns base with each KEY=VALUE of extra added, replacing a
+// variable of the same name in place (the image's order is kept).
+func mergeEnv(base, extra []string) []string {
+	env := append([]string{}, base...)
+	for _, kv := range extra {
+		k, _, _ := strings.Cut(kv, "=")
+		replaced := false
+		for i, e := range env {
+			if ek, _, _ := strings.Cut(e, "="); ek == k {
+				env[i], replaced = kv, true
+			}
+		}
+		if !replaced {
+			env = append(env, kv)
+		}
+	}
+	return env
+}
+
+// envKeys returns the names of env's KEY=VALUE pairs: what verify may print
+// of them (values may be passwords).
+func envKeys(env []string) []string {
+	keys := make([]string, 0, len(env))
+	for _, kv := range env {
+		k, _, _ := strings.Cut(kv, "=")
+		keys = append(keys, k)
+	}
+	return keys
+}
+
+// checkEnv rejects an entry of Options.Env that is not KEY=VALUE. The error
+// names the key only.
+func checkEnv(env []string) error {
+	for i, kv := range env {
+		k, _, ok := strings.Cut(kv, "=")
+		switch {
+		case !ok:
+			return fmt.Errorf("env entry %d (%q) is not KEY=VALUE", i+1, k)
+		case k == "":
+			return fmt.Errorf("env entry %d has no name before '='", i+1)
+		case strings.ContainsAny(k, " \t\n\x00"):
+			return fmt.Errorf("env name %q holds whitespace or NUL", k)
+		case strings.ContainsRune(kv, 0):
+			return fmt.Errorf("env %s: its value holds a NUL byte", k)
+		}
+	}
+	return nil
+}
+
+// volumeMount is one of the image's VOLUMEs and the host directory that
+// backs it.
+type volumeMount struct {
+	Path   string // in the container
+	Source string // on the host
+}
+
+// imageVolumes returns the image's VOLUME paths, cleaned, sorted and
+// without duplicates. A path that verify already mounts something on
+// (/tmp, /proc, /dev, /sys) is left out; a relative path, or / itself, is an
+// error.
+func imageVolumes(cfg v1.Config) ([]string, error) {
+	var out []string
+	seen := map[string]bool{}
+	for v := range cfg.Volumes {
+		if !strings.HasPrefix(v, "/") {
+			return nil, fmt.Errorf("VOLUME %q is not an absolute path", v)
+		}
+		p := path.Clean(v)
+		if p == "/" {
+			return nil, errors.New("VOLUME / would replace the whole root filesystem")
+		}
+		if seen[p] || reservedMount(p) {
+			continue
+		}
+		seen[p] = true
+		out = append(out, p)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// reservedMount reports whether p is, or is under, a path verify mounts
+// itself.
+func reservedMount(p string) bool {
+	for _, r := range []string{"/proc", "/dev", "/sys", "/tmp"} {
+		if p == r || strings.HasPrefix(p, r+"/") {
+			return true
+		}
+	}
+	return false
 }

@@ -1,7 +1,9 @@
 // Package verify runs a built image and checks that it keeps slipway's
 // promises: it runs as a non-root user, answers on its port, passes its own
 // HEALTHCHECK, has no shell when its base claims none, carries no setuid or
-// setgid files, fits its size budget and runs with a read-only root.
+// setgid files, fits its size budget and runs with a read-only root. Extra
+// exec probes (Options.Exec, Options.ExecFail) check what only the image's
+// own tools can tell, such as a database answering a query.
 //
 // There is no Docker engine: the image (an OCI layout, an OCI tarball or a
 // docker save tarball) is unpacked into an OCI runtime bundle by our own
@@ -10,6 +12,12 @@
 // network namespace with only a loopback interface; verify probes the
 // service by dialing from inside that namespace, so nothing on the host can
 // answer in its place and nothing in the container can reach out.
+//
+// Images that need configuration get it the way a runtime gives it:
+// Options.Env is added to the image's environment (only the names are ever
+// printed), and every VOLUME the image declares is an empty, writable
+// directory owned by the image's user, bind-mounted from the work directory
+// and removed with it.
 package verify
 
 import (
@@ -30,6 +38,7 @@ import (
 	"github.com/docker/go-units"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/generate"
@@ -51,6 +60,21 @@ type Options struct {
 	// HealthPath is the path probed on Port (default: healthcheck.http_path,
 	// else /healthz).
 	HealthPath string
+	// TCPOnly makes the port check a TCP connect instead of an HTTP GET,
+	// for services that do not speak HTTP (databases, brokers).
+	TCPOnly bool
+	// Env is KEY=VALUE pairs added to the image's environment for the run,
+	// replacing variables of the same name. Values may be secrets: the
+	// report and the log name the keys only.
+	Env []string
+	// Exec are extra probes, each an argv run inside the container as its
+	// user (exec form, no shell) once the port and HEALTHCHECK checks are
+	// done. Each is a row that passes when it exits 0.
+	Exec [][]string
+	// ExecFail are probes that must fail: each is a row that passes when
+	// the command runs and exits non-zero (a refused login, a denied
+	// write). A probe that cannot run or times out fails the row.
+	ExecFail [][]string
 	// SizeBudget is the largest acceptable compressed size in bytes.
 	SizeBudget int64
 	// Timeout bounds the wait for the port, and again for the HEALTHCHECK
@@ -88,6 +112,9 @@ const (
 	CheckNoSetuid    = "no-setuid"
 	CheckSize        = "size"
 	CheckReadOnly    = "read-only-root"
+	// CheckExec is the prefix of the exec probe rows: exec-1, exec-2, ...
+	// numbered through Options.Exec, then Options.ExecFail.
+	CheckExec = "exec-"
 )
 
 // Check is one row of the report.
@@ -111,10 +138,40 @@ type Report struct {
 	CompressedBytes int64        `json:"compressed_bytes"`
 	UnpackedBytes   int64        `json:"unpacked_bytes"`
 	SizeBudgetBytes int64        `json:"size_budget_bytes,omitempty"`
+	EnvKeys         []string     `json:"env_keys,omitempty"` // names from Options.Env, never values
+	Volumes         []Volume     `json:"volumes,omitempty"`
+	Execs           []ExecResult `json:"execs,omitempty"`
 	Privileged      []Privileged `json:"privileged_files,omitempty"`
 	Shells          []string     `json:"shells,omitempty"`
 	ContainerLog    []string     `json:"container_log,omitempty"`
 	Rows            []Check      `json:"checks"`
+}
+
+// Volume is one of the image's VOLUMEs as it was mounted for the run, and
+// what the container wrote to it (counted before it was removed).
+type Volume struct {
+	Path  string `json:"path"`
+	Files int    `json:"files"` // regular files
+	Bytes int64  `json:"bytes"`
+}
+
+// ExecResult is the outcome of one exec probe.
+type ExecResult struct {
+	ID       string   `json:"id"` // the probe's row
+	Args     []string `json:"args"`
+	MustFail bool     `json:"must_fail,omitempty"`
+	ExitCode int      `json:"exit_code"` // -1 when it did not run to an exit
+	Output   string   `json:"output"`    // combined stdout and stderr, trimmed, at most 4 KiB (the end)
+}
+
+// Exec returns the result of the probe with row id, or nil.
+func (r *Report) Exec(id string) *ExecResult {
+	for i := range r.Execs {
+		if r.Execs[i].ID == id {
+			return &r.Execs[i]
+		}
+	}
+	return nil
 }
 
 // Failed reports whether any check failed.
@@ -183,6 +240,14 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if logw == nil {
 		logw = io.Discard
 	}
+	if err := checkEnv(o.Env); err != nil {
+		return nil, err
+	}
+	for _, p := range append(append([][]string{}, o.Exec...), o.ExecFail...) {
+		if len(p) == 0 || p[0] == "" {
+			return nil, errors.New("an exec probe has an empty command")
+		}
+	}
 	if os.Geteuid() != 0 {
 		return nil, errors.New("verify runs the image with runc and must run as root (try sudo)")
 	}
@@ -244,6 +309,10 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	rep.Port, rep.HealthPath, rep.SizeBudgetBytes = exp.port, exp.healthPath, exp.budget
+	if o.TCPOnly {
+		rep.HealthPath = ""
+	}
+	rep.EnvKeys = envKeys(o.Env)
 
 	fmt.Fprintf(logw, "unpacking %s (%s)\n", o.Image, rep.Digest)
 	bundle := filepath.Join(work, "bundle")
@@ -272,13 +341,21 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if uerr == nil {
 		rep.RunAs = u.String()
 	}
-	spec, serr := runtimeSpec(cf.Config, u, o.HostNetwork)
+	var vols []volumeMount
+	if uerr == nil {
+		vols, uerr = makeVolumes(cf.Config, rootfs, filepath.Join(work, "volumes"), u)
+	}
+	var spec *specs.Spec
+	var serr error
+	if uerr == nil {
+		spec, serr = runtimeSpec(cf.Config, u, o.HostNetwork, o.Env, vols)
+	}
 	switch {
 	case uerr != nil:
-		failRuntime(rep, "cannot run the image: "+uerr.Error())
+		failRuntime(rep, o, "cannot run the image: "+uerr.Error())
 		return rep, nil
 	case serr != nil:
-		failRuntime(rep, "cannot run the image: "+serr.Error())
+		failRuntime(rep, o, "cannot run the image: "+serr.Error())
 		return rep, nil
 	}
 	if o.HostNetwork && exp.port != 0 && !portFree(exp.port) {
@@ -290,6 +367,12 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	c := &container{runc: runc, state: state, bundle: bundle, id: newID(), log: filepath.Join(work, "container.log")}
 	fmt.Fprintf(logw, "running %s as %s with runc (container %s)\n", strings.Join(spec.Process.Args, " "), u, c.id)
+	if len(rep.EnvKeys) > 0 {
+		fmt.Fprintf(logw, "with env %s (values not shown)\n", strings.Join(rep.EnvKeys, ", "))
+	}
+	for _, v := range vols {
+		fmt.Fprintf(logw, "volume %s: an empty directory owned by %s\n", v.Path, u)
+	}
 	defer func() {
 		if err := c.teardown(); err != nil {
 			fmt.Fprintf(logw, "warning: %v\n", err)
@@ -299,14 +382,18 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		failRuntime(rep, "the container did not start: "+err.Error())
+		failRuntime(rep, o, "the container did not start: "+err.Error())
 		return rep, nil
 	}
-	checkRuntime(ctx, rep, c, u, cf, exp, o.Timeout, o.HostNetwork)
+	checkRuntime(ctx, rep, c, u, cf, exp, o)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
 	rep.ContainerLog = tailLines(c.log, 20)
+	for _, v := range vols {
+		files, bytes := usage(v.Source)
+		rep.Volumes = append(rep.Volumes, Volume{Path: v.Path, Files: files, Bytes: bytes})
+	}
 	return rep, nil
 }
 
@@ -441,13 +528,17 @@ var runtimeChecks = []struct{ id, name string }{
 	{CheckReadOnly, "read-only root enforced"},
 }
 
-func failRuntime(rep *Report, why string) {
+func failRuntime(rep *Report, o Options, why string) {
 	for _, c := range runtimeChecks {
 		rep.add(c.id, c.name, Fail, "%s", why)
 	}
+	for _, p := range execProbes(o) {
+		rep.add(p.id, p.name(), Fail, "%s", why)
+	}
 }
 
-func checkRuntime(ctx context.Context, rep *Report, c *container, u User, cf *v1.ConfigFile, exp expectations, timeout time.Duration, hostNet bool) {
+func checkRuntime(ctx context.Context, rep *Report, c *container, u User, cf *v1.ConfigFile, exp expectations, o Options) {
+	timeout, hostNet := o.Timeout, o.HostNetwork
 	name := func(id string) string {
 		for _, r := range runtimeChecks {
 			if r.id == id {
@@ -475,22 +566,20 @@ func checkRuntime(ctx context.Context, rep *Report, c *container, u User, cf *v1
 		if hostNet {
 			dial = (&net.Dialer{}).DialContext
 		}
-		url := fmt.Sprintf("http://127.0.0.1:%d%s", exp.port, exp.healthPath)
-		res := probeHTTP(ctx, dial, url, timeout, c.running)
-		switch {
-		case res.OK:
-			rep.add(CheckPort, name(CheckPort), Pass, "GET %s → %d after %s (port from %s)", url, res.Status, res.Elapsed.Round(time.Millisecond), exp.portFrom)
-		case !c.running():
-			rep.add(CheckPort, name(CheckPort), Fail, "GET %s: %s", url, exited())
-		case res.Status != 0:
-			rep.add(CheckPort, name(CheckPort), Fail, "GET %s → %d, not 2xx, for %s", url, res.Status, timeout)
-		default:
-			rep.add(CheckPort, name(CheckPort), Fail, "GET %s: no answer within %s (%v)%s", url, timeout, res.Err, c.logTail(8))
+		if o.TCPOnly {
+			checkTCP(ctx, rep, c, dial, exp, timeout, name(CheckPort))
+		} else {
+			checkHTTP(ctx, rep, c, dial, exp, timeout, name(CheckPort))
 		}
 	}
 
 	// The image's own HEALTHCHECK, run inside the container as its user.
 	checkHealth(ctx, rep, c, u, cf, timeout, name(CheckHealthcheck))
+
+	// The caller's exec probes, once the service is up.
+	for _, p := range execProbes(o) {
+		runProbe(ctx, rep, c, u, p, timeout)
+	}
 
 	// Read-only root: try to create a file through /proc/PID/root, as host
 	// root, so the answer does not depend on the image having a touch or on
@@ -604,4 +693,169 @@ func (c ctxReader) Read(p []byte) (int, error) {
 		return 0, err
 	}
 	return c.r.Read(p)
+}
+
+// checkHTTP is the port check for an HTTP service: GET the health path
+// until it answers 2xx.
+func checkHTTP(ctx context.Context, rep *Report, c *container, dial dialFunc, exp expectations, timeout time.Duration, name string) {
+	exited := func() string { return "the container's process exited" + c.logTail(8) }
+	url := fmt.Sprintf("http://127.0.0.1:%d%s", exp.port, exp.healthPath)
+	res := probeHTTP(ctx, dial, url, timeout, c.running)
+	switch {
+	case res.OK:
+		rep.add(CheckPort, name, Pass, "GET %s → %d after %s (port from %s)", url, res.Status, res.Elapsed.Round(time.Millisecond), exp.portFrom)
+	case !c.running():
+		rep.add(CheckPort, name, Fail, "GET %s: %s", url, exited())
+	case res.Status != 0:
+		rep.add(CheckPort, name, Fail, "GET %s → %d, not 2xx, for %s", url, res.Status, timeout)
+	default:
+		rep.add(CheckPort, name, Fail, "GET %s: no answer within %s (%v)%s", url, timeout, res.Err, c.logTail(8))
+	}
+}
+
+// checkTCP is the port check for a service that does not speak HTTP: a TCP
+// connection to the port is accepted.
+func checkTCP(ctx context.Context, rep *Report, c *container, dial dialFunc, exp expectations, timeout time.Duration, name string) {
+	addr := fmt.Sprintf("127.0.0.1:%d", exp.port)
+	res := probeTCP(ctx, dial, addr, timeout, c.running)
+	switch {
+	case res.OK:
+		rep.add(CheckPort, name, Pass, "TCP connect to %s accepted after %s (port from %s)", addr, res.Elapsed.Round(time.Millisecond), exp.portFrom)
+	case !c.running():
+		rep.add(CheckPort, name, Fail, "TCP connect to %s: the container's process exited%s", addr, c.logTail(8))
+	default:
+		rep.add(CheckPort, name, Fail, "TCP connect to %s: no connection within %s (%v)%s", addr, timeout, res.Err, c.logTail(8))
+	}
+}
+
+// probe is one exec probe of Options.Exec or Options.ExecFail.
+type probe struct {
+	id       string
+	args     []string
+	mustFail bool
+}
+
+func (p probe) name() string {
+	cmd := strings.Join(p.args, " ")
+	if r := []rune(cmd); len(r) > 48 {
+		cmd = string(r[:47]) + "…"
+	}
+	if p.mustFail {
+		return "exec (must fail): " + cmd
+	}
+	return "exec: " + cmd
+}
+
+// execProbes numbers the probes: Options.Exec first, then ExecFail.
+func execProbes(o Options) []probe {
+	var out []probe
+	for _, a := range o.Exec {
+		out = append(out, probe{id: fmt.Sprintf("%s%d", CheckExec, len(out)+1), args: a})
+	}
+	for _, a := range o.ExecFail {
+		out = append(out, probe{id: fmt.Sprintf("%s%d", CheckExec, len(out)+1), args: a, mustFail: true})
+	}
+	return out
+}
+
+// runProbe runs p once inside the container as u and adds its row and its
+// result.
+func runProbe(ctx context.Context, rep *Report, c *container, u User, p probe, timeout time.Duration) {
+	shown := strings.Join(p.args, " ")
+	res := ExecResult{ID: p.id, Args: p.args, MustFail: p.mustFail, ExitCode: -1}
+	if !c.running() {
+		rep.Execs = append(rep.Execs, res)
+		rep.add(p.id, p.name(), Fail, "`%s`: the container's process exited%s", shown, c.logTail(8))
+		return
+	}
+	out, code, err := c.exec(ctx, u, timeout, p.args...)
+	res.Output = strings.TrimSpace(string(out))
+	if len(res.Output) > 4096 {
+		res.Output = res.Output[len(res.Output)-4096:]
+	}
+	tail := ""
+	if lines := lastLines(res.Output, 6); lines != "" {
+		tail = "\n  output:\n    " + strings.ReplaceAll(lines, "\n", "\n    ")
+	}
+	if err == nil {
+		res.ExitCode = code
+	}
+	rep.Execs = append(rep.Execs, res)
+	switch {
+	case err != nil:
+		rep.add(p.id, p.name(), Fail, "`%s`: %v%s", shown, err, tail)
+	case !p.mustFail && code == 0:
+		rep.add(p.id, p.name(), Pass, "`%s` exited 0", shown)
+	case !p.mustFail:
+		rep.add(p.id, p.name(), Fail, "`%s` exited %d%s", shown, code, tail)
+	case code != 0 && execFailedToStart(res.Output):
+		// runc's own failure (no such binary) is not the refusal the
+		// probe expects.
+		rep.add(p.id, p.name(), Fail, "`%s` could not run%s", shown, tail)
+	case code != 0:
+		rep.add(p.id, p.name(), Pass, "`%s` exited %d, as it must: %s", shown, code, lastLines(res.Output, 1))
+	default:
+		rep.add(p.id, p.name(), Fail, "`%s` exited 0, but it must fail%s", shown, tail)
+	}
+}
+
+// execFailedToStart reports whether runc exec's output says the command
+// itself could not be started (not found, not executable).
+func execFailedToStart(out string) bool {
+	return strings.Contains(out, "exec failed: unable to start container process") ||
+		strings.Contains(out, "executable file not found")
+}
+
+func lastLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
+
+// makeVolumes creates, under dir, an empty directory for each VOLUME of
+// cfg, owned by u and with the mode of the image's own directory there
+// (0755 when the image has none).
+func makeVolumes(cfg v1.Config, rootfs, dir string, u User) ([]volumeMount, error) {
+	paths, err := imageVolumes(cfg)
+	if err != nil || len(paths) == 0 {
+		return nil, err
+	}
+	var out []volumeMount
+	for i, p := range paths {
+		src := filepath.Join(dir, strconv.Itoa(i))
+		if err := os.MkdirAll(src, 0o700); err != nil {
+			return nil, fmt.Errorf("creating a directory for VOLUME %s: %w", p, err)
+		}
+		mode := os.FileMode(0o755)
+		if in, err := ResolveIn(rootfs, p); err == nil {
+			if fi, err := os.Stat(in); err == nil && fi.IsDir() {
+				mode = fi.Mode().Perm()
+			}
+		}
+		if err := os.Chown(src, int(u.UID), int(u.GID)); err != nil {
+			return nil, fmt.Errorf("creating a directory for VOLUME %s: %w", p, err)
+		}
+		if err := os.Chmod(src, mode); err != nil {
+			return nil, fmt.Errorf("creating a directory for VOLUME %s: %w", p, err)
+		}
+		out = append(out, volumeMount{Path: p, Source: src})
+	}
+	return out, nil
+}
+
+// usage counts the regular files under dir and their bytes.
+func usage(dir string) (files int, bytes int64) {
+	_ = filepath.WalkDir(dir, func(_ string, d os.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return nil
+		}
+		if fi, err := d.Info(); err == nil {
+			files++
+			bytes += fi.Size()
+		}
+		return nil
+	})
+	return files, bytes
 }

@@ -71,7 +71,7 @@ func TestResolveUser(t *testing.T) {
 
 func TestRuntimeSpecHardening(t *testing.T) {
 	cfg := v1.Config{Entrypoint: []string{"/app/hello"}, Cmd: []string{"-v"}, Env: []string{"A=1"}, WorkingDir: "/app"}
-	s, err := runtimeSpec(cfg, User{65532, 65532}, false)
+	s, err := runtimeSpec(cfg, User{65532, 65532}, false, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,13 +99,13 @@ func TestRuntimeSpecHardening(t *testing.T) {
 	if !netns || !tmp {
 		t.Errorf("want a network namespace (%v) and a tmpfs /tmp (%v)", netns, tmp)
 	}
-	hs, _ := runtimeSpec(cfg, User{1, 1}, true)
+	hs, _ := runtimeSpec(cfg, User{1, 1}, true, nil, nil)
 	for _, n := range hs.Linux.Namespaces {
 		if n.Type == "network" {
 			t.Error("host network: want no network namespace")
 		}
 	}
-	if _, err := runtimeSpec(v1.Config{}, User{}, false); err == nil {
+	if _, err := runtimeSpec(v1.Config{}, User{}, false, nil, nil); err == nil {
 		t.Error("an image with no ENTRYPOINT or CMD: want an error")
 	}
 }

@@ -1,6 +1,9 @@
 // Command svc is a tiny HTTP service for verify's tests: it answers
 // /healthz on $PORT (default 8080), checks itself with -healthcheck, and
-// with -exit quits at once (a service that crashes on start).
+// with -exit quits at once (a service that crashes on start). For exec
+// probes, -getenv KEY prints $KEY (exit 1 when unset) and -write FILE
+// creates FILE (exit 1 when it cannot). With $DATA_DIR set, the service
+// writes $DATA_DIR/started before it listens, and fails when it cannot.
 package main
 
 import (
@@ -14,7 +17,25 @@ import (
 func main() {
 	health := flag.Bool("healthcheck", false, "GET /healthz and exit 0 on 200")
 	exit := flag.Bool("exit", false, "exit at once with status 3")
+	getenv := flag.String("getenv", "", "print this variable; exit 1 when it is unset")
+	write := flag.String("write", "", "create this file; exit 1 when that fails")
 	flag.Parse()
+	if *getenv != "" {
+		v, ok := os.LookupEnv(*getenv)
+		if !ok {
+			fmt.Fprintf(os.Stderr, "svc: %s is not set\n", *getenv)
+			os.Exit(1)
+		}
+		fmt.Println(v)
+		return
+	}
+	if *write != "" {
+		if err := os.WriteFile(*write, []byte("x\n"), 0o600); err != nil {
+			fmt.Fprintln(os.Stderr, "svc:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	port := os.Getenv("PORT")
 	if port == "" {
 		port = "8080"
@@ -31,6 +52,12 @@ func main() {
 			os.Exit(1)
 		}
 		return
+	}
+	if dir := os.Getenv("DATA_DIR"); dir != "" {
+		if err := os.WriteFile(dir+"/started", []byte("ok\n"), 0o600); err != nil {
+			fmt.Fprintln(os.Stderr, "svc:", err)
+			os.Exit(1)
+		}
 	}
 	http.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprintln(w, "ok") })
 	fmt.Fprintf(os.Stderr, "svc: listening on :%s as uid %d\n", port, os.Getuid())

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/docker/go-units"
 	"github.com/spf13/cobra"
@@ -17,6 +19,9 @@ func newVerifyCmd() *cobra.Command {
 		o          verify.Options
 		sizeBudget string
 		asJSON     bool
+		env        []string
+		execs      []string
+		execFails  []string
 	)
 	c := &cobra.Command{
 		Use:   "verify IMAGE",
@@ -33,6 +38,7 @@ Each check is a row:
 
   runs as non-root               the process's uid (from /proc) is not 0
   port answers                   GET http://127.0.0.1:PORT/PATH returns 2xx
+                                 (with --tcp: a TCP connection is accepted)
   HEALTHCHECK passes             the image's HEALTHCHECK exits 0, run inside
                                  the container as its user
   no shell in a shell-less image a distroless or scratch base has no /bin/sh,
@@ -40,11 +46,31 @@ Each check is a row:
   no setuid/setgid files         no file in the image gains privileges
   image size within budget       compressed size (layers + config)
   read-only root enforced        writing to / fails with EROFS
+  exec: CMD ...                  each --exec command exits 0 (--exec-fail:
+                                 exits non-zero), run inside the container
+                                 as its user once the checks above are done
 
 The port, health path (default /healthz), size budget and base come from
 the flags, else from slipway.toml (--config, default ./slipway.toml when it
 exists), else from the image (EXPOSE, the base-name label). A check with
 nothing to check is SKIP.
+
+Images that need configuration get it like a container runtime gives it:
+  --env KEY=VALUE     added to the image's environment (repeatable); --env KEY
+                      takes the value from verify's own environment, so a
+                      password need not be on the command line. Only the
+                      names are ever printed.
+  VOLUME              every VOLUME the image declares is mounted from an
+                      empty directory owned by the image's user, so a
+                      database can write its data on a read-only root; the
+                      report says what was written there. It is deleted
+                      afterwards.
+  --exec JSON         an exec-form command, a JSON array, run inside the
+                      container (no shell): e.g. a query through the image's
+                      own client. --exec-fail is one that must be refused.
+                      Output is shown when the row fails (and in --json).
+  --tcp               the service does not speak HTTP: check the port with a
+                      TCP connect instead of a GET.
 
 verify needs root and runc (apt-get install runc). It exits 1 when a check
 fails, and always removes its container and temporary files.`,
@@ -53,7 +79,14 @@ fails, and always removes its container and temporary files.`,
   slipway verify out/api.tar --size-budget 25MB --timeout 1m
   slipway verify out/api.tar --config svc/api/slipway.toml --json
   slipway verify out/layout/                     an OCI layout directory
-  slipway verify out/api.tar --host-network      for a service that needs the network to start`,
+  slipway verify out/api.tar --host-network      for a service that needs the network to start
+
+  # A database: a password from the environment, TCP port check, a query
+  # that must work and one that must be refused.
+  POSTGRES_PASSWORD=s3cret PGPASSWORD=s3cret slipway verify pg.tar --tcp --port 5432 \
+    --env POSTGRES_PASSWORD --env PGPASSWORD \
+    --exec '["psql","--host=127.0.0.1","--username=postgres","--command=SELECT 1"]' \
+    --exec-fail '["env","PGPASSWORD=wrong","psql","--host=127.0.0.1","--username=postgres","--command=SELECT 1"]'`,
 		Args: usageArgs(cobra.ExactArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Image = args[0]
@@ -66,6 +99,16 @@ fails, and always removes its container and temporary files.`,
 			}
 			if o.Port < 0 || o.Port > 65535 {
 				return &usageError{err: fmt.Errorf("--port %d is not a TCP port", o.Port), cmd: cmd}
+			}
+			var err error
+			if o.Env, err = envFlags(env, os.LookupEnv); err != nil {
+				return &usageError{err: err, cmd: cmd}
+			}
+			if o.Exec, err = execFlags("--exec", execs); err != nil {
+				return &usageError{err: err, cmd: cmd}
+			}
+			if o.ExecFail, err = execFlags("--exec-fail", execFails); err != nil {
+				return &usageError{err: err, cmd: cmd}
 			}
 			if !cmd.Flags().Changed("config") {
 				if _, err := os.Stat(config.FileName); err == nil {
@@ -99,6 +142,52 @@ fails, and always removes its container and temporary files.`,
 	f.DurationVar(&o.Timeout, "timeout", 0, "how long to wait for the port, and for the HEALTHCHECK to pass (default 30s)")
 	f.BoolVar(&asJSON, "json", false, "print a JSON report instead of the table")
 	f.BoolVar(&o.HostNetwork, "host-network", false, "run in the host's network namespace (the port must be free on the host)")
+	f.BoolVar(&o.TCPOnly, "tcp", false, "check the port with a TCP connect, not an HTTP GET (for databases and other non-HTTP services)")
+	f.StringArrayVarP(&env, "env", "e", nil, "`KEY=VALUE` added to the image's environment, or KEY to take it from verify's environment (repeatable; values are never printed)")
+	f.StringArrayVar(&execs, "exec", nil, "a command as a `JSON` array, run inside the container as its user, that must exit 0, e.g. '[\"psql\",\"-c\",\"SELECT 1\"]' (repeatable)")
+	f.StringArrayVar(&execFails, "exec-fail", nil, "a command as a `JSON` array, like --exec, that must exit non-zero, e.g. a login with a wrong password (repeatable)")
 	f.StringVar(&o.WorkDir, "work-dir", "", "where to unpack the image (default the system temporary directory; must allow exec)")
 	return c
+}
+
+// envFlags turns --env values into KEY=VALUE pairs: KEY=VALUE as given, a
+// bare KEY from lookup (verify's own environment). Errors name the key,
+// never a value.
+func envFlags(vals []string, lookup func(string) (string, bool)) ([]string, error) {
+	var out []string
+	for _, v := range vals {
+		k, _, hasValue := strings.Cut(v, "=")
+		switch {
+		case k == "":
+			return nil, fmt.Errorf("--env needs KEY=VALUE or KEY: an entry has no name before '='")
+		case strings.ContainsAny(k, " \t\n"):
+			return nil, fmt.Errorf("--env: the name %q holds whitespace", k)
+		case hasValue:
+			out = append(out, v)
+		default:
+			val, ok := lookup(k)
+			if !ok {
+				return nil, fmt.Errorf("--env %s: %s is not set in the environment (set it, or pass --env %s=VALUE)", k, k, k)
+			}
+			out = append(out, k+"="+val)
+		}
+	}
+	return out, nil
+}
+
+// execFlags parses each value of flag as a JSON array of strings, the exec
+// form of a command.
+func execFlags(flag string, vals []string) ([][]string, error) {
+	var out [][]string
+	for _, v := range vals {
+		var argv []string
+		if err := json.Unmarshal([]byte(v), &argv); err != nil {
+			return nil, fmt.Errorf("%s %s: not a JSON array of strings (%v); write e.g. %s '[\"psql\",\"-c\",\"SELECT 1\"]'", flag, v, err, flag)
+		}
+		if len(argv) == 0 || argv[0] == "" {
+			return nil, fmt.Errorf("%s %s: the command is empty", flag, v)
+		}
+		out = append(out, argv)
+	}
+	return out, nil
 }

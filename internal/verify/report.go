@@ -25,6 +25,12 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(&b, " → %s", r.RunAs)
 	}
 	fmt.Fprintf(&b, "\nnetwork  %s\n", r.Network)
+	if len(r.EnvKeys) > 0 {
+		fmt.Fprintf(&b, "env      %s (values not shown)\n", strings.Join(r.EnvKeys, ", "))
+	}
+	for _, v := range r.Volumes {
+		fmt.Fprintf(&b, "volume   %s: %d file(s), %s written\n", v.Path, v.Files, human(v.Bytes))
+	}
 	fmt.Fprintf(&b, "size     %s compressed, %s unpacked\n\n", human(r.CompressedBytes), human(r.UnpackedBytes))
 
 	nameW := len("CHECK")

@@ -308,6 +308,9 @@ func TestRunConfiguredImage(t *testing.T) {
 			t.Errorf("the %s shows the secret value:\n%s", what, s)
 		}
 	}
+	if !strings.Contains(table.String(), "volume   /data: 3 file(s)") || !strings.Contains(table.String(), "env      PORT, SECRET (values not shown)") {
+		t.Errorf("table:\n%s", table.String())
+	}
 	if !strings.Contains(log.String(), "with env PORT, SECRET (values not shown)") || !strings.Contains(log.String(), "volume /data") {
 		t.Errorf("log:\n%s", log.String())
 	}

@@ -6,25 +6,23 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
-	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/lab"
@@ -487,17 +485,19 @@ func tail(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// runPostgres runs the postgres golden image under runc the way a hardened
-// runtime would (read-only root, no capabilities, no-new-privileges, its
-// own loopback-only network), with a host directory as its data volume,
-// and asks it SELECT 1 through psql over TCP on loopback.
+// runPostgres verifies the postgres golden image with verify.Run, the way
+// `slipway verify` runs any image (read-only root, no capabilities,
+// no-new-privileges, its own loopback-only network), with the superuser
+// password in its env, its declared VOLUMEs as empty writable directories,
+// a TCP check of port 5432, its own pg_isready HEALTHCHECK, and psql probes
+// inside the container: SELECT 1 over TCP with the password; refused
+// without it or with a wrong one; peer authentication on the socket.
 func runPostgres(t *testing.T, e *labEnv, ref string) {
-	runc, err := exec.LookPath("runc")
-	if err != nil {
+	if _, err := exec.LookPath("runc"); err != nil || os.Geteuid() != 0 {
 		if os.Getenv("CI") == "true" {
-			t.Fatal("runc is not installed")
+			t.Fatal("running postgres needs root and runc")
 		}
-		t.Skip("runc is not installed")
+		t.Skip("running postgres needs root and runc")
 	}
 	n, _ := name.ParseReference(ref, name.Insecure)
 	img, err := remote.Image(n)
@@ -508,140 +508,119 @@ func runPostgres(t *testing.T, e *labEnv, ref string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	work, err := os.MkdirTemp("", "slipway-golden-pg-")
+	dir := filepath.Join(t.TempDir(), "layout")
+	lp, err := layout.Write(dir, empty.Index)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer os.RemoveAll(work)
-	bundle, state, data := filepath.Join(work, "bundle"), filepath.Join(work, "state"), filepath.Join(work, "data")
-	rootfs := filepath.Join(bundle, "rootfs")
-	for _, d := range []string{rootfs, state, data} {
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
+	if err := lp.AppendImage(img); err != nil {
+		t.Fatal(err)
+	}
+	const password = "golden-test-password"
+	const psqlBin = "/usr/lib/postgresql/15/bin/psql"
+	psql := []string{psqlBin, "--host=127.0.0.1", "--port=5432", "--username=postgres", "--dbname=postgres", "--no-password", "--tuples-only", "--no-align", "--command=SELECT 1"}
+	probes := []struct {
+		args     []string
+		mustFail bool
+		output   string // the output must be this (must pass) or contain it (must fail)
+	}{
+		// SELECT 1 over TCP on loopback, with the password from PGPASSWORD.
+		{args: psql, output: "1"},
+		// The server runs as 999, not root, and its cluster is in the data
+		// volume (the root is read-only: it could be nowhere else), owned
+		// by 999.
+		{args: []string{"/usr/bin/id", "-u"}, output: "999"},
+		{args: []string{"/usr/bin/test", "-s", "/var/lib/postgresql/data/pgdata/PG_VERSION"}},
+		{args: []string{"/usr/bin/test", "-O", "/var/lib/postgresql/data/pgdata"}},
+		// The socket admits the postgres OS user as the postgres role (peer).
+		{args: []string{"/usr/bin/env", "-u", "PGPASSWORD", psqlBin, "--host=/run/postgresql", "--username=postgres", "--dbname=postgres", "--tuples-only", "--no-align", "--command=SELECT current_user"}, output: "postgres"},
+		// The same over TCP without a password is refused: no trust for hosts.
+		{args: append([]string{"/usr/bin/env", "-u", "PGPASSWORD"}, psql...), mustFail: true, output: "password"},
+		// A wrong password is refused too.
+		{args: append([]string{"/usr/bin/env", "PGPASSWORD=wrong"}, psql...), mustFail: true, output: "authentication failed"},
+		// The socket admits only the postgres role by peer: not another role.
+		{args: []string{"/usr/bin/env", "-u", "PGPASSWORD", psqlBin, "--host=/run/postgresql", "--username=app", "--dbname=postgres", "--no-password", "--command=SELECT 1"}, mustFail: true},
+	}
+	o := verify.Options{
+		Image:   dir,
+		Port:    5432,
+		TCPOnly: true,
+		Timeout: 90 * time.Second,
+		Env:     []string{"POSTGRES_PASSWORD=" + password, "PGPASSWORD=" + password},
+		Log:     e.log,
+	}
+	for _, p := range probes {
+		if p.mustFail {
+			o.ExecFail = append(o.ExecFail, p.args)
+		} else {
+			o.Exec = append(o.Exec, p.args)
 		}
 	}
-	rc := mutate.Extract(img)
-	if _, err := verify.Extract(rc, rootfs); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	rep, err := verify.Run(ctx, o)
+	if err != nil {
 		t.Fatal(err)
 	}
-	rc.Close()
-	if err := os.Chown(data, 999, 999); err != nil {
-		t.Fatal(err)
+	var table bytes.Buffer
+	rep.WriteTable(&table)
+	t.Logf("verify:\n%s", table.String())
+	if strings.Contains(table.String(), password) {
+		t.Error("the report shows the password")
 	}
-	os.Chmod(data, 0o700)
-	const password = "golden-test-password"
-	var uid, gid uint32
-	fmt.Sscanf(cfg.Config.User, "%d:%d", &uid, &gid)
-	if uid == 0 {
+	if uid := strings.SplitN(cfg.Config.User, ":", 2)[0]; uid == "0" || uid == "" || uid == "root" {
 		t.Fatalf("image user %q is root", cfg.Config.User)
 	}
-	empty := []string{}
-	spec := &specs.Spec{
-		Version: specs.Version,
-		Process: &specs.Process{
-			User:            specs.User{UID: uid, GID: gid},
-			Args:            append(append([]string{}, cfg.Config.Entrypoint...), cfg.Config.Cmd...),
-			Env:             append(append([]string{}, cfg.Config.Env...), "POSTGRES_PASSWORD="+password),
-			Cwd:             cfg.Config.WorkingDir,
-			Capabilities:    &specs.LinuxCapabilities{Bounding: empty, Effective: empty, Inheritable: empty, Permitted: empty, Ambient: empty},
-			NoNewPrivileges: true,
-			Rlimits:         []specs.POSIXRlimit{{Type: "RLIMIT_NOFILE", Hard: 1024, Soft: 1024}},
-		},
-		Root:     &specs.Root{Path: "rootfs", Readonly: true},
-		Hostname: "golden-postgres",
-		Mounts: []specs.Mount{
-			{Destination: "/proc", Type: "proc", Source: "proc"},
-			{Destination: "/dev", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "strictatime", "mode=755", "size=65536k"}},
-			{Destination: "/dev/pts", Type: "devpts", Source: "devpts", Options: []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}},
-			{Destination: "/dev/shm", Type: "tmpfs", Source: "shm", Options: []string{"nosuid", "noexec", "nodev", "mode=1777", "size=65536k"}},
-			{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"nosuid", "noexec", "nodev", "ro"}},
-			{Destination: "/tmp", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev", "mode=1777", "size=65536k"}},
-			// The image's VOLUMEs: the data directory on the host, the socket directory in memory.
-			{Destination: "/var/lib/postgresql/data", Type: "bind", Source: data, Options: []string{"rbind", "rw"}},
-			{Destination: "/run/postgresql", Type: "tmpfs", Source: "tmpfs", Options: []string{"nosuid", "nodev", "mode=0775", "uid=999", "gid=999", "size=1024k"}},
-		},
-		Linux: &specs.Linux{
-			Namespaces: []specs.LinuxNamespace{{Type: specs.PIDNamespace}, {Type: specs.IPCNamespace}, {Type: specs.UTSNamespace}, {Type: specs.MountNamespace}, {Type: specs.NetworkNamespace}},
-			Resources:  &specs.LinuxResources{Devices: []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}}},
-		},
-	}
-	b, _ := json.MarshalIndent(spec, "", "  ")
-	if err := os.WriteFile(filepath.Join(bundle, "config.json"), b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	id := "slipway-golden-pg-" + randomSuffix(t)
-	logPath := filepath.Join(work, "container.log")
-	logf, _ := os.Create(logPath)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, runc, "--root", state, "run", "--detach", "--bundle", bundle, id)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	err = cmd.Run()
-	logf.Close()
-	defer func() {
-		c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		exec.CommandContext(c, runc, "--root", state, "kill", id, "KILL").Run()
-		exec.CommandContext(c, runc, "--root", state, "delete", "--force", id).Run()
-	}()
-	containerLog := func() string { b, _ := os.ReadFile(logPath); return tail(string(b), 30) }
-	if err != nil {
-		t.Fatalf("runc run: %v\n%s", err, containerLog())
-	}
-	execIn := func(env []string, args ...string) (string, error) {
-		full := []string{"--root", state, "exec", "--user", "999:999"}
-		for _, e := range env {
-			full = append(full, "--env", e)
+	// Every row passes but those that cannot apply: a shell is expected
+	// (the entrypoint is a script) and there is no size budget.
+	for _, c := range rep.Rows {
+		want := verify.Pass
+		if c.ID == verify.CheckNoShell || c.ID == verify.CheckSize {
+			want = verify.Skip
 		}
-		full = append(append(full, id), args...)
-		c, cancel := context.WithTimeout(ctx, 20*time.Second)
-		defer cancel()
-		out, err := exec.CommandContext(c, runc, full...).CombinedOutput()
-		return strings.TrimSpace(string(out)), err
-	}
-	psql := []string{"/usr/lib/postgresql/15/bin/psql", "--host=127.0.0.1", "--port=5432", "--username=postgres", "--dbname=postgres", "--no-password", "--tuples-only", "--no-align", "--command=SELECT 1"}
-	var out string
-	deadline := time.Now().Add(90 * time.Second)
-	for {
-		out, err = execIn([]string{"PGPASSWORD=" + password}, psql...)
-		if err == nil && out == "1" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("psql SELECT 1 over loopback: %v: %s\ncontainer log:\n%s", err, out, containerLog())
-		}
-		time.Sleep(time.Second)
-	}
-	// The same over TCP without a password is refused: no trust for hosts.
-	if out, err := execIn(nil, psql...); err == nil || !strings.Contains(out, "password") {
-		t.Errorf("psql over TCP without a password was not refused: %v: %s", err, out)
-	}
-	// A wrong password is refused too.
-	if out, err := execIn([]string{"PGPASSWORD=wrong"}, psql...); err == nil || !strings.Contains(out, "authentication failed") {
-		t.Errorf("a wrong password was not refused: %v: %s", err, out)
-	}
-	// The server runs as 999, not root, and its data is in the volume.
-	if out, err := execIn(nil, "/usr/bin/id", "-u"); err != nil || out != "999" {
-		t.Errorf("id -u in the container: %v %q", err, out)
-	}
-	if _, err := os.Stat(filepath.Join(data, "pgdata", "PG_VERSION")); err != nil {
-		t.Errorf("the cluster is not in the data volume: %v", err)
-	}
-	if fi, err := os.Stat(filepath.Join(data, "pgdata")); err == nil {
-		if st, ok := fi.Sys().(*syscall.Stat_t); ok && st.Uid != 999 {
-			t.Errorf("pgdata owned by %d, want 999", st.Uid)
+		if c.Status != want {
+			t.Errorf("%s (%s): %s, want %s: %s", c.ID, c.Name, c.Status, want, c.Detail)
 		}
 	}
-	// The image's own HEALTHCHECK passes.
-	hc := cfg.Config.Healthcheck
-	if out, err := execIn(nil, hc.Test[1:]...); err != nil {
-		t.Errorf("HEALTHCHECK %v: %v: %s", hc.Test, err, out)
+	if t.Failed() {
+		t.Logf("container log:\n%s", strings.Join(rep.ContainerLog, "\n"))
 	}
-	// The socket admits only the postgres role by peer: not another role.
-	if out, err := execIn(nil, "/usr/lib/postgresql/15/bin/psql", "--host=/run/postgresql", "--username=app", "--dbname=postgres", "--no-password", "--command=SELECT 1"); err == nil {
-		t.Errorf("the unix socket let role app in without authentication: %s", out)
+	if d := rep.Row(verify.CheckHealthcheck).Detail; !strings.Contains(d, "pg_isready") {
+		t.Errorf("the HEALTHCHECK row did not run the image's pg_isready: %s", d)
 	}
-	if out, err := execIn(nil, "/usr/lib/postgresql/15/bin/psql", "--host=/run/postgresql", "--username=postgres", "--dbname=postgres", "--tuples-only", "--no-align", "--command=SELECT current_user"); err != nil || out != "postgres" {
-		t.Errorf("peer authentication on the socket for the postgres OS user: %v: %s", err, out)
+	if rep.RunAs != "999:999" {
+		t.Errorf("ran as %q, want 999:999", rep.RunAs)
+	}
+	if len(rep.Execs) != len(probes) {
+		t.Fatalf("%d exec results for %d probes", len(rep.Execs), len(probes))
+	}
+	// Results follow Exec, then ExecFail.
+	i := 0
+	for _, pass := range []bool{true, false} {
+		for _, p := range probes {
+			if p.mustFail == pass {
+				continue
+			}
+			r := rep.Execs[i]
+			i++
+			switch {
+			case strings.Join(r.Args, " ") != strings.Join(p.args, " "):
+				t.Errorf("result %d is for %v, want %v", i, r.Args, p.args)
+			case !p.mustFail && p.output != "" && r.Output != p.output:
+				t.Errorf("`%s` printed %q, want %q", strings.Join(p.args, " "), r.Output, p.output)
+			case p.mustFail && !strings.Contains(r.Output, p.output):
+				t.Errorf("`%s` was refused, but not for the right reason: %q does not mention %q", strings.Join(p.args, " "), r.Output, p.output)
+			}
+		}
+	}
+	// The cluster was written to the host directory behind the VOLUME.
+	var data *verify.Volume
+	for j := range rep.Volumes {
+		if rep.Volumes[j].Path == "/var/lib/postgresql/data" {
+			data = &rep.Volumes[j]
+		}
+	}
+	if data == nil || data.Files < 100 {
+		t.Errorf("the data volume holds no cluster: %+v", rep.Volumes)
 	}
 }

@@ -4,7 +4,7 @@ SHELL := /bin/bash
 GO ?= go
 BIN := $(CURDIR)/bin
 LAB := $(BIN)/slipway-lab
-FUZZTIME ?= 15s
+FUZZTIME ?= 20000x
 export GOFLAGS := -buildvcs=false
 
 .DEFAULT_GOAL := help
@@ -46,11 +46,11 @@ test-unit: ## run the tests that need no BuildKit (integration tests skip outsid
 	$(GO) test -count=1 ./...
 
 .PHONY: fuzz-short
-fuzz-short: ## run each fuzz target briefly (FUZZTIME, default 15s)
+fuzz-short: ## run each fuzz target briefly (FUZZTIME executions, default 20000x)
 	@for pkg in $$($(GO) list ./...); do \
 	  for t in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz' || true); do \
 	    echo "fuzz $$pkg $$t"; \
-	    $(GO) test $$pkg -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 2s; \
+	    $(GO) test $$pkg -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) -fuzzminimizetime 500x; \
 	  done; \
 	done
 

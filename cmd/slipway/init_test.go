@@ -82,7 +82,7 @@ func requireTemplates(t *testing.T, lang string) {
 		t.Fatal(err)
 	}
 	if _, ok := set.Manifests[lang]; !ok {
-		t.Skipf("no %s templates yet", lang)
+		t.Fatalf("no %s templates: every language of config.Languages must have them", lang)
 	}
 }
 

@@ -2,8 +2,6 @@ package main
 
 import (
 	"encoding/json"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,6 +11,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
+
+	"github.com/slipway/slipway/internal/lab/labtest"
 )
 
 func TestVerifyUsageErrors(t *testing.T) {
@@ -40,9 +40,7 @@ func TestVerifyUsageErrors(t *testing.T) {
 // An image with nothing to run fails every runtime row: exit 1, and --json
 // says passed=false with each row's id and status.
 func TestVerifyFailingImageExitsOne(t *testing.T) {
-	if _, err := exec.LookPath("runc"); os.Geteuid() != 0 || err != nil {
-		t.Skip("verify needs root and runc")
-	}
+	labtest.NeedRootAndRunc(t)
 	img, err := random.Image(256, 1)
 	if err != nil {
 		t.Fatal(err)

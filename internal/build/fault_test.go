@@ -269,7 +269,7 @@ poll:
 		fi.Size(), filepath.Base(partial), r.at.Sub(killedAt).Round(time.Millisecond), r.err)
 	if r.err == nil {
 		if _, err := os.Stat(dest); err == nil {
-			t.Skip("the export finished before the kill landed: nothing to check")
+			labtest.Unavailable(t, "the export finished before the kill landed: nothing to check")
 		}
 		t.Fatal("Build succeeded although buildkitd was killed and wrote no output")
 	}

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/slipway/slipway/internal/lab/labtest"
 )
 
 // writeTree writes files (path → content) under a new temp dir.
@@ -369,7 +371,7 @@ func TestConnectSilentServerTimesOut(t *testing.T) {
 
 func TestGitCommitTime(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git not installed")
+		labtest.Unavailable(t, "git is not installed")
 	}
 	repo := writeTree(t, map[string]string{"svc/a/Dockerfile": "FROM scratch\n", "svc/b/Dockerfile": "FROM scratch\n"})
 	git := func(date string, args ...string) {

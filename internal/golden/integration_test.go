@@ -9,7 +9,6 @@ import (
 	"errors"
 	"io"
 	"os"
-	"os/exec"
 	"path"
 	"path/filepath"
 	"strings"
@@ -493,12 +492,7 @@ func tail(s string, n int) string {
 // inside the container: SELECT 1 over TCP with the password; refused
 // without it or with a wrong one; peer authentication on the socket.
 func runPostgres(t *testing.T, e *labEnv, ref string) {
-	if _, err := exec.LookPath("runc"); err != nil || os.Geteuid() != 0 {
-		if os.Getenv("CI") == "true" {
-			t.Fatal("running postgres needs root and runc")
-		}
-		t.Skip("running postgres needs root and runc")
-	}
+	labtest.NeedRootAndRunc(t)
 	n, _ := name.ParseReference(ref, name.Insecure)
 	img, err := remote.Image(n)
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/slipway/slipway/internal/lab/labtest"
 )
 
 func TestRuntimeSpecEnvAndVolumes(t *testing.T) {
@@ -94,7 +96,7 @@ func TestCheckEnvNamesKeysOnly(t *testing.T) {
 
 func TestMakeVolumes(t *testing.T) {
 	if os.Geteuid() != 0 {
-		t.Skip("chown needs root")
+		labtest.Unavailable(t, "chown needs root")
 	}
 	rootfs := t.TempDir()
 	if err := os.MkdirAll(filepath.Join(rootfs, "var/lib/db"), 0o700); err != nil {

@@ -15,6 +15,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/slipway/slipway/internal/lab/labtest"
 )
 
 // entry is one tar entry for the tests: a header and, for files, content.
@@ -75,7 +77,7 @@ func imageOf(t *testing.T, layers ...[]byte) v1.Image {
 func needRoot(t *testing.T) {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("extraction keeps owners and setuid bits: run as root")
+		labtest.Unavailable(t, "extraction keeps owners and setuid bits: run as root")
 	}
 }
 

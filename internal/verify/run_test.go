@@ -14,21 +14,15 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
+
+	"github.com/slipway/slipway/internal/lab/labtest"
 )
 
 // needRunc skips a test that runs containers unless it runs as root with
 // runc on PATH; under CI=true it fails instead, since CI has both.
 func needRunc(t *testing.T) {
 	t.Helper()
-	_, err := exec.LookPath("runc")
-	switch {
-	case os.Geteuid() == 0 && err == nil:
-		return
-	case os.Getenv("CI") == "true":
-		t.Fatal("CI=true: running containers needs root and runc (apt-get install runc)")
-	default:
-		t.Skip("running containers needs root and runc")
-	}
+	labtest.NeedRootAndRunc(t)
 }
 
 var svc struct {

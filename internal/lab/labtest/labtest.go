@@ -4,6 +4,7 @@ package labtest
 import (
 	"context"
 	"os"
+	"os/exec"
 	"testing"
 	"time"
 
@@ -30,4 +31,27 @@ func Require(t testing.TB) *lab.Lab {
 	}
 	t.Skipf("skipping: needs the slipway lab, which is not reachable: %v; %s", err, how)
 	return nil
+}
+
+// Unavailable ends a test that cannot run here (no root, no runc, no git):
+// outside CI it is skipped with the reason; with CI=true it fails, because
+// CI provides everything the tests need and a skip would hide that.
+func Unavailable(t testing.TB, format string, args ...any) {
+	t.Helper()
+	if os.Getenv("CI") == "true" {
+		t.Fatalf("CI=true, but "+format, args...)
+	}
+	t.Skipf("skipping: "+format, args...)
+}
+
+// NeedRootAndRunc ends the test through Unavailable unless it runs as root
+// with runc on PATH (running containers, keeping owners and setuid bits).
+func NeedRootAndRunc(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		Unavailable(t, "this test needs root")
+	}
+	if _, err := exec.LookPath("runc"); err != nil {
+		Unavailable(t, "this test needs runc (apt-get install runc)")
+	}
 }

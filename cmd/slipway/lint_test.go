@@ -128,30 +128,7 @@ func TestLintSARIFValidates(t *testing.T) {
 	if code != 1 {
 		t.Fatalf("exit %d", code)
 	}
-	f, err := os.Open("../../internal/report/testdata/sarif-schema-2.1.0.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	doc, err := jsonschema.UnmarshalJSON(f)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("sarif.json", doc); err != nil {
-		t.Fatal(err)
-	}
-	sch, err := c.Compile("sarif.json")
-	if err != nil {
-		t.Fatal(err)
-	}
-	inst, err := jsonschema.UnmarshalJSON(strings.NewReader(out))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := sch.Validate(inst); err != nil {
-		t.Fatalf("SARIF does not validate: %v", err)
-	}
+	validateSARIF(t, out)
 	var log struct {
 		Runs []struct {
 			Results []struct {
@@ -222,5 +199,34 @@ func TestRulesCommand(t *testing.T) {
 		if r.Kind != "buildkit" {
 			t.Errorf("--kind buildkit listed %+v", r)
 		}
+	}
+}
+
+// validateSARIF checks out against the SARIF 2.1.0 JSON schema.
+func validateSARIF(t *testing.T, out string) {
+	t.Helper()
+	f, err := os.Open("../../internal/report/testdata/sarif-schema-2.1.0.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	doc, err := jsonschema.UnmarshalJSON(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := jsonschema.NewCompiler()
+	if err := c.AddResource("sarif.json", doc); err != nil {
+		t.Fatal(err)
+	}
+	sch, err := c.Compile("sarif.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	inst, err := jsonschema.UnmarshalJSON(strings.NewReader(out))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sch.Validate(inst); err != nil {
+		t.Fatalf("SARIF does not validate: %v", err)
 	}
 }

@@ -15,7 +15,7 @@ import (
 
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/examples"
-	"github.com/slipway/slipway/internal/verify"
+	"github.com/slipway/slipway/internal/image"
 )
 
 // imageSizes are one image's sizes.
@@ -37,7 +37,7 @@ type imageSizes struct {
 // tmp) and measures it; payload are absolute paths (files or directories)
 // whose files make up the payload.
 func measureImage(p, tmp string, payload []string) (*imageSizes, error) {
-	img, err := verify.OpenImage(p, tmp)
+	img, err := image.OpenLocal(p, tmp)
 	if err != nil {
 		return nil, err
 	}

@@ -42,6 +42,7 @@ import (
 
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/generate"
+	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/templates"
 )
 
@@ -277,7 +278,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	defer os.RemoveAll(work)
 
-	img, err := OpenImage(o.Image, work)
+	img, err := image.OpenLocal(o.Image, work)
 	if err != nil {
 		return nil, err
 	}

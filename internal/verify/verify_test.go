@@ -1,23 +1,14 @@
 package verify
 
 import (
-	"archive/tar"
 	"bytes"
 	"encoding/json"
-	"io"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/random"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/generate"
@@ -107,61 +98,6 @@ func TestRuntimeSpecHardening(t *testing.T) {
 	}
 	if _, err := runtimeSpec(v1.Config{}, User{}, false, nil, nil); err == nil {
 		t.Error("an image with no ENTRYPOINT or CMD: want an error")
-	}
-}
-
-func TestOpenImageFormats(t *testing.T) {
-	img, err := random.Image(512, 2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	img, err = mutate.Config(img, v1.Config{Entrypoint: []string{"/x"}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, _ := img.Digest()
-	dir := t.TempDir()
-
-	// An OCI layout directory with an attestation-style manifest first.
-	lp, err := layout.Write(filepath.Join(dir, "layout"), empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	att, _ := random.Image(64, 1)
-	if err := lp.AppendImage(att, layout.WithAnnotations(map[string]string{"vnd.docker.reference.type": "attestation-manifest"})); err != nil {
-		t.Fatal(err)
-	}
-	if err := lp.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
-	// The same layout as a tarball, like BuildKit's type=oci.
-	ociTar := filepath.Join(dir, "oci.tar")
-	tarDir(t, filepath.Join(dir, "layout"), ociTar)
-	// A docker save tarball, like BuildKit's type=docker.
-	dockerTar := filepath.Join(dir, "docker.tar")
-	tag, _ := name.NewTag("example.com/x:latest")
-	if err := tarball.WriteToFile(dockerTar, tag, img); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range []string{filepath.Join(dir, "layout"), ociTar, dockerTar} {
-		got, err := OpenImage(p, t.TempDir())
-		if err != nil {
-			t.Errorf("OpenImage(%s): %v", filepath.Base(p), err)
-			continue
-		}
-		d, _ := got.Digest()
-		cf, _ := got.ConfigFile()
-		if filepath.Base(p) != "docker.tar" && d != want {
-			t.Errorf("OpenImage(%s) digest %s, want %s", filepath.Base(p), d, want)
-		}
-		if cf == nil || len(cf.Config.Entrypoint) != 1 || cf.Config.Entrypoint[0] != "/x" {
-			t.Errorf("OpenImage(%s): config %+v", filepath.Base(p), cf)
-		}
-	}
-	notImage := filepath.Join(dir, "other.tar")
-	writeTar(t, notImage, tarOf(t, file("hello.txt", 0o644, 0, 0, "hi")))
-	if _, err := OpenImage(notImage, t.TempDir()); err == nil || !strings.Contains(err.Error(), "neither") {
-		t.Errorf("OpenImage(a plain tar) = %v, want a 'neither' error", err)
 	}
 }
 
@@ -259,46 +195,4 @@ func writeTar(t *testing.T, p string, b []byte) {
 	if err := os.WriteFile(p, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-}
-
-// tarDir writes the tree under src as a tarball at dst.
-func tarDir(t *testing.T, src, dst string) {
-	t.Helper()
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || p == src {
-			return err
-		}
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
-		h, err := tar.FileInfoHeader(fi, "")
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		h.Name = filepath.ToSlash(rel)
-		if err := tw.WriteHeader(h); err != nil {
-			return err
-		}
-		if d.Type().IsRegular() {
-			f, err := os.Open(p)
-			if err != nil {
-				return err
-			}
-			defer f.Close()
-			_, err = io.Copy(tw, f)
-			return err
-		}
-		return nil
-	})
-	if err == nil {
-		err = tw.Close()
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	writeTar(t, dst, buf.Bytes())
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"path"
 	"sort"
@@ -16,6 +15,8 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/slipway/slipway/internal/image"
 )
 
 // EnvRegistryMirror names a registry (host:port) that serves the images of
@@ -92,8 +93,8 @@ func (r *Remote) Reference(ref string) (name.Reference, error) {
 		return nil, fmt.Errorf("parsing %s: %w", ref, err)
 	}
 	host := n.Context().RegistryStr()
-	if r.Mirror == "" || isLoopback(host) || host == r.Mirror {
-		if isLoopback(host) {
+	if r.Mirror == "" || image.Loopback(host) || host == r.Mirror {
+		if image.Loopback(host) {
 			return name.ParseReference(ref, name.Insecure)
 		}
 		return n, nil
@@ -103,22 +104,10 @@ func (r *Remote) Reference(ref string) (name.Reference, error) {
 		sep = "@"
 	}
 	opts := []name.Option{}
-	if isLoopback(r.Mirror) {
+	if image.Loopback(r.Mirror) {
 		opts = append(opts, name.Insecure)
 	}
 	return name.ParseReference(r.Mirror+"/"+n.Context().RepositoryStr()+sep+n.Identifier(), opts...)
-}
-
-func isLoopback(host string) bool {
-	h := host
-	if hh, _, err := net.SplitHostPort(host); err == nil {
-		h = hh
-	}
-	if h == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Digest implements Registry with a HEAD request.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -117,6 +118,9 @@ fails, and always removes its container and temporary files.`,
 			}
 			o.Log = cmd.ErrOrStderr()
 			rep, err := verify.Run(cmd.Context(), o)
+			if errors.Is(err, fs.ErrNotExist) {
+				return withCode(exitUsage, fmt.Errorf("%w\nIMAGE is what `slipway build -o type=oci,dest=FILE` writes: an OCI tarball, a docker save tarball or an OCI layout directory", err))
+			}
 			if err != nil {
 				return err
 			}

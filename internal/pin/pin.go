@@ -55,6 +55,9 @@ func Run(ctx context.Context, set *templates.Set, reg Resolver, o Options) (*Res
 		path = filepath.Join(o.Dir, config.FileName)
 	}
 	src, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, &config.InvalidError{Errs: []error{fmt.Errorf("%s not found: run `slipway init` in %s first (or `slipway init --pin`)", path, o.Dir)}}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}

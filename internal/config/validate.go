@@ -13,18 +13,18 @@ import (
 
 	"github.com/distribution/reference"
 	units "github.com/docker/go-units"
+
+	"github.com/slipway/slipway/templates"
 )
 
-// Languages are the language keys slipway has templates for.
-var Languages = []string{"go", "node", "python", "java", "rust", "dotnet"}
+// Languages are the language keys slipway has templates for, in the order
+// of the provider registry (templates.Providers).
+var Languages = templates.Keys()
 
 // PackageManagers lists, per language, the package managers a service may
 // pick; the first is the default. Languages not listed have exactly one.
-var PackageManagers = map[string][]string{
-	"node":   {"npm", "yarn", "pnpm"},
-	"python": {"pip", "poetry", "uv"},
-	"java":   {"maven", "gradle"},
-}
+// Both come from the providers; config keeps no list of its own.
+var PackageManagers = templates.Choosable()
 
 var (
 	reName      = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,127}$`)

@@ -141,32 +141,3 @@ func TestDetectErrors(t *testing.T) {
 		t.Errorf("Detect of a file: %v, want 'not a directory'", err)
 	}
 }
-
-func TestSanitizeName(t *testing.T) {
-	for in, want := range map[string]string{
-		"Hello World":   "hello-world",
-		"@scope/pkg":    "scope-pkg",
-		"--x--":         "x",
-		"Billing_API":   "billing_api",
-		"ünïcode":       "n-code",
-		"...":           "",
-		"a.b-c_d":       "a.b-c_d",
-		"ALLCAPS123":    "allcaps123",
-		"trailing.dot.": "trailing.dot",
-	} {
-		if got := SanitizeName(in); got != want {
-			t.Errorf("SanitizeName(%q) = %q, want %q", in, got, want)
-		}
-	}
-	if got := SanitizeName(strings.Repeat("a", 200)); len(got) != 128 {
-		t.Errorf("long name not cut to 128: %d", len(got))
-	}
-}
-
-func TestMajorMinor(t *testing.T) {
-	for in, want := range map[string]string{"1.26": "1.26", "1.22.3": "1.22", "v1.21rc1": "1.21", "stable": "", "1": "", "1.78.0": "1.78"} {
-		if got := majorMinor(in); got != want {
-			t.Errorf("majorMinor(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

@@ -141,3 +141,17 @@ func TestDetectErrors(t *testing.T) {
 		t.Errorf("Detect of a file: %v, want 'not a directory'", err)
 	}
 }
+
+// TestPortSource: the port's evidence is also a plain value of the result.
+func TestPortSource(t *testing.T) {
+	r, err := Detect(filepath.Join("testdata", "go-root"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Port != 9090 || r.PortSource == "" {
+		t.Fatalf("port %d from %q, want 9090 with its source", r.Port, r.PortSource)
+	}
+	if !slices.ContainsFunc(r.Evidence, func(e string) bool { return strings.HasPrefix(e, "port = 9090  from "+r.PortSource) }) {
+		t.Errorf("no evidence line for port from %s: %q", r.PortSource, r.Evidence)
+	}
+}

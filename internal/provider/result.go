@@ -27,9 +27,9 @@ type Result struct {
 	// NativePackages are the Debian packages the build stage needs to
 	// compile native code (build_packages).
 	NativePackages []string
-	// BuildSecrets are the ids of the credentials the build needs, mounted
-	// as BuildKit secrets.
-	BuildSecrets []string
+	// BuildSecrets are the credentials the build needs, mounted as BuildKit
+	// secrets (config's [[secret]]).
+	BuildSecrets []Secret
 	Port         int
 	// PortSource is where the port was found ("main.go:12").
 	PortSource string
@@ -49,6 +49,14 @@ type Result struct {
 	Ambiguities []string
 	// Unresolved lists the config keys left empty because of an ambiguity.
 	Unresolved []string
+}
+
+// Secret is a credential the build reads: its BuildKit secret id and, when
+// the build reads it from the environment, the variable's name
+// (NPM_TOKEN for an .npmrc's ${NPM_TOKEN}).
+type Secret struct {
+	ID  string
+	Env string
 }
 
 // Ambiguous reports whether key was left empty because several answers fit.

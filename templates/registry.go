@@ -81,3 +81,17 @@ func MainHelp(lang string) string {
 	}
 	return ""
 }
+
+// Honouring returns the languages whose providers honour a language-only
+// slipway.toml key (provider.LanguageKeys), in registry order.
+func Honouring(key string) []string {
+	var out []string
+	for _, p := range providers {
+		for _, k := range p.Info().Keys {
+			if k == key {
+				out = append(out, p.Info().Key)
+			}
+		}
+	}
+	return out
+}

@@ -51,6 +51,24 @@ type Info struct {
 	// (familiar names, "golang", "mcr.microsoft.com/dotnet/sdk"), which
 	// lint refuses as a final stage.
 	Toolchains []string
+	// Keys are the slipway.toml keys that only some languages honour
+	// ("cgo") and this one does; config refuses them for the others.
+	Keys []string
+}
+
+// LanguageKeys are the slipway.toml keys that a language honours only when
+// its provider lists them in Info.Keys.
+var LanguageKeys = []string{"cgo"}
+
+// Settings are the slipway.toml values a provider may check.
+type Settings struct {
+	Main string
+}
+
+// Validator is implemented by providers that refuse values their template
+// could not honour (so that no key is silently ignored).
+type Validator interface {
+	Validate(s Settings) []Issue
 }
 
 // Prober is implemented by providers whose runtime can probe an HTTP

@@ -1,4 +1,4 @@
-package detect
+package dotnet
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/slipway/slipway/internal/provider"
 )
 
 type csproj struct {
@@ -20,25 +22,26 @@ type csproj struct {
 
 var reNetTFM = regexp.MustCompile(`^net([0-9]+\.[0-9]+)`)
 
-func (d *detector) dotnet() error {
-	matches, _ := filepath.Glob(d.path("*.csproj"))
+// Detect reads the tree as a project of this language (provider.Provider).
+func (Provider) Detect(d *provider.Detector) error {
+	matches, _ := filepath.Glob(d.Path("*.csproj"))
 	var projects []string
 	for _, m := range matches {
 		projects = append(projects, filepath.Base(m))
 	}
 	sort.Strings(projects)
-	d.pickOne("main", &d.r.Main, projects, "project files")
-	if d.r.Main == "" {
+	d.PickOne("main", &d.R.Main, projects, "project files")
+	if d.R.Main == "" {
 		return nil
 	}
-	d.r.found("main", d.r.Main, "the only *.csproj at the root")
-	src, err := d.read(d.r.Main)
+	d.R.Found("main", d.R.Main, "the only *.csproj at the root")
+	src, err := d.Read(d.R.Main)
 	if err != nil {
 		return err
 	}
 	var p csproj
 	if err := xml.NewDecoder(bytes.NewReader(src)).Decode(&p); err != nil {
-		d.r.Evidence = append(d.r.Evidence, d.r.Main+": not parsed: "+err.Error())
+		d.R.Note(d.R.Main + ": not parsed: " + err.Error())
 	}
 	var tfms []string
 	assembly := ""
@@ -61,18 +64,18 @@ func (d *detector) dotnet() error {
 			versions = append(versions, m[1])
 		}
 	}
-	d.pickOne("version", &d.r.Version, versions, "target frameworks in "+d.r.Main)
-	if d.r.Version != "" {
-		d.r.found("version", d.r.Version, "%s <TargetFramework>%s</TargetFramework>", d.r.Main, tfms[0])
+	d.PickOne("version", &d.R.Version, versions, "target frameworks in "+d.R.Main)
+	if d.R.Version != "" {
+		d.R.Found("version", d.R.Version, "%s <TargetFramework>%s</TargetFramework>", d.R.Main, tfms[0])
 	}
 	if assembly != "" {
-		d.setName(assembly, d.r.Main+" <AssemblyName>")
+		d.SetName(assembly, d.R.Main+" <AssemblyName>")
 	} else {
-		d.setName(strings.TrimSuffix(d.r.Main, ".csproj"), "the project file name")
+		d.SetName(strings.TrimSuffix(d.R.Main, ".csproj"), "the project file name")
 	}
 	for _, f := range []string{"Program.cs", "Startup.cs"} {
-		if d.exists(f) {
-			d.sources = append(d.sources, f)
+		if d.Exists(f) {
+			d.Sources = append(d.Sources, f)
 		}
 	}
 	return nil

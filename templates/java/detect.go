@@ -1,4 +1,4 @@
-package detect
+package java
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+
+	"github.com/slipway/slipway/internal/provider"
 )
 
 type pomXML struct {
@@ -51,14 +53,15 @@ var (
 	reJavaMain    = regexp.MustCompile(`\bstatic\s+(?:public\s+)?void\s+main\s*\(`)
 )
 
-func (d *detector) java() error {
+// Detect reads the tree as a project of this language (provider.Provider).
+func (Provider) Detect(d *provider.Detector) error {
 	var pms []string
-	if d.exists("pom.xml") {
+	if d.Exists("pom.xml") {
 		pms = append(pms, "maven")
 	}
 	var gradleFile string
 	for _, f := range []string{"build.gradle.kts", "build.gradle"} {
-		if d.exists(f) {
+		if d.Exists(f) {
 			gradleFile = f
 			pms = append(pms, "gradle")
 			break
@@ -66,67 +69,67 @@ func (d *detector) java() error {
 	}
 	switch len(pms) {
 	case 1:
-		d.r.PackageManager = pms[0]
+		d.R.PackageManager = pms[0]
 		src := "pom.xml"
 		if pms[0] == "gradle" {
 			src = gradleFile
 		}
-		d.r.found("package_manager", pms[0], "%s", src)
+		d.R.Found("package_manager", pms[0], "%s", src)
 	case 2:
-		d.r.ambiguous("package_manager", true, "both pom.xml (maven) and %s (gradle) found", gradleFile)
+		d.R.Choice("package_manager", true, "both pom.xml (maven) and %s (gradle) found", gradleFile)
 	}
 
-	if src, err := d.read("pom.xml"); err != nil {
+	if src, err := d.Read("pom.xml"); err != nil {
 		return err
 	} else if src != nil {
 		var pom pomXML
 		if err := xml.NewDecoder(bytes.NewReader(src)).Decode(&pom); err != nil {
-			d.r.Evidence = append(d.r.Evidence, "pom.xml: not parsed: "+err.Error())
+			d.R.Note("pom.xml: not parsed: " + err.Error())
 		}
 		for _, k := range []string{"maven.compiler.release", "maven.compiler.source", "maven.compiler.target", "java.version"} {
 			if v := javaMajor(pom.Properties.get(k)); v != "" {
-				d.r.Version = v
-				d.r.found("version", v, "pom.xml <%s>", k)
+				d.R.Version = v
+				d.R.Found("version", v, "pom.xml <%s>", k)
 				break
 			}
 		}
-		if d.r.Version == "" {
+		if d.R.Version == "" {
 			for _, pl := range pom.Build.Plugins {
 				if pl.ArtifactID != "maven-compiler-plugin" {
 					continue
 				}
 				for _, v := range []string{pl.Configuration.Release, pl.Configuration.Source} {
 					if v = javaMajor(v); v != "" {
-						d.r.Version = v
-						d.r.found("version", v, "pom.xml maven-compiler-plugin configuration")
+						d.R.Version = v
+						d.R.Found("version", v, "pom.xml maven-compiler-plugin configuration")
 						break
 					}
 				}
 			}
 		}
-		d.setName(pom.ArtifactID, "pom.xml artifactId")
+		d.SetName(pom.ArtifactID, "pom.xml artifactId")
 	}
 	if gradleFile != "" {
-		src, err := d.read(gradleFile)
+		src, err := d.Read(gradleFile)
 		if err != nil {
 			return err
 		}
-		if d.r.Version == "" {
+		if d.R.Version == "" {
 			for _, re := range reGradleVersion {
 				if m := re.FindSubmatch(src); m != nil {
-					d.r.Version = string(m[1])
-					d.r.found("version", d.r.Version, "%s (%s)", gradleFile, strings.TrimSpace(string(m[0])))
+					d.R.Version = string(m[1])
+					d.R.Found("version", d.R.Version, "%s (%s)", gradleFile, strings.TrimSpace(string(m[0])))
 					break
 				}
 			}
 		}
 		for _, f := range []string{"settings.gradle.kts", "settings.gradle"} {
-			s, err := d.read(f)
+			s, err := d.Read(f)
 			if err != nil {
 				return err
 			}
 			if m := reRootProject.FindSubmatch(s); m != nil {
-				d.setName(string(m[1]), f+" rootProject.name")
+				d.SetName(string(m[1]), f+" rootProject.name")
 				break
 			}
 		}
@@ -134,24 +137,24 @@ func (d *detector) java() error {
 
 	// Sources holding a main method, and Spring's server.port.
 	n := 0
-	_ = filepath.WalkDir(d.path("src/main"), func(p string, e fs.DirEntry, err error) error {
+	_ = filepath.WalkDir(d.Path("src/main"), func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
 			return nil
 		}
-		if n++; n > maxWalk || len(d.sources) >= 20 {
+		if n++; n > provider.MaxWalk || len(d.Sources) >= 20 {
 			return filepath.SkipAll
 		}
 		name := e.Name()
 		if e.IsDir() || !(strings.HasSuffix(name, ".java") || strings.HasSuffix(name, ".kt")) {
 			if name == "application.properties" || name == "application.yml" || name == "application.yaml" {
-				rel, _ := filepath.Rel(d.dir, p)
-				d.sources = append(d.sources, filepath.ToSlash(rel))
+				rel, _ := filepath.Rel(d.Dir, p)
+				d.Sources = append(d.Sources, filepath.ToSlash(rel))
 			}
 			return nil
 		}
-		rel, _ := filepath.Rel(d.dir, p)
-		if src, _ := d.read(rel); reJavaMain.Match(src) || strings.HasSuffix(name, ".kt") && bytes.Contains(src, []byte("fun main(")) {
-			d.sources = append(d.sources, filepath.ToSlash(rel))
+		rel, _ := filepath.Rel(d.Dir, p)
+		if src, _ := d.Read(rel); reJavaMain.Match(src) || strings.HasSuffix(name, ".kt") && bytes.Contains(src, []byte("fun main(")) {
+			d.Sources = append(d.Sources, filepath.ToSlash(rel))
 		}
 		return nil
 	})
@@ -167,7 +170,7 @@ func javaMajor(v string) string {
 	if i := strings.IndexByte(v, '.'); i >= 0 {
 		v = v[:i]
 	}
-	if !allDigits(v) {
+	if !provider.AllDigits(v) {
 		return ""
 	}
 	return v

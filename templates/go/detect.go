@@ -1,4 +1,4 @@
-package detect
+package golang
 
 import (
 	"go/build/constraint"
@@ -12,30 +12,34 @@ import (
 
 	"golang.org/x/mod/modfile"
 	"golang.org/x/mod/module"
+
+	"github.com/slipway/slipway/internal/provider"
 )
 
-func (d *detector) golang() error {
-	src, err := d.read("go.mod")
+// Detect reads the tree as a project of this language (provider.Provider).
+func (Provider) Detect(d *provider.Detector) error {
+	d.HealthFlag = healthFlag
+	src, err := d.Read("go.mod")
 	if err != nil {
 		return err
 	}
 	if src != nil {
 		f, err := modfile.ParseLax("go.mod", src, nil)
 		if err != nil {
-			d.r.Evidence = append(d.r.Evidence, "go.mod: not parsed: "+err.Error())
+			d.R.Note("go.mod: not parsed: " + err.Error())
 		} else {
 			if f.Go != nil {
-				if v := majorMinor(f.Go.Version); v != "" {
-					d.r.Version = v
-					d.r.found("version", v, "go.mod (go %s)", f.Go.Version)
+				if v := provider.MajorMinor(f.Go.Version); v != "" {
+					d.R.Version = v
+					d.R.Found("version", v, "go.mod (go %s)", f.Go.Version)
 				}
 			}
 			if f.Module != nil {
-				d.setName(moduleName(f.Module.Mod.Path), "go.mod (module "+f.Module.Mod.Path+")")
+				d.SetName(moduleName(f.Module.Mod.Path), "go.mod (module "+f.Module.Mod.Path+")")
 			}
 		}
 	}
-	mains, err := d.goMains()
+	mains, err := goMains(d)
 	if err != nil {
 		return err
 	}
@@ -52,17 +56,17 @@ func (d *detector) golang() error {
 	if len(cands) == 0 {
 		cands = others
 	}
-	d.pickOne("main", &d.r.Main, cands, "main packages")
-	if d.r.Main != "" {
-		d.r.found("main", d.r.Main, "the only package main%s", map[bool]string{true: " at . or ./cmd/<name>", false: ""}[len(preferred) > 0])
+	d.PickOne("main", &d.R.Main, cands, "main packages")
+	if d.R.Main != "" {
+		d.R.Found("main", d.R.Main, "the only package main%s", map[bool]string{true: " at . or ./cmd/<name>", false: ""}[len(preferred) > 0])
 		if len(preferred) > 0 && len(others) > 0 {
-			d.r.Evidence = append(d.r.Evidence, "main: also package main (not chosen): "+strings.Join(others, ", "))
+			d.R.Note("main: also package main (not chosen): " + strings.Join(others, ", "))
 		}
-		files, _ := filepath.Glob(filepath.Join(d.path(d.r.Main), "*.go"))
+		files, _ := filepath.Glob(filepath.Join(d.Path(d.R.Main), "*.go"))
 		for _, f := range files {
 			if !strings.HasSuffix(f, "_test.go") {
-				rel, _ := filepath.Rel(d.dir, f)
-				d.sources = append(d.sources, filepath.ToSlash(rel))
+				rel, _ := filepath.Rel(d.Dir, f)
+				d.Sources = append(d.Sources, filepath.ToSlash(rel))
 			}
 		}
 	}
@@ -71,19 +75,19 @@ func (d *detector) golang() error {
 
 // goMains lists the directories (as ./rel) holding a package main, skipping
 // test files and files excluded with //go:build ignore.
-func (d *detector) goMains() ([]string, error) {
+func goMains(d *provider.Detector) ([]string, error) {
 	fset := token.NewFileSet()
 	seen := map[string]bool{}
 	n := 0
-	err := filepath.WalkDir(d.dir, func(p string, e fs.DirEntry, err error) error {
+	err := filepath.WalkDir(d.Dir, func(p string, e fs.DirEntry, err error) error {
 		if err != nil {
 			return nil // unreadable entries are not evidence
 		}
-		if n++; n > maxWalk {
+		if n++; n > provider.MaxWalk {
 			return filepath.SkipAll
 		}
 		if e.IsDir() {
-			if p != d.dir && (skipDir(e.Name()) || isModuleRoot(p)) {
+			if p != d.Dir && (provider.SkipDir(e.Name()) || isModuleRoot(p)) {
 				return filepath.SkipDir
 			}
 			return nil
@@ -92,7 +96,7 @@ func (d *detector) goMains() ([]string, error) {
 		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
 			return nil
 		}
-		rel, _ := filepath.Rel(d.dir, filepath.Dir(p))
+		rel, _ := filepath.Rel(d.Dir, filepath.Dir(p))
 		dir := "./" + filepath.ToSlash(rel)
 		if rel == "." {
 			dir = "."
@@ -132,39 +136,7 @@ func (d *detector) goMains() ([]string, error) {
 
 // isModuleRoot reports whether a directory holds a nested go.mod (another module).
 func isModuleRoot(dir string) bool {
-	return fileExists(filepath.Join(dir, "go.mod"))
-}
-
-// majorMinor cuts "1.22.3" or "v1.22rc1" to "1.22"; "" when it is no version.
-func majorMinor(v string) string {
-	v = strings.TrimPrefix(strings.TrimSpace(v), "v")
-	parts := strings.SplitN(v, ".", 3)
-	if len(parts) < 2 || !allDigits(parts[0]) {
-		return ""
-	}
-	minor := parts[1]
-	for i, c := range minor {
-		if c < '0' || c > '9' {
-			minor = minor[:i]
-			break
-		}
-	}
-	if minor == "" {
-		return ""
-	}
-	return parts[0] + "." + minor
-}
-
-func allDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return false
-		}
-	}
-	return true
+	return provider.FileExists(filepath.Join(dir, "go.mod"))
 }
 
 // moduleName is the last meaningful element of a module path

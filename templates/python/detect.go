@@ -1,4 +1,4 @@
-package detect
+package python
 
 import (
 	"os"
@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/slipway/slipway/internal/provider"
 )
 
 type pyproject struct {
@@ -26,43 +28,44 @@ type pyproject struct {
 
 var rePyVersion = regexp.MustCompile(`3\.[0-9]+`)
 
-func (d *detector) python() error {
-	src, err := d.read("pyproject.toml")
+// Detect reads the tree as a project of this language (provider.Provider).
+func (Provider) Detect(d *provider.Detector) error {
+	src, err := d.Read("pyproject.toml")
 	if err != nil {
 		return err
 	}
 	var py pyproject
 	if src != nil {
 		if _, err := toml.Decode(string(src), &py); err != nil {
-			d.r.Evidence = append(d.r.Evidence, "pyproject.toml: not parsed: "+err.Error())
+			d.R.Note("pyproject.toml: not parsed: " + err.Error())
 		}
 	}
 	if py.Project.Name != "" {
-		d.setName(py.Project.Name, "pyproject.toml [project] name")
+		d.SetName(py.Project.Name, "pyproject.toml [project] name")
 	} else if py.Tool.Poetry != nil && py.Tool.Poetry.Name != "" {
-		d.setName(py.Tool.Poetry.Name, "pyproject.toml [tool.poetry] name")
+		d.SetName(py.Tool.Poetry.Name, "pyproject.toml [tool.poetry] name")
 	}
 
 	// Version: .python-version pins; requires-python gives the minimum.
-	l, err := d.firstLine(".python-version")
+	l, err := d.FirstLine(".python-version")
 	if err != nil {
 		return err
 	}
 	if v := rePyVersion.FindString(l); v != "" {
-		d.r.Version = v
-		d.r.found("version", v, ".python-version (%s)", l)
+		d.R.Version = v
+		d.R.Found("version", v, ".python-version (%s)", l)
 	}
-	if d.r.Version == "" && py.Project.RequiresPython != "" {
+	if d.R.Version == "" && py.Project.RequiresPython != "" {
 		if v := rePyVersion.FindString(py.Project.RequiresPython); v != "" {
-			d.r.Version = v
-			d.r.found("version", v, "pyproject.toml requires-python (%s)", py.Project.RequiresPython)
+			d.R.Version = v
+			d.R.Found("version", v, "pyproject.toml requires-python (%s)", py.Project.RequiresPython)
 		}
 	}
-	if d.r.Version == "" && py.Tool.Poetry != nil {
+	if d.R.Version == "" && py.Tool.Poetry != nil {
 		if s, ok := py.Tool.Poetry.Dependencies["python"].(string); ok {
 			if v := rePyVersion.FindString(s); v != "" {
-				d.r.Version = v
-				d.r.found("version", v, "pyproject.toml [tool.poetry.dependencies] python (%s)", s)
+				d.R.Version = v
+				d.R.Found("version", v, "pyproject.toml [tool.poetry.dependencies] python (%s)", s)
 			}
 		}
 	}
@@ -76,12 +79,12 @@ func (d *detector) python() error {
 			why[pm] = reason
 		}
 	}
-	if d.exists("poetry.lock") {
+	if d.Exists("poetry.lock") {
 		add("poetry", "poetry.lock")
 	} else if py.Tool.Poetry != nil {
 		add("poetry", "pyproject.toml [tool.poetry]")
 	}
-	if d.exists("uv.lock") {
+	if d.Exists("uv.lock") {
 		add("uv", "uv.lock")
 	} else if py.Tool.UV != nil {
 		add("uv", "pyproject.toml [tool.uv]")
@@ -89,17 +92,17 @@ func (d *detector) python() error {
 	switch len(pms) {
 	case 0:
 		for _, f := range []string{"requirements.txt", "setup.py", "setup.cfg", "pyproject.toml"} {
-			if d.exists(f) {
-				d.r.PackageManager = "pip"
-				d.r.found("package_manager", "pip", "%s (no poetry or uv lock file)", f)
+			if d.Exists(f) {
+				d.R.PackageManager = "pip"
+				d.R.Found("package_manager", "pip", "%s (no poetry or uv lock file)", f)
 				break
 			}
 		}
 	case 1:
-		d.r.PackageManager = pms[0]
-		d.r.found("package_manager", pms[0], "%s", why[pms[0]])
+		d.R.PackageManager = pms[0]
+		d.R.Found("package_manager", pms[0], "%s", why[pms[0]])
 	default:
-		d.r.ambiguous("package_manager", true, "both %s (poetry) and %s (uv) found", why["poetry"], why["uv"])
+		d.R.Choice("package_manager", true, "both %s (poetry) and %s (uv) found", why["poetry"], why["uv"])
 	}
 
 	// Entry: a package with __main__.py (at the root or under src/), else
@@ -107,16 +110,16 @@ func (d *detector) python() error {
 	var cands []string
 	from := map[string]string{}
 	for _, base := range []string{".", "src"} {
-		entries, err := os.ReadDir(d.path(base))
+		entries, err := os.ReadDir(d.Path(base))
 		if err != nil {
 			continue
 		}
 		for _, e := range entries {
-			if !e.IsDir() || skipDir(e.Name()) || e.Name() == "tests" || e.Name() == "test" || e.Name() == "src" {
+			if !e.IsDir() || provider.SkipDir(e.Name()) || e.Name() == "tests" || e.Name() == "test" || e.Name() == "src" {
 				continue
 			}
 			rel := filepath.ToSlash(filepath.Join(base, e.Name(), "__main__.py"))
-			if d.exists(rel) {
+			if d.Exists(rel) {
 				cands = append(cands, e.Name())
 				from[e.Name()] = rel
 			}
@@ -124,7 +127,7 @@ func (d *detector) python() error {
 	}
 	if len(cands) == 0 {
 		for _, f := range []string{"app.py", "main.py", "server.py", "manage.py"} {
-			if d.exists(f) {
+			if d.Exists(f) {
 				mod := strings.TrimSuffix(f, ".py")
 				cands = append(cands, mod)
 				from[mod] = f
@@ -132,10 +135,10 @@ func (d *detector) python() error {
 		}
 	}
 	sort.Strings(cands)
-	d.pickOne("main", &d.r.Main, cands, "possible entry modules")
-	if d.r.Main != "" {
-		d.r.found("main", d.r.Main, "%s", from[d.r.Main])
-		d.sources = append(d.sources, from[d.r.Main])
+	d.PickOne("main", &d.R.Main, cands, "possible entry modules")
+	if d.R.Main != "" {
+		d.R.Found("main", d.R.Main, "%s", from[d.R.Main])
+		d.Sources = append(d.Sources, from[d.R.Main])
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package detect
+package rust
 
 import (
 	"path/filepath"
@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/slipway/slipway/internal/provider"
 )
 
 type cargoToml struct {
@@ -21,29 +23,30 @@ type cargoToml struct {
 	} `toml:"workspace"`
 }
 
-func (d *detector) rust() error {
-	src, err := d.read("Cargo.toml")
+// Detect reads the tree as a project of this language (provider.Provider).
+func (Provider) Detect(d *provider.Detector) error {
+	src, err := d.Read("Cargo.toml")
 	if err != nil {
 		return err
 	}
 	var cargo cargoToml
 	if src != nil {
 		if _, err := toml.Decode(string(src), &cargo); err != nil {
-			d.r.Evidence = append(d.r.Evidence, "Cargo.toml: not parsed: "+err.Error())
+			d.R.Note("Cargo.toml: not parsed: " + err.Error())
 		}
 	}
 	pkgName := ""
 	if cargo.Package != nil {
 		pkgName = cargo.Package.Name
-		d.setName(pkgName, "Cargo.toml [package] name")
+		d.SetName(pkgName, "Cargo.toml [package] name")
 	} else if cargo.Workspace != nil {
-		d.r.ambiguous("main", true, "Cargo.toml is a workspace (members: %s); run init in the member that builds the service", strings.Join(cargo.Workspace.Members, ", "))
+		d.R.Choice("main", true, "Cargo.toml is a workspace (members: %s); run init in the member that builds the service", strings.Join(cargo.Workspace.Members, ", "))
 	}
 
 	// Toolchain: rust-toolchain.toml [toolchain] channel, or the legacy
 	// rust-toolchain file (a bare channel, or the same TOML).
 	for _, f := range []string{"rust-toolchain.toml", "rust-toolchain"} {
-		b, err := d.read(f)
+		b, err := d.Read(f)
 		if err != nil {
 			return err
 		}
@@ -58,14 +61,14 @@ func (d *detector) rust() error {
 		channel := ""
 		if _, err := toml.Decode(string(b), &tc); err == nil && tc.Toolchain.Channel != "" {
 			channel = tc.Toolchain.Channel
-		} else if l, _ := d.firstLine(f); l != "" && !strings.Contains(l, "[") {
+		} else if l, _ := d.FirstLine(f); l != "" && !strings.Contains(l, "[") {
 			channel = l
 		}
-		if v := majorMinor(channel); v != "" {
-			d.r.Version = v
-			d.r.found("version", v, "%s (channel %s)", f, channel)
+		if v := provider.MajorMinor(channel); v != "" {
+			d.R.Version = v
+			d.R.Found("version", v, "%s (channel %s)", f, channel)
 		} else if channel != "" {
-			d.r.Evidence = append(d.r.Evidence, "version: "+f+" names channel "+channel+", not a version; the template default applies")
+			d.R.Note("version: " + f + " names channel " + channel + ", not a version; the template default applies")
 		}
 		break
 	}
@@ -78,12 +81,12 @@ func (d *detector) rust() error {
 			bins[b.Name] = "Cargo.toml [[bin]]"
 		}
 	}
-	if pkgName != "" && d.exists("src/main.rs") {
+	if pkgName != "" && d.Exists("src/main.rs") {
 		if _, ok := bins[pkgName]; !ok && len(cargo.Bin) == 0 {
 			bins[pkgName] = "src/main.rs"
 		}
 	}
-	if extra, _ := filepath.Glob(d.path("src/bin/*.rs")); len(extra) > 0 {
+	if extra, _ := filepath.Glob(d.Path("src/bin/*.rs")); len(extra) > 0 {
 		for _, f := range extra {
 			name := strings.TrimSuffix(filepath.Base(f), ".rs")
 			if _, ok := bins[name]; !ok {
@@ -96,12 +99,12 @@ func (d *detector) rust() error {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	d.pickOne("main", &d.r.Main, names, "binaries")
-	if d.r.Main != "" {
-		d.r.found("main", d.r.Main, "%s", bins[d.r.Main])
+	d.PickOne("main", &d.R.Main, names, "binaries")
+	if d.R.Main != "" {
+		d.R.Found("main", d.R.Main, "%s", bins[d.R.Main])
 	}
-	if d.exists("src/main.rs") {
-		d.sources = append(d.sources, "src/main.rs")
+	if d.Exists("src/main.rs") {
+		d.Sources = append(d.Sources, "src/main.rs")
 	}
 	return nil
 }

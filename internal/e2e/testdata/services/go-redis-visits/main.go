@@ -19,7 +19,7 @@ func env(key, def string) string {
 }
 
 func main() {
-	redisAddr := fmt.Sprintf("%s:%s", env("REDISHOST", "localhost"), env("REDISPORT", "6379"))
+	redisAddr := env("REDIS_ADDR", "localhost:6379")
 	pool := &redis.Pool{
 		MaxIdle:     10,
 		IdleTimeout: 240 * time.Second,

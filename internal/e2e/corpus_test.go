@@ -45,7 +45,13 @@ type corpusService struct {
 	Expect      string `toml:"expect"`
 	Reason      string `toml:"reason"`
 	RefusedWith string `toml:"refused_with"`
-	Notes       string `toml:"notes"`
+	// Secrets are the environment variables the build reads as secrets:
+	// init must declare each as a [[secret]] with that env.
+	Secrets []string `toml:"secrets"`
+	// GRPCHealth: the service speaks gRPC, so verify checks its port with
+	// a TCP connect.
+	GRPCHealth bool   `toml:"grpc_health"`
+	Native     string `toml:"native"`
 }
 
 func loadCorpus(t *testing.T) []corpusService {
@@ -264,6 +270,16 @@ func runCorpusService(ctx context.Context, t *testing.T, env []string, s corpusS
 		return done("init", "FAIL", "slipway.toml that init wrote does not load: "+err.Error())
 	}
 
+	for _, want := range s.Secrets {
+		found := false
+		for _, sec := range proj.Secrets {
+			found = found || sec.Env == want
+		}
+		if !found {
+			return done("init", "FAIL", fmt.Sprintf("slipway.toml declares no build secret for $%s", want))
+		}
+	}
+
 	// Every build secret the service declares gets a canary value, which
 	// must be in no blob of the image.
 	var canaries []string
@@ -304,6 +320,9 @@ func runCorpusService(ctx context.Context, t *testing.T, env []string, s corpusS
 	verifyArgs := []string{"verify", img, "--config", filepath.Join(dir, config.FileName), "--json"}
 	for _, e := range s.Env {
 		verifyArgs = append(verifyArgs, "--env", e)
+	}
+	if s.GRPCHealth && s.Health == "" {
+		verifyArgs = append(verifyArgs, "--tcp")
 	}
 	verifyRun := runSlipway(ctx, t, env, verifyArgs...)
 	t.Logf("slipway verify: %s", verifyRun)

@@ -33,7 +33,8 @@ type Limits struct {
 	Files int
 	// PathDepth bounds the components of an entry name. Default 256.
 	PathDepth int
-	// PathLen bounds an entry name in bytes. Default 4096 (PATH_MAX).
+	// PathLen bounds an entry name in bytes. Default 4096 (PATH_MAX), or
+	// 16 bytes a component of PathDepth when that is more.
 	PathLen int
 }
 
@@ -59,7 +60,8 @@ func (l Limits) WithDefaults() Limits {
 		l.PathDepth = DefaultPathDepth
 	}
 	if l.PathLen <= 0 {
-		l.PathLen = DefaultPathLen
+		// Raising the depth raises the length with it: 16 bytes a component.
+		l.PathLen = max(DefaultPathLen, 16*l.PathDepth)
 	}
 	return l
 }

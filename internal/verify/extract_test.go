@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -472,3 +473,53 @@ func TestFindShellsThroughLinks(t *testing.T) {
 }
 
 var _ = bytes.NewReader
+
+func TestTailBuffer(t *testing.T) {
+	tb := newTail(10)
+	for _, w := range []string{"abc", "defghijklmnop", "q", "rstuvwxyz0123"} {
+		if n, err := tb.Write([]byte(w)); n != len(w) || err != nil {
+			t.Fatal(n, err)
+		}
+	}
+	if got := string(tb.Bytes()); got != "uvwxyz0123" {
+		t.Errorf("tail = %q", got)
+	}
+	tb = newTail(4)
+	for i := range 100 {
+		fmt.Fprintf(tb, "%d", i%10)
+	}
+	if got := string(tb.Bytes()); got != "6789" {
+		t.Errorf("tail = %q, want 6789", got)
+	}
+}
+
+// TestRunBoundsContainerOutput: a container that writes 1 GiB to stdout
+// before it listens costs verify a 64 KiB tail, not the output: peak RSS
+// stays bounded and nothing is stored on disk.
+func TestRunBoundsContainerOutput(t *testing.T) {
+	needRunc(t)
+	if testing.Short() {
+		t.Skip("-short: the container writes 1 GiB")
+	}
+	cfg := goodConfig()
+	cfg.Cmd = []string{"-spew", "1024"}
+	img := writeLayout(t, svcImage(t, cfg))
+	work := t.TempDir()
+	hwm(t, true)
+	rep, err := Run(context.Background(), Options{Image: img, WorkDir: work, Timeout: 60 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	peak := hwm(t, false)
+	t.Logf("peak RSS %d MiB while the container wrote 1 GiB", peak>>20)
+	if peak > 160<<20 {
+		t.Errorf("peak RSS %d MiB, bound 160 MiB", peak>>20)
+	}
+	if st := statuses(rep); st[CheckPort] != Pass {
+		t.Errorf("port row: %+v", rep.Row(CheckPort))
+	}
+	if last := rep.ContainerLog; !slices.Contains(last, "svc: spewed") {
+		t.Errorf("the container log's tail lacks the line after the output: %.200q", last)
+	}
+	leftovers(t, work)
+}

@@ -366,7 +366,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := os.MkdirAll(state, 0o700); err != nil {
 		return nil, err
 	}
-	c := &container{runc: runc, state: state, bundle: bundle, id: newID(), log: filepath.Join(work, "container.log")}
+	c := &container{runc: runc, state: state, bundle: bundle, id: newID(), log: newTail(logTailBytes)}
 	fmt.Fprintf(logw, "running %s as %s with runc (container %s)\n", strings.Join(spec.Process.Args, " "), u, c.id)
 	if len(rep.EnvKeys) > 0 {
 		fmt.Fprintf(logw, "with env %s (values not shown)\n", strings.Join(rep.EnvKeys, ", "))

@@ -16,6 +16,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // Entry is one tar entry of a generated layer: a header and, for regular
@@ -68,12 +69,13 @@ func Tar(entries ...Entry) ([]byte, error) {
 // shell (a distroless claim).
 const Distroless = "gcr.io/distroless/static-debian12"
 
-// Image makes an image of layer tars (the first is the bottom one), as
+// Image makes an OCI image of layer tars (the first is the bottom one), as
 // uid 65532, with a base-name label when base is not "".
 func Image(base string, layers ...[]byte) (v1.Image, error) {
-	img := empty.Image
+	img := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
 	for _, b := range layers {
-		l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
+		l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil },
+			tarball.WithMediaType(types.OCILayer))
 		if err != nil {
 			return nil, err
 		}

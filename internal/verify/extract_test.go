@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -16,11 +18,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/slipway/slipway/internal/hostile"
 	"github.com/slipway/slipway/internal/image"
@@ -522,4 +527,170 @@ func TestRunBoundsContainerOutput(t *testing.T) {
 		t.Errorf("the container log's tail lacks the line after the output: %.200q", last)
 	}
 	leftovers(t, work)
+}
+
+// fileFacts is what a runtime's unpacker decides about one path.
+type fileFacts struct {
+	typ      fs.FileMode
+	mode     fs.FileMode // permissions and the setuid, setgid and sticky bits
+	uid, gid uint32
+	link     string
+	size     int64
+}
+
+func treeFacts(t *testing.T, root string) map[string]fileFacts {
+	t.Helper()
+	out := map[string]fileFacts{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == root {
+			return err
+		}
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		s := fi.Sys().(*syscall.Stat_t)
+		f := fileFacts{typ: fi.Mode().Type(), mode: fi.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky), uid: s.Uid, gid: s.Gid}
+		if f.typ == fs.ModeSymlink {
+			f.link, _ = os.Readlink(p)
+			f.mode = 0 // a link's own mode means nothing on Linux
+		}
+		if f.typ.IsRegular() {
+			f.size = fi.Size()
+		}
+		rel, _ := filepath.Rel(root, p)
+		out["/"+filepath.ToSlash(rel)] = f
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestUnpackLikeUmoci unpacks every accepted layer case of the corpus, and
+// ordinary images, with verify's unpacker and with umoci (the reference a
+// runtime uses), and compares the two root filesystems: the same paths,
+// file types, modes, owners, sizes and symbolic link targets.
+func TestUnpackLikeUmoci(t *testing.T) {
+	labtest.NeedRootAndRunc(t)
+	umoci, err := exec.LookPath("umoci")
+	if err != nil {
+		labtest.Unavailable(t, "umoci is not installed (apt-get install umoci)")
+	}
+	images := map[string]v1.Image{}
+	ord, err := hostile.OrdinaryImages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps.Copy(images, ord)
+	dir := t.TempDir()
+	for _, c := range hostile.LayerCases() {
+		if c.Want.Refuse || strings.HasSuffix(c.Name, "-docker") {
+			continue
+		}
+		p, err := c.Build(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := image.OpenLocal(p, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		images[c.Name] = img
+	}
+	if len(images) < 10 {
+		t.Fatalf("only %d images to compare", len(images))
+	}
+	for _, name := range slices.Sorted(maps.Keys(images)) {
+		t.Run(name, func(t *testing.T) { compareWithUmoci(t, umoci, images[name]) })
+	}
+}
+
+// TestUnpackLabBasesLikeUmoci compares the two unpackers on the lab's
+// stand-in base images (debootstrap's Debian, a distroless-style image).
+func TestUnpackLabBasesLikeUmoci(t *testing.T) {
+	labtest.NeedRootAndRunc(t)
+	l := labtest.Require(t)
+	umoci, err := exec.LookPath("umoci")
+	if err != nil {
+		labtest.Unavailable(t, "umoci is not installed (apt-get install umoci)")
+	}
+	for _, ref := range []string{"library/debian:bookworm-slim", "distroless/static-debian12:nonroot"} {
+		t.Run(ref, func(t *testing.T) {
+			r, err := name.ParseReference(l.Registry+"/"+ref, name.Insecure)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := remote.Image(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// umoci reads OCI media types only: the same layers, relabeled.
+			ls, err := img.Layers()
+			if err != nil {
+				t.Fatal(err)
+			}
+			oci := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
+			for _, ly := range ls {
+				nl, err := tarball.LayerFromOpener(ly.Compressed, tarball.WithMediaType(types.OCILayer))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if oci, err = mutate.AppendLayers(oci, nl); err != nil {
+					t.Fatal(err)
+				}
+			}
+			orig, err := img.ConfigFile()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cf, err := oci.ConfigFile()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cf = cf.DeepCopy()
+			cf.OS, cf.Architecture, cf.Config = orig.OS, orig.Architecture, orig.Config
+			if oci, err = mutate.ConfigFile(oci, cf); err != nil {
+				t.Fatal(err)
+			}
+			compareWithUmoci(t, umoci, oci)
+		})
+	}
+}
+
+// compareWithUmoci unpacks img with umoci and with Unpack and compares
+// the root filesystems.
+func compareWithUmoci(t *testing.T, umoci string, img v1.Image) {
+	t.Helper()
+	{
+		{
+			lp, err := hostile.WriteLayout(t.TempDir(), "layout", img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bundle := filepath.Join(t.TempDir(), "bundle")
+			if out, err := exec.Command(umoci, "unpack", "--image", lp+":"+hostile.RefName, bundle).CombinedOutput(); err != nil {
+				t.Fatalf("umoci unpack: %v\n%s", err, out)
+			}
+			root, _ := unpack(t, img)
+			want, got := treeFacts(t, filepath.Join(bundle, "rootfs")), treeFacts(t, root)
+			if len(want) < 2 {
+				t.Fatalf("umoci unpacked only %d paths", len(want))
+			}
+			t.Logf("%d paths compared", len(want))
+			for _, p := range slices.Sorted(maps.Keys(want)) {
+				if g, ok := got[p]; !ok {
+					t.Errorf("%s: umoci has it, verify does not", p)
+				} else if g != want[p] {
+					t.Errorf("%s: verify %+v, umoci %+v", p, g, want[p])
+				}
+			}
+			for _, p := range slices.Sorted(maps.Keys(got)) {
+				if _, ok := want[p]; !ok {
+					t.Errorf("%s: verify has it, umoci does not", p)
+				}
+			}
+		}
+	}
 }

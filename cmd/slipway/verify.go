@@ -73,6 +73,15 @@ Images that need configuration get it like a container runtime gives it:
   --tcp               the service does not speak HTTP: check the port with a
                       TCP connect instead of a GET.
 
+The layers are unpacked as a container runtime applies them: from the
+bottom up, the last entry of a path wins, whiteouts remove. An entry that
+no runtime applies safely is refused (exit 2, naming its layer): a name
+that is absolute or climbs with "..", an entry written through a symbolic
+link, a hard link to anything but an earlier entry of its own layer, a
+device node. --max-unpacked-size, --max-files and --max-path-depth bound
+what one image may cost; the defaults are far above any real image. Only
+the last 64 KiB of the container's output is kept.
+
 verify needs root and runc (apt-get install runc). It exits 1 when a check
 fails, and always removes its container and temporary files.`,
 		Example: `  slipway build -o type=oci,dest=out/api.tar && slipway verify out/api.tar

@@ -151,3 +151,48 @@ func TestVerifyLeavesNoTemporaryFolder(t *testing.T) {
 	}
 	empty("canceled")
 }
+
+// TestScanLeavesNoTemporaryFolder: scan of a refused docker-save tarball,
+// of one over a limit, and a canceled scan leave nothing in TMPDIR.
+func TestScanLeavesNoTemporaryFolder(t *testing.T) {
+	images := t.TempDir()
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	empty := func(what string) {
+		t.Helper()
+		if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+			t.Errorf("%s: %d entries left in TMPDIR", what, len(ents))
+		}
+	}
+	for _, c := range hostile.LayerCases() {
+		if c.Name != "layer-through-lower-symlink-docker" {
+			continue
+		}
+		p, err := c.Build(images)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if code, msg := execCtx(t, context.Background(), "scan", p); code != exitUsage || !strings.Contains(msg, "symbolic link") {
+			t.Errorf("%s: exit %d, %q", c.Name, code, msg)
+		}
+		empty(c.Name)
+	}
+	bomb, err := hostile.GzipBombImage(128 << 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := hostile.WriteDockerSave(images, "bomb.tar", bomb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, msg := execCtx(t, context.Background(), "scan", p, "--max-unpacked-size", "32MiB"); code != exitUsage || !strings.Contains(msg, "--max-unpacked-size") {
+		t.Errorf("bomb under 32MiB: exit %d, %q", code, msg)
+	}
+	empty("the bomb over the limit")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Millisecond)
+	defer cancel()
+	if code, msg := execCtx(t, ctx, "scan", p); code != exitCanceled {
+		t.Errorf("canceled scan: exit %d, %q; want %d", code, msg, exitCanceled)
+	}
+	empty("canceled")
+}

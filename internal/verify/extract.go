@@ -119,8 +119,7 @@ func Apply(r io.Reader, root string, n int, b *layer.Budget, st *ExtractStats) e
 			continue // the root itself keeps root's mode and owner
 		}
 		if err := x.entry(name, hdr, tr, b, st); err != nil {
-			var ee *layer.EntryError
-			if errors.As(err, &ee) {
+			if layer.IsBadInput(err) {
 				return err
 			}
 			return fmt.Errorf("layer %d: entry %s: %w", n, layer.Quote(hdr.Name), err)

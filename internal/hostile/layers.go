@@ -6,7 +6,6 @@ import (
 	"compress/gzip"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -363,24 +362,6 @@ func OrdinaryImages() (map[string]v1.Image, error) {
 		return nil, err
 	}
 	return map[string]v1.Image{"ordinary-base": a, "ordinary-app": b}, nil
-}
-
-// WriteAll builds every case of cs under dir, one folder per case; for
-// tests and the corpus runner.
-func WriteAll(dir string, cs []Case) (map[string]string, error) {
-	out := map[string]string{}
-	for _, c := range cs {
-		d := filepath.Join(dir, c.Name)
-		if err := os.MkdirAll(d, 0o755); err != nil {
-			return nil, err
-		}
-		p, err := c.Build(d)
-		if err != nil {
-			return nil, fmt.Errorf("building %s: %w", c.Name, err)
-		}
-		out[c.Name] = p
-	}
-	return out, nil
 }
 
 // LayerCases returns the layer cases alone.

@@ -78,5 +78,6 @@ Exit status: 0 clean, 1 findings at or above --severity (default warning),
 	f.StringVar(&o.Team, "team", "", "team standard file (default: nearest slipway-team.toml above the current directory)")
 	f.StringVar(&o.GoldenLock, "golden-lock", "", "check the image's base against this golden.lock (e.g. golden/golden.lock)")
 	f.BoolVar(&o.Insecure, "insecure", false, "allow plain HTTP to the registry (loopback registries always are)")
+	addImageLimits(c)
 	return c
 }

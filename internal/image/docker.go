@@ -32,8 +32,17 @@ func digestInName(name string) (v1.Hash, bool) {
 		}
 		return v1.Hash{}, false
 	}
-	base := path.Base(name)
-	if hx, ok := strings.CutSuffix(base, ".json"); ok && path.Dir(name) == "." && len(hx) == 64 && digestHex.MatchString(hx) {
+	if path.Dir(name) != "." {
+		return v1.Hash{}, false
+	}
+	// "<hex>.json" (Docker before 25), "sha256:<hex>" and "<hex>.tar.gz"
+	// (go-containerregistry's tarball).
+	hx := strings.TrimPrefix(name, "sha256:")
+	if hx == name {
+		hx, _ = strings.CutSuffix(name, ".json")
+		hx, _ = strings.CutSuffix(hx, ".tar.gz")
+	}
+	if len(hx) == 64 && digestHex.MatchString(hx) && hx != name {
 		return v1.Hash{Algorithm: "sha256", Hex: hx}, true
 	}
 	return v1.Hash{}, false

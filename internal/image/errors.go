@@ -41,9 +41,13 @@ type DigestError struct {
 }
 
 func (e *DigestError) Error() string {
-	if e.Got == (v1.Hash{}) {
-		return fmt.Sprintf("%s: %s %s is %s bytes, but its descriptor says %d: the blob was replaced or damaged",
-			e.File, e.What, e.Want, sizeText(e.GotSize, e.WantSize), e.WantSize)
+	if e.GotSize != e.WantSize {
+		got := ""
+		if e.Got != (v1.Hash{}) {
+			got = " with digest " + e.Got.String()
+		}
+		return fmt.Sprintf("%s: %s %s is %s bytes%s, but its descriptor says %d: the blob was replaced or damaged",
+			e.File, e.What, e.Want, sizeText(e.GotSize, e.WantSize), got, e.WantSize)
 	}
 	return fmt.Sprintf("%s: %s has digest %s, but the image names it %s: the blob was replaced or damaged",
 		e.File, e.What, e.Got, e.Want)

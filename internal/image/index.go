@@ -39,12 +39,7 @@ func (w *walker) walk(im *v1.IndexManifest, file string, depth int, ancestors []
 			if depth+1 > w.lim.MaxIndexDepth {
 				return invalid(file, "indexes nest deeper than %d (%s → %s; raise the limit with --max-index-depth)", w.lim.MaxIndexDepth, chain(ancestors), d.Digest)
 			}
-			rc, cfile, err := w.st.open(w.ctx, d, true)
-			if err != nil {
-				return err
-			}
-			b, err := readVerified(rc, d, w.lim.MaxManifestSize, "image index", cfile, "--max-manifest-size")
-			rc.Close()
+			b, cfile, err := readBlob(w.ctx, w.st, d, true, w.lim.MaxManifestSize, "image index", "--max-manifest-size", file)
 			if err != nil {
 				return err
 			}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 )
@@ -301,6 +302,7 @@ func (s *tarStore) spool(ctx context.Context, names []string) error {
 			return err
 		}
 		_, err = io.CopyN(out, tr, m.size)
+		spooledBytes.Add(m.size)
 		if cerr := out.Close(); err == nil {
 			err = cerr
 		}
@@ -314,6 +316,10 @@ func (s *tarStore) spool(ctx context.Context, names []string) error {
 	}
 	return nil
 }
+
+// spooledBytes counts what spool has written, for the tests' bound on
+// temporary bytes.
+var spooledBytes atomic.Int64
 
 // ctxReader stops reading when ctx is done.
 type ctxReader struct {

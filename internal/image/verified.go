@@ -39,13 +39,8 @@ var _ v1.Image = (*verifiedImage)(nil)
 // verified), then its config, and checks that they agree.
 func loadImage(ctx context.Context, st store, d v1.Descriptor, raw []byte, lim Limits, name string) (*verifiedImage, error) {
 	if raw == nil {
-		rc, file, err := st.open(ctx, d, true)
-		if err != nil {
-			return nil, err
-		}
-		raw, err = readVerified(rc, d, lim.MaxManifestSize, "image manifest", file, "--max-manifest-size")
-		rc.Close()
-		if err != nil {
+		var err error
+		if raw, _, err = readBlob(ctx, st, d, true, lim.MaxManifestSize, "image manifest", "--max-manifest-size", name); err != nil {
 			return nil, err
 		}
 	}
@@ -56,12 +51,7 @@ func loadImage(ctx context.Context, st store, d v1.Descriptor, raw []byte, lim L
 	if mf.Config.Digest == (v1.Hash{}) {
 		return nil, invalid(name, "image manifest %s has no config", d.Digest)
 	}
-	rc, file, err := st.open(ctx, mf.Config, false)
-	if err != nil {
-		return nil, err
-	}
-	rawCfg, err := readVerified(rc, mf.Config, lim.MaxConfigSize, "image config", file, "--max-config-size")
-	rc.Close()
+	rawCfg, file, err := readBlob(ctx, st, mf.Config, false, lim.MaxConfigSize, "image config", "--max-config-size", name)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package image
 
 import (
+	"context"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
@@ -74,10 +75,10 @@ func n64(n int) int64 { return int64(n) }
 
 func (v *verifier) check() error {
 	v.done = true
-	if v.size >= 0 && v.n != v.size {
-		return &DigestError{What: v.what, File: v.file, Want: v.want, WantSize: v.size, GotSize: v.n}
-	}
 	got := v1.Hash{Algorithm: v.want.Algorithm, Hex: hex.EncodeToString(v.h.Sum(nil))}
+	if v.size >= 0 && v.n != v.size {
+		return &DigestError{What: v.what, File: v.file, Want: v.want, Got: got, WantSize: v.size, GotSize: v.n}
+	}
 	if got != v.want {
 		return &DigestError{What: v.what, File: v.file, Want: v.want, Got: got}
 	}
@@ -92,6 +93,22 @@ func (v *verifier) drain() error {
 		err = v.check()
 	}
 	return err
+}
+
+// readBlob reads blob d of st whole: refused unread when its descriptor
+// says more than limit, else checked by readVerified.
+// where names the image (or the index naming d) in that refusal.
+func readBlob(ctx context.Context, st store, d v1.Descriptor, manifest bool, limit int64, what, flag, where string) ([]byte, string, error) {
+	if d.Size > limit {
+		return nil, where, invalid(where, "%s %s is %d bytes, more than the limit of %d (raise it with %s)", what, d.Digest, d.Size, limit, flag)
+	}
+	rc, file, err := st.open(ctx, d, manifest)
+	if err != nil {
+		return nil, file, err
+	}
+	defer rc.Close()
+	b, err := readVerified(rc, d, limit, what, file, flag)
+	return b, file, err
 }
 
 // readVerified reads all of r, which must be exactly d's size (at most

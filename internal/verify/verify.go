@@ -321,6 +321,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := os.MkdirAll(rootfs, 0o755); err != nil {
 		return nil, err
 	}
+	if err := image.CheckLayers(ctx, img); err != nil {
+		return nil, err
+	}
 	flat := mutate.Extract(img)
 	stats, err := Extract(ctxReader{ctx, flat}, rootfs)
 	flat.Close()

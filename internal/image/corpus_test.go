@@ -184,3 +184,33 @@ func TestOpenCanceled(t *testing.T) {
 		t.Errorf("left in the temporary folder: %v", left)
 	}
 }
+
+// Past the spool cap, a gzipped tarball's blobs are read from the tarball
+// itself: the image reads the same, and nothing is written.
+func TestGzipTarballPastSpoolCap(t *testing.T) {
+	saved := maxSpool
+	maxSpool = 0
+	defer func() { maxSpool = saved }()
+	for _, c := range hostile.ImageControls() {
+		if !strings.HasSuffix(c.Name, "gz") {
+			continue
+		}
+		p, err := c.Build(t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmp := t.TempDir()
+		before := spooledBytes.Load()
+		src, err := Open(context.Background(), p, Options{TempDir: tmp})
+		if err == nil {
+			err = readEverything(src)
+			src.Close()
+		}
+		if err != nil {
+			t.Errorf("%s: %v", c.Name, err)
+		}
+		if n := spooledBytes.Load() - before; n != 0 {
+			t.Errorf("%s: wrote %d temporary bytes past a cap of 0", c.Name, n)
+		}
+	}
+}

@@ -86,10 +86,13 @@ func openDocker(ctx context.Context, st *tarStore, s Settings) (*verifiedImage, 
 	}
 	if st.gz {
 		var todo []string
+		var total int64
 		seen := map[string]bool{}
 		for _, n := range names {
-			if !seen[n] && st.members[n].spooled == "" {
+			m := st.members[n]
+			if !seen[n] && m.spooled == "" && st.spoolTotal+total+m.size <= maxSpool {
 				todo = append(todo, n)
+				total += m.size
 			}
 			seen[n] = true
 		}

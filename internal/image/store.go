@@ -80,6 +80,9 @@ type tarStore struct {
 	top     map[string][]byte // index.json, oci-layout, manifest.json
 	tmp     string
 	spools  int
+	// spoolTotal is what has been written to tmp, at most maxSpool;
+	// members past it are read from the tarball itself, a pass each.
+	spoolTotal int64
 	// byDigest maps a docker save's blobs, named by their digest, to
 	// member names.
 	byDigest map[v1.Hash]string
@@ -225,10 +228,13 @@ func (s *tarStore) openMember(ctx context.Context, name string, m *member) (io.R
 		}
 		return &readCloser{Reader: io.NewSectionReader(f, m.off, m.size), close: f.Close}, nil
 	}
-	if m.spooled == "" {
+	if m.spooled == "" && s.spoolTotal+m.size <= maxSpool {
 		if err := s.spool(ctx, []string{name}); err != nil {
 			return nil, err
 		}
+	}
+	if m.spooled == "" {
+		return s.stream(ctx, name, m)
 	}
 	return os.Open(m.spooled)
 }
@@ -241,6 +247,8 @@ func (s *tarStore) prefetch(ctx context.Context, ds []v1.Descriptor) error {
 		return nil
 	}
 	var names []string
+	var total int64
+	want := map[string]bool{}
 	for _, d := range ds {
 		name, err := s.name(d)
 		if err != nil {
@@ -250,8 +258,10 @@ func (s *tarStore) prefetch(ctx context.Context, ds []v1.Descriptor) error {
 		if err != nil {
 			return err
 		}
-		if m.spooled == "" {
+		if m.spooled == "" && !want[name] && s.spoolTotal+total+m.size <= maxSpool {
 			names = append(names, name)
+			want[name] = true
+			total += m.size
 		}
 	}
 	if len(names) == 0 {
@@ -303,6 +313,7 @@ func (s *tarStore) spool(ctx context.Context, names []string) error {
 		}
 		_, err = io.CopyN(out, tr, m.size)
 		spooledBytes.Add(m.size)
+		s.spoolTotal += m.size
 		if cerr := out.Close(); err == nil {
 			err = cerr
 		}
@@ -315,6 +326,39 @@ func (s *tarStore) spool(ctx context.Context, names []string) error {
 		m.spooled = dst
 	}
 	return nil
+}
+
+// maxSpool caps the temporary bytes a gzipped tarball costs: its blobs
+// are written out, up to this much, so each later read is a plain file
+// read; past it each read decompresses the tarball up to the blob.
+var maxSpool int64 = 2 << 30
+
+// stream reads member name of a gzipped tarball from the tarball itself.
+func (s *tarStore) stream(ctx context.Context, name string, m *member) (io.ReadCloser, error) {
+	f, err := os.Open(s.path)
+	if err != nil {
+		return nil, err
+	}
+	zr, err := gzipReader(f)
+	if err != nil {
+		f.Close()
+		return nil, invalid(s.path, "not a gzip stream: %v", err)
+	}
+	closeAll := func() error { zr.Close(); return f.Close() }
+	tr := tar.NewReader(ctxReader{ctx, zr})
+	for {
+		hdr, err := tr.Next()
+		if err != nil {
+			closeAll()
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, invalid(s.path, "reading the tarball again for %s: %v", name, err)
+		}
+		if cleanName(hdr.Name) == name && hdr.Typeflag == tar.TypeReg {
+			return &readCloser{Reader: io.LimitReader(tr, m.size), close: closeAll}, nil
+		}
+	}
 }
 
 // spooledBytes counts what spool has written, for the tests' bound on

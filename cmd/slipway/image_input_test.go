@@ -24,8 +24,13 @@ func TestHostileImagesExitTwo(t *testing.T) {
 				labtest.NeedRootAndRunc(t)
 				cmds = append(cmds, []string{"verify", "--timeout", "2s", p})
 			}
+			tmp := t.TempDir()
+			t.Setenv("TMPDIR", tmp)
 			for _, args := range cmds {
 				code, out, stderr := runIO(t, "", args...)
+				if left, _ := os.ReadDir(tmp); len(left) != 0 {
+					t.Errorf("%s left temporary files: %v", args[0], left)
+				}
 				switch {
 				case c.Want.Refuse:
 					if code != exitUsage || !strings.Contains(stderr, c.Want.ErrorHas) {

@@ -124,6 +124,11 @@ func imageCases() []Case {
 		{Name: "docker-malformed-manifest", Class: "structure", Want: refuse("not a valid docker save manifest"), Build: dockerCase(false, func(d *dockerImg) {
 			d.files["manifest.json"] = []byte(`[{"Config": 7}]`)
 		})},
+		{Name: "docker-two-images", Class: "ambiguous", Want: Want{WarnHas: "2 images"}, Build: dockerCase(false, func(d *dockerImg) {
+			e := map[string]any{"Config": d.configName, "RepoTags": []string{"example.com/app:1"}, "Layers": d.layerNames}
+			m, _ := json.Marshal([]map[string]any{e, e})
+			d.files["manifest.json"] = m
+		})},
 		{Name: "dockergz-config-replaced", Class: "digest", Want: refuse(replaced), Build: dockerCase(true, func(d *dockerImg) {
 			d.files[d.configName] = d.l.rootConfig()
 		})},

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"sync/atomic"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
@@ -142,7 +143,7 @@ type verifiedLayer struct {
 	n        int
 	desc     v1.Descriptor
 	diffID   v1.Hash
-	verified bool // its compressed bytes were read whole and matched
+	verified atomic.Bool // its compressed bytes were read whole and matched
 }
 
 func (l *verifiedLayer) Digest() (v1.Hash, error)            { return l.desc.Digest, nil }
@@ -183,7 +184,7 @@ func (l *verifiedLayer) Compressed() (io.ReadCloser, error) {
 // tar's end marker still gets the error from Read; Close drains and
 // returns the verdict as well.
 func (l *verifiedLayer) Uncompressed() (io.ReadCloser, error) {
-	if l.img.st.local() && !l.verified {
+	if l.img.st.local() && !l.verified.Load() {
 		v, c, err := l.compressed()
 		if err != nil {
 			return nil, err
@@ -193,7 +194,7 @@ func (l *verifiedLayer) Uncompressed() (io.ReadCloser, error) {
 		if err != nil {
 			return nil, err
 		}
-		l.verified = true
+		l.verified.Store(true)
 	}
 	cv, c, err := l.compressed()
 	if err != nil {
@@ -233,7 +234,7 @@ func (l *verifiedLayer) Uncompressed() (io.ReadCloser, error) {
 	e := &endCheck{uv: uv, cv: cv}
 	return &readCloser{Reader: newHoldBack(e), close: func() error {
 		var err error
-		if !e.finished && !l.verified {
+		if !e.finished && !l.verified.Load() {
 			// A remote layer the caller did not read to its end: read the
 			// rest of its compressed bytes, so a replaced blob is still
 			// named on Close.

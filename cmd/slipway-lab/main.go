@@ -117,18 +117,19 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 			return nil
 		},
 	}
-	var addr, dir string
+	var addr, dir, indexes string
 	registry := &cobra.Command{
 		Use:    "registry",
 		Short:  "Serve the lab registry (started by up)",
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return lab.ServeRegistry(cmd.Context(), addr, dir)
+			return lab.ServeRegistry(cmd.Context(), addr, dir, indexes)
 		},
 	}
 	registry.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "listen address")
 	registry.Flags().StringVar(&dir, "blobs", "", "blob directory")
+	registry.Flags().StringVar(&indexes, "indexes", "", "folder of the package indexes to serve (pypi/)")
 	_ = registry.MarkFlagRequired("blobs")
 	root.AddCommand(up, down, env, status, registry)
 	return root

@@ -124,6 +124,7 @@ ln -sf /usr/bin/pip3 /usr/local/bin/pip
 rm -f /usr/lib/python3.11/EXTERNALLY-MANAGED`)
 			},
 			config: func(c *v1.Config) { setEnv(c, "LANG=C.UTF-8", "PYTHON_VERSION=3.11"); c.Cmd = []string{"python3"} },
+			wire:   pypiEnv,
 		},
 		recipe{
 			ref: refMaven, parent: refDebian,

@@ -1,0 +1,54 @@
+package lab_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/slipway/slipway/internal/lab/labtest"
+)
+
+// The python build stand-in installs real frameworks from the lab's PyPI
+// stand-in (PyPI itself is unreachable): pip resolves flask, gunicorn,
+// FastAPI, uvicorn and Django with their dependencies from wheels made of
+// Debian's packages, the compiled ones (MarkupSafe's speedups) load, and gunicorn serves a Flask app that answers.
+func TestPyPIStandInServesFrameworks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("installs frameworks through BuildKit")
+	}
+	l := labtest.Require(t)
+	build(t, l, `FROM docker.io/library/python:3.11-slim-bookworm
+RUN printf 'from flask import Flask\napp = Flask(__name__)\n@app.get("/")\ndef hi():\n    return "hello from flask"\n' > /app.py
+RUN pip install --no-cache-dir flask gunicorn 2>&1 | tee /pip.log \
+ && grep -q "Looking in indexes: `+"http://"+l.Registry+`/pypi/simple/" /pip.log \
+ && python3 -c 'import markupsafe._speedups' \
+ && cd / && (gunicorn --bind 127.0.0.1:18123 app:app & echo $! > /gunicorn.pid) \
+ && python3 -c 'import time, urllib.request as u; time.sleep(3); b = u.urlopen("http://127.0.0.1:18123/").read(); assert b == b"hello from flask", b; print(b)' \
+ && kill $(cat /gunicorn.pid)
+RUN python3 -m venv /venv && /venv/bin/pip install --no-cache-dir fastapi uvicorn django requests pyyaml \
+ && /venv/bin/python -c 'import fastapi, uvicorn, django, requests, pydantic, yaml; print(fastapi.__version__, django.__version__)' \
+ && /venv/bin/uvicorn --version
+RUN mkdir -p /out/site-packages && printf 'flask\ngunicorn\n' > /tmp/requirements.txt \
+ && pip install --no-cache-dir --target /out/site-packages -r /tmp/requirements.txt \
+ && PYTHONPATH=/out/site-packages python3 -c 'import flask, gunicorn'
+`)
+}
+
+func TestPyPIProjectsListed(t *testing.T) {
+	l := labtest.Require(t)
+	li, err := l.PyPIProjects()
+	if err != nil {
+		t.Fatalf("reading the served projects: %v", err)
+	}
+	have := map[string]bool{}
+	for _, p := range li.Projects {
+		have[strings.ToLower(p.Name)] = true
+	}
+	for _, want := range []string{"flask", "werkzeug", "jinja2", "markupsafe", "itsdangerous", "click", "blinker",
+		"gunicorn", "fastapi", "starlette", "pydantic", "uvicorn", "h11", "anyio", "sniffio", "idna",
+		"typing_extensions", "django", "asgiref", "sqlparse", "requests", "urllib3", "certifi",
+		"charset-normalizer", "packaging", "setuptools", "wheel"} {
+		if !have[want] {
+			t.Errorf("the index does not serve %s", want)
+		}
+	}
+}

@@ -4,7 +4,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/BurntSushi/toml"
+
+	"github.com/slipway/slipway/internal/lab"
 	"github.com/slipway/slipway/internal/lab/labtest"
+	"github.com/slipway/slipway/templates"
 )
 
 // The python build stand-in installs real frameworks from the lab's PyPI
@@ -50,5 +54,35 @@ func TestPyPIProjectsListed(t *testing.T) {
 		if !have[want] {
 			t.Errorf("the index does not serve %s", want)
 		}
+	}
+}
+
+// Every Go version the catalogue offers has a golang:<version>-bookworm
+// stand-in whose go is that version (1.26 is the machine's own Go; the
+// others come from the Go module proxy's golang.org/toolchain).
+func TestGoStandInPerCatalogueVersion(t *testing.T) {
+	l := labtest.Require(t)
+	var m struct {
+		Versions []string          `toml:"versions"`
+		Builders map[string]string `toml:"builders"`
+	}
+	if _, err := toml.DecodeFS(templates.FS(), "go/manifest.toml", &m); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.Versions) == 0 || m.Builders["default"] == "" {
+		t.Fatalf("templates/go/manifest.toml: no versions or default builder: %+v", m)
+	}
+	standIns := map[string]bool{}
+	for _, ref := range lab.StandIns() {
+		standIns[ref] = true
+	}
+	for _, v := range m.Versions {
+		ref := strings.ReplaceAll(m.Builders["default"], "{version}", v)
+		t.Run(v, func(t *testing.T) {
+			if !standIns[ref] {
+				t.Fatalf("no stand-in %s (stand-ins: %v)", ref, lab.StandIns())
+			}
+			build(t, l, "FROM "+ref+"\nRUN go version && go version | grep -q ' go"+v+"[. ]' && go env GOROOT GOTOOLCHAIN && go tool compile -V\n")
+		})
 	}
 }

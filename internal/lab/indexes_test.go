@@ -86,3 +86,89 @@ func TestGoStandInPerCatalogueVersion(t *testing.T) {
 		})
 	}
 }
+
+// The maven stand-in builds a jar offline: the default lifecycle's plugins
+// (resources, compiler, surefire with tests skipped, jar) and a dependency
+// come from Debian's /usr/share/maven-repo, the central repository of its
+// global settings (Debian relocates the lifecycle's default plugin versions,
+// e.g. compiler 3.1, to the ones it packages), with no checksum warning and
+// no remote download.
+func TestMavenStandInBuildsFromDebianRepo(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a Maven build through BuildKit")
+	}
+	l := labtest.Require(t)
+	buildContext(t, l, map[string]string{
+		"pom.xml": `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>lab</groupId>
+  <artifactId>hello</artifactId>
+  <version>1.0</version>
+  <properties>
+    <maven.compiler.release>17</maven.compiler.release>
+    <project.build.sourceEncoding>UTF-8</project.build.sourceEncoding>
+    <skipTests>true</skipTests>
+  </properties>
+  <dependencies>
+    <dependency>
+      <groupId>org.apache.commons</groupId>
+      <artifactId>commons-lang3</artifactId>
+      <version>3.12.0</version>
+    </dependency>
+  </dependencies>
+</project>
+`,
+		"src/main/java/lab/Hello.java": `package lab;
+
+import org.apache.commons.lang3.StringUtils;
+
+public class Hello {
+    public static void main(String[] args) {
+        System.out.println(StringUtils.capitalize("hello from maven"));
+    }
+}
+`,
+		"src/main/resources/app.properties": "greeting=hello\n",
+		"Dockerfile": `FROM docker.io/library/maven:3-eclipse-temurin-17
+WORKDIR /src
+COPY . .
+RUN mvn -B package 2>&1 | tee /mvn.log; grep -q "BUILD SUCCESS" /mvn.log \
+ && ! grep -E "Could not validate integrity|Downloading from .*https?://" /mvn.log \
+ && unzip -l target/hello-1.0.jar | grep -q app.properties \
+ && test "$(java -cp target/hello-1.0.jar:/usr/share/maven-repo/org/apache/commons/commons-lang3/3.12.0/commons-lang3-3.12.0.jar lab.Hello)" = "Hello from maven"
+`,
+	})
+}
+
+// The rust stand-in builds a crate whose dependencies come from Debian's
+// packaged crates (/usr/share/cargo/registry) through cargo's source
+// replacement of crates.io.
+func TestCargoStandInBuildsFromDebianCrates(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a cargo build through BuildKit")
+	}
+	l := labtest.Require(t)
+	buildContext(t, l, map[string]string{
+		"Cargo.toml": `[package]
+name = "hello"
+version = "0.1.0"
+edition = "2021"
+
+[dependencies]
+anyhow = "1"
+serde_json = "1"
+`,
+		"src/main.rs": `fn main() -> anyhow::Result<()> {
+    let v: serde_json::Value = serde_json::from_str(r#"{"greeting": "hello from cargo"}"#)?;
+    println!("{}", v["greeting"].as_str().ok_or_else(|| anyhow::anyhow!("no greeting"))?);
+    Ok(())
+}
+`,
+		"Dockerfile": `FROM docker.io/library/rust:1-slim-bookworm
+WORKDIR /src
+COPY . .
+RUN cargo build 2>&1 | tee /cargo.log && test "$(./target/debug/hello)" = "hello from cargo" \
+ && grep -q 'name = "serde_json"' Cargo.lock
+`,
+	})
+}

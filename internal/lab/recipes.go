@@ -121,10 +121,12 @@ rm -f /usr/lib/python3.11/EXTERNALLY-MANAGED`)
 		},
 		recipe{
 			ref: refMaven, parent: refDebian,
-			inputs: []string{"openjdk-17-jdk-headless maven ca-certificates-java"},
+			inputs: append([]string{"openjdk-17-jdk-headless maven ca-certificates-java", mavenSettings}, mavenDebs...),
 			layer: func(ctx context.Context, b *builder, dir string) error {
 				return b.aptLayer(ctx, dir, `mkdir -p /usr/share/man/man1
-apt-get install -y -q ca-certificates openjdk-17-jdk-headless maven`)
+apt-get install -y -q ca-certificates openjdk-17-jdk-headless maven `+strings.Join(mavenDebs, " ")+`
+cat > /usr/share/maven/conf/settings.xml <<'XML'
+`+mavenSettings+`XML`)
 			},
 			config: func(c *v1.Config) {
 				setEnv(c, "JAVA_HOME="+jvmDir, "MAVEN_HOME=/usr/share/maven", "MAVEN_CONFIG=/root/.m2", "LANG=C.UTF-8")
@@ -133,10 +135,12 @@ apt-get install -y -q ca-certificates openjdk-17-jdk-headless maven`)
 		},
 		recipe{
 			ref: refRust, parent: refDebian,
-			inputs: []string{"rustc cargo ca-certificates (Debian's)"},
+			inputs: append([]string{"rustc cargo ca-certificates (Debian's)", cargoConfig}, cargoDebs...),
 			layer: func(ctx context.Context, b *builder, dir string) error {
-				return b.aptLayer(ctx, dir, `apt-get install -y -q ca-certificates rustc cargo
-mkdir -p /usr/local/cargo/bin && chmod -R a+w /usr/local/cargo`)
+				return b.aptLayer(ctx, dir, `apt-get install -y -q ca-certificates rustc cargo `+strings.Join(cargoDebs, " ")+`
+mkdir -p /usr/local/cargo/bin && chmod -R a+w /usr/local/cargo
+cat > /usr/local/cargo/config.toml <<'TOML'
+`+cargoConfig+`TOML`)
 			},
 			config: func(c *v1.Config) {
 				setEnv(c, "PATH=/usr/local/cargo/bin:"+defaultPath, "CARGO_HOME=/usr/local/cargo")

@@ -78,7 +78,7 @@ var pypiPureFallback = map[string]bool{"python3-yaml": true}
 
 // pypiFormat is part of the index's cache key: bump it when wheels or index
 // pages are made differently.
-const pypiFormat = "3"
+const pypiFormat = "4"
 
 const distPackages = "usr/lib/python3/dist-packages"
 
@@ -441,7 +441,16 @@ func readDistribution(root string) (*distribution, error) {
 		return nil, fmt.Errorf("%s: no Name or Version", metas[0])
 	}
 	if !hasRequires && len(requires) > 0 {
-		d.headers = append(d.headers, eggRequires(string(requires))...)
+		have := map[string]bool{}
+		for _, h := range d.headers {
+			have[h] = true
+		}
+		for _, h := range eggRequires(string(requires)) {
+			if !have[h] { // PKG-INFO may already name the extras
+				d.headers = append(d.headers, h)
+				have[h] = true
+			}
+		}
 	}
 	return d, nil
 }
@@ -774,4 +783,32 @@ func missingLibs(root string) ([]string, error) {
 	}
 	sort.Strings(out)
 	return out, err
+}
+
+// WritePyPIListing writes the listing as the Markdown table of the lab README.
+func WritePyPIListing(w io.Writer, li IndexListing) error {
+	var b strings.Builder
+	b.WriteString("| project | version | wheel tag | Debian package | notes |\n|---|---|---|---|---|\n")
+	for _, p := range li.Projects {
+		var notes []string
+		if len(p.FromDebian) > 0 {
+			notes = append(notes, "requires from Debian's Depends: "+strings.Join(p.FromDebian, ", "))
+		}
+		if len(p.Rewrites) > 0 {
+			notes = append(notes, "bounds dropped: "+strings.Join(p.Rewrites, "; "))
+		}
+		if len(p.Unmet) > 0 {
+			notes = append(notes, "not served: "+strings.Join(p.Unmet, ", "))
+		}
+		if len(p.Skipped) > 0 {
+			notes = append(notes, fmt.Sprintf("%d files left out (links into other packages, or extensions)", len(p.Skipped)))
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s %s | %s |\n", p.Name, p.Version, p.Tag, p.Deb, p.DebVersion,
+			strings.ReplaceAll(strings.Join(notes, "; "), "|", "\\|"))
+	}
+	for _, n := range li.NotServed {
+		fmt.Fprintf(&b, "\nNot served: %s (%s).\n", n.Deb, n.Reason)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

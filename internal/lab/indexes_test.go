@@ -61,6 +61,9 @@ func TestPyPIProjectsListed(t *testing.T) {
 // stand-in whose go is that version (1.26 is the machine's own Go; the
 // others come from the Go module proxy's golang.org/toolchain).
 func TestGoStandInPerCatalogueVersion(t *testing.T) {
+	if testing.Short() {
+		t.Skip("pulls three golang stand-ins through BuildKit")
+	}
 	l := labtest.Require(t)
 	var m struct {
 		Versions []string          `toml:"versions"`

@@ -20,10 +20,11 @@ func TestPyPIStandInServesFrameworks(t *testing.T) {
 		t.Skip("installs frameworks through BuildKit")
 	}
 	l := labtest.Require(t)
-	build(t, l, `FROM docker.io/library/python:3.11-slim-bookworm
+	// No cache: the index may have changed since the last run.
+	buildContext(t, l, map[string]string{"Dockerfile": `FROM docker.io/library/python:3.11-slim-bookworm
 RUN printf 'from flask import Flask\napp = Flask(__name__)\n@app.get("/")\ndef hi():\n    return "hello from flask"\n' > /app.py
 RUN pip install --no-cache-dir flask gunicorn 2>&1 | tee /pip.log \
- && grep -q "Looking in indexes: `+"http://"+l.Registry+`/pypi/simple/" /pip.log \
+ && grep -q "Looking in indexes: ` + "http://" + l.Registry + `/pypi/simple/" /pip.log \
  && python3 -c 'import markupsafe._speedups' \
  && cd / && (gunicorn --bind 127.0.0.1:18123 app:app & echo $! > /gunicorn.pid) \
  && python3 -c 'import time, urllib.request as u; time.sleep(3); b = u.urlopen("http://127.0.0.1:18123/").read(); assert b == b"hello from flask", b; print(b)' \
@@ -34,7 +35,7 @@ RUN python3 -m venv /venv && /venv/bin/pip install --no-cache-dir fastapi uvicor
 RUN mkdir -p /out/site-packages && printf 'flask\ngunicorn\n' > /tmp/requirements.txt \
  && pip install --no-cache-dir --target /out/site-packages -r /tmp/requirements.txt \
  && PYTHONPATH=/out/site-packages python3 -c 'import flask, gunicorn'
-`)
+`}, true)
 }
 
 func TestPyPIProjectsListed(t *testing.T) {
@@ -85,7 +86,7 @@ func TestGoStandInPerCatalogueVersion(t *testing.T) {
 			if !standIns[ref] {
 				t.Fatalf("no stand-in %s (stand-ins: %v)", ref, lab.StandIns())
 			}
-			build(t, l, "FROM "+ref+"\nRUN go version && go version | grep -q ' go"+v+"[. ]' && go env GOROOT GOTOOLCHAIN && go tool compile -V\n")
+			buildContext(t, l, map[string]string{"Dockerfile": "FROM " + ref + "\nRUN go version && go version | grep -q ' go" + v + "[. ]' && go env GOROOT GOTOOLCHAIN && go tool compile -V\n"}, true)
 		})
 	}
 }
@@ -140,7 +141,7 @@ RUN mvn -B package 2>&1 | tee /mvn.log; grep -q "BUILD SUCCESS" /mvn.log \
  && unzip -l target/hello-1.0.jar | grep -q app.properties \
  && test "$(java -cp target/hello-1.0.jar:/usr/share/maven-repo/org/apache/commons/commons-lang3/3.12.0/commons-lang3-3.12.0.jar lab.Hello)" = "Hello from maven"
 `,
-	})
+	}, true)
 }
 
 // The rust stand-in builds a crate whose dependencies come from Debian's
@@ -173,5 +174,5 @@ COPY . .
 RUN cargo build 2>&1 | tee /cargo.log && test "$(./target/debug/hello)" = "hello from cargo" \
  && grep -q 'name = "serde_json"' Cargo.lock
 `,
-	})
+	}, true)
 }

@@ -50,11 +50,12 @@ func TestStartIsIdempotent(t *testing.T) {
 // a context holding hello.txt.
 func build(t *testing.T, l *lab.Lab, dockerfile string) {
 	t.Helper()
-	buildContext(t, l, map[string]string{"Dockerfile": dockerfile, "hello.txt": "hello\n"})
+	buildContext(t, l, map[string]string{"Dockerfile": dockerfile, "hello.txt": "hello\n"}, false)
 }
 
-// buildContext solves the Dockerfile of a context made of files.
-func buildContext(t *testing.T, l *lab.Lab, files map[string]string) {
+// buildContext solves the Dockerfile of a context made of files; noCache
+// runs every step again (what a step fetches may have changed since).
+func buildContext(t *testing.T, l *lab.Lab, files map[string]string, noCache bool) {
 	t.Helper()
 	dir := t.TempDir()
 	for name, content := range files {
@@ -88,10 +89,14 @@ func buildContext(t *testing.T, l *lab.Lab, files map[string]string) {
 			}
 		}
 	}()
+	attrs := map[string]string{"build-arg:BUILDKIT_DOCKERFILE_CHECK": "error=true"}
+	if noCache {
+		attrs["no-cache"] = ""
+	}
 	_, err = c.Solve(ctx, nil, client.SolveOpt{
 		Frontend:      "dockerfile.v0",
 		LocalMounts:   map[string]fsutil.FS{"context": fs, "dockerfile": fs},
-		FrontendAttrs: map[string]string{"build-arg:BUILDKIT_DOCKERFILE_CHECK": "error=true"},
+		FrontendAttrs: attrs,
 	}, ch)
 	<-done
 	if err != nil {

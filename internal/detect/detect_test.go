@@ -78,7 +78,7 @@ func TestDetectFixtures(t *testing.T) {
 			Ambiguity: "two binaries: api, worker"}},
 		{"dotnet", want{Name: "orders.api", Language: "dotnet", Version: "9.0", Main: "Orders.Api.csproj", Port: 5080, HealthPath: "/healthz"}},
 		{"ports", want{Name: "ports", Language: "node", Main: "server.js", Unresolved: []string{"port"},
-			Ambiguity: "two ports in the source: 3000 (Dockerfile:2 EXPOSE), 8080 (server.js:1)"}},
+			Ambiguity: "two listen ports in the source: 3000 (Dockerfile:2 EXPOSE), 8080 (server.js:1)"}},
 		{"empty", want{Name: "empty"}},
 	}
 	for _, tt := range tests {

@@ -35,6 +35,14 @@ type Result struct {
 	PortSource string
 	// HealthPath is an HTTP health endpoint seen in the main source ("/healthz").
 	HealthPath string
+	// HealthGRPC is set when the source registers the standard gRPC
+	// health service (grpc.health.v1.Health), probed on Port.
+	HealthGRPC bool
+	// HealthBinary is a program of the project, built beside Main, whose
+	// only work is to probe the service ("healthcheck" of a Rust package's
+	// [[bin]] targets, a Go cmd/healthcheck): an exec-form HEALTHCHECK
+	// that needs no shell.
+	HealthBinary string
 	// HealthFlag is a command-line flag the program accepts to probe itself
 	// ("-healthcheck" or "--healthcheck"), usable as an exec-form HEALTHCHECK
 	// on bases without a shell.

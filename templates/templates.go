@@ -20,6 +20,16 @@ import (
 //go:embed catalogue.toml all:_shared all:_golden
 var files embed.FS
 
+// probeSource is slipway's static health probe (probe/main.go, a program
+// of its own with its tests), which generate writes into a Dockerfile's
+// probe stage.
+//
+//go:embed probe/main.go
+var probeSource string
+
+// ProbeSource returns the Go source of slipway-probe.
+func ProbeSource() string { return probeSource }
+
 // FS returns the embedded catalogue, shared partials and golden template;
 // each language's own files are its provider's Files.
 func FS() fs.FS { return files }

@@ -50,9 +50,9 @@ func TestParseErrors(t *testing.T) {
 		{"unknown top-level key", head + "colour = \"blue\"\n", 3, "colour",
 			[]string{"unknown key", "allowed here:", "base", "healthcheck", "secret"}},
 		{"unknown key in healthcheck", head + "[healthcheck]\ninterval = \"10s\"\nbogus = 1\n", 5, "healthcheck.bogus",
-			[]string{"unknown key", "allowed here: command, disabled, http_path, interval, retries, start_period, timeout"}},
+			[]string{"unknown key", "allowed here: binary, command, disabled, grpc, http_path, interval, retries, start_period, timeout"}},
 		{"unknown dotted key in healthcheck", head + "healthcheck.bogus = 1\n", 3, "healthcheck.bogus",
-			[]string{"allowed here: command, disabled"}},
+			[]string{"allowed here: binary, command, disabled"}},
 		{"unknown key in second secret", head + "[[secret]]\nid = \"a\"\n\n[[secret]]\nid = \"b\"\nfile = \"x\"\n", 8, "secret[1].file",
 			[]string{"unknown key", "allowed here: env, id, optional, target"}},
 		{"unknown table", head + "[build]\nstage = 1\n", 3, "build", []string{"unknown key"}},
@@ -94,7 +94,7 @@ func TestParseErrors(t *testing.T) {
 		{"empty program", head + "cmd = [\"\", \"x\"]\n", 3, "cmd", []string{"must not be empty"}},
 		{"bad build package", head + "build_packages = [\"ok-pkg\", \"rm -rf\"]\n", 3, "build_packages[1]", []string{"not a Debian package name"}},
 		{"bad size budget", head + "size_budget = \"big\"\n", 3, "size_budget", []string{`"25MB"`}},
-		{"both healthcheck kinds", head + "port = 8080\n[healthcheck]\ncommand = [\"/x\"]\nhttp_path = \"/h\"\n", 4, "healthcheck", []string{"either command or http_path"}},
+		{"both healthcheck kinds", head + "port = 8080\n[healthcheck]\ncommand = [\"/x\"]\nhttp_path = \"/h\"\n", 4, "healthcheck", []string{"one of command, http_path, grpc or binary"}},
 		{"bad http path", head + "[healthcheck]\nhttp_path = \"health check\"\n", 4, "healthcheck.http_path", []string{"must start with '/'"}},
 		{"syntax error: no value", head + "version = \n", 3, "version", []string{"expected value"}},
 		{"syntax error: unclosed table", head + "[healthcheck\n", 3, "", []string{"table name"}},
@@ -171,7 +171,7 @@ func TestUnknownTableOnce(t *testing.T) {
 	if len(fes) != 1 || fes[0].Key != "healthcheck.probe" || fes[0].Line != 3 {
 		t.Fatalf("want one problem for healthcheck.probe at line 3, got:\n%v", err)
 	}
-	if !strings.Contains(fes[0].Msg, "allowed here: command,") {
+	if !strings.Contains(fes[0].Msg, "allowed here: binary, command,") {
 		t.Errorf("message does not list healthcheck's keys: %v", fes[0])
 	}
 }

@@ -54,20 +54,31 @@ type Project struct {
 	Env map[string]string `toml:"env,omitempty"`
 }
 
-// Healthcheck is either an exec-form command or an HTTP path to probe.
+// Healthcheck is one of: an exec-form command, an HTTP path to probe, the
+// standard gRPC health service on the port, or a binary of the project
+// built for the purpose.
 type Healthcheck struct {
-	Command     []string `toml:"command,omitempty"`
-	HTTPPath    string   `toml:"http_path,omitempty"`
-	Interval    string   `toml:"interval,omitempty"`
-	Timeout     string   `toml:"timeout,omitempty"`
-	StartPeriod string   `toml:"start_period,omitempty"`
-	Retries     int      `toml:"retries,omitempty,omitzero"`
+	Command  []string `toml:"command,omitempty"`
+	HTTPPath string   `toml:"http_path,omitempty"`
+	// GRPC probes grpc.health.v1.Health/Check on the service's port, with
+	// slipway's static probe (no shell or runtime needed).
+	GRPC bool `toml:"grpc,omitempty"`
+	// Binary is a program of the project ("healthcheck": a Rust [[bin]], a
+	// Go cmd/<name>) built beside main, copied to /app/<binary> and run as
+	// the HEALTHCHECK; it exits 0 when the service is healthy.
+	Binary      string `toml:"binary,omitempty"`
+	Interval    string `toml:"interval,omitempty"`
+	Timeout     string `toml:"timeout,omitempty"`
+	StartPeriod string `toml:"start_period,omitempty"`
+	Retries     int    `toml:"retries,omitempty,omitzero"`
 	// Disabled turns the HEALTHCHECK off explicitly.
 	Disabled bool `toml:"disabled,omitempty"`
 }
 
 // IsSet reports whether any healthcheck is configured.
-func (h Healthcheck) IsSet() bool { return !h.Disabled && (len(h.Command) > 0 || h.HTTPPath != "") }
+func (h Healthcheck) IsSet() bool {
+	return !h.Disabled && (len(h.Command) > 0 || h.HTTPPath != "" || h.GRPC || h.Binary != "")
+}
 
 // Secret is one build secret. It reaches the build only as a BuildKit secret
 // mount: as a file at Target, or as the environment variable Env of the

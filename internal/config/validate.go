@@ -29,6 +29,7 @@ var PackageManagers = templates.Choosable()
 
 var (
 	reName      = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,127}$`)
+	reBinary    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,63}$`)
 	reVersion   = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z._-]{0,31}$`)
 	reCatalogue = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,63}$`)
 	reGolden    = regexp.MustCompile(`^golden:[a-z0-9][a-z0-9._-]{0,63}$`)
@@ -181,8 +182,17 @@ func validateExec(pr *problems, key string, args []string) {
 }
 
 func validateHealthcheck(pr *problems, h Healthcheck) {
-	if len(h.Command) > 0 && h.HTTPPath != "" {
-		pr.add("healthcheck", "set either command or http_path, not both")
+	kinds := 0
+	for _, set := range []bool{len(h.Command) > 0, h.HTTPPath != "", h.GRPC, h.Binary != ""} {
+		if set {
+			kinds++
+		}
+	}
+	if kinds > 1 {
+		pr.add("healthcheck", "set one of command, http_path, grpc or binary, not several")
+	}
+	if h.Binary != "" && !reBinary.MatchString(h.Binary) {
+		pr.add("healthcheck.binary", "%q is not a binary name: letters, digits, '_', '.' and '-', at most 64, not starting with '.' or '-'", h.Binary)
 	}
 	validateExec(pr, "healthcheck.command", h.Command)
 	if h.HTTPPath != "" && !reHTTPPath.MatchString(h.HTTPPath) {
@@ -285,7 +295,7 @@ func validateForLanguage(pr *problems, p *Project) {
 		return
 	}
 	info := prov.Info()
-	set := map[string]bool{"cgo": p.CGO}
+	set := map[string]bool{"cgo": p.CGO, "healthcheck.binary": p.Healthcheck.Binary != ""}
 	for _, k := range provider.LanguageKeys {
 		if set[k] && !contains(info.Keys, k) {
 			pr.add(k, "only %s builds use %s; remove it for %s", strings.Join(templates.Honouring(k), ", "), k, p.Language)

@@ -140,6 +140,7 @@ func TestGolden(t *testing.T) {
 		p.BuildPackages = []string{"build-essential", "libpq-dev"}
 		cases = append(cases, goldenCase{file: lang + "-build-packages", project: p})
 	}
+	cases = append(cases, healthGoldenCases(set)...)
 	examples, err := filepath.Glob("../../examples/*/slipway.toml")
 	if err != nil {
 		t.Fatal(err)
@@ -311,7 +312,9 @@ func checkDockerfile(t *testing.T, df []byte, p *config.Project, set *templates.
 					t.Errorf("stage %q: RUN %q installs or builds without a cache mount", st.Name, line)
 				}
 				for id := range secretIDs {
-					if !found[id] {
+					// slipway's probe stage compiles only its own source,
+					// with the standard library: no credential is needed.
+					if !found[id] && st.Name != "probe" {
 						t.Errorf("stage %q: RUN %q lacks the secret mount %q", st.Name, line, id)
 					}
 				}

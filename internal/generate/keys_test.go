@@ -76,6 +76,12 @@ var keyChanges = map[string]func(set *templates.Set, p *config.Project){
 	"healthcheck.http_path": func(_ *templates.Set, p *config.Project) {
 		p.Healthcheck.Command, p.Healthcheck.HTTPPath = nil, "/healthz"
 	},
+	"healthcheck.grpc": func(_ *templates.Set, p *config.Project) {
+		p.Healthcheck.Command, p.Healthcheck.GRPC = nil, true
+	},
+	"healthcheck.binary": func(_ *templates.Set, p *config.Project) {
+		p.Healthcheck.Command, p.Healthcheck.Binary = nil, "healthcheck"
+	},
 	"healthcheck.interval":     func(_ *templates.Set, p *config.Project) { p.Healthcheck.Interval = "45s" },
 	"healthcheck.timeout":      func(_ *templates.Set, p *config.Project) { p.Healthcheck.Timeout = "7s" },
 	"healthcheck.start_period": func(_ *templates.Set, p *config.Project) { p.Healthcheck.StartPeriod = "20s" },

@@ -70,6 +70,10 @@ func RenderIn(set *templates.Set, p *config.Project, team *config.Team, dir stri
 	if err != nil {
 		return nil, err
 	}
+	if v.Probe {
+		// The probe stage comes first: a COPY --from names an earlier stage.
+		df = append([]byte(probeStage(r.Base.Key)), df...)
+	}
 	di, err := set.Execute(p.Language, "dockerignore.tmpl", v)
 	if err != nil {
 		return nil, err

@@ -34,6 +34,13 @@ type View struct {
 	Entrypoint     string // exec-form JSON
 	Cmd            string // exec-form JSON, or ""
 	Healthcheck    string // a whole HEALTHCHECK instruction, or ""
+	// Probe is set when the final stage copies slipway-probe from the
+	// probe stage (ProbePath).
+	Probe bool
+	// HealthBinary is the project's own probe program (healthcheck.binary,
+	// validated as a name), which the template builds beside main and
+	// copies to /app/<HealthBinary>; "" when none.
+	HealthBinary string
 	Labels         []KV   // quoted
 	Env            []KV   // quoted values
 }
@@ -241,7 +248,7 @@ func (r *Resolved) View() (*View, error) {
 	if err != nil {
 		return nil, err
 	}
-	v.Healthcheck = hc
+	v.Healthcheck, v.Probe, v.HealthBinary = hc.Instruction, hc.Probe, hc.Binary
 	labels := map[string]string{
 		"org.opencontainers.image.title":     p.Name,
 		"org.opencontainers.image.base.name": stripDigest(r.BaseRef),

@@ -318,7 +318,7 @@ func TestRunPreflightErrors(t *testing.T) {
 		{"cgo on a base without libc", "name = \"api\"\nlanguage = \"go\"\nbase = \"distroless-static\"\ncgo = true\n", 4, "cgo", "distroless-base"},
 		{"shell entrypoint on a shell-less base", "name = \"api\"\nlanguage = \"go\"\nentrypoint = [\"sh\", \"-c\", \"x\"]\n", 3, "entrypoint", "has no shell"},
 		{"shell healthcheck on a shell-less base", "name = \"api\"\nlanguage = \"go\"\n\n[healthcheck]\ncommand = [\"/bin/sh\", \"-c\", \"true\"]\n", 5, "healthcheck.command", "has no shell"},
-		{"http healthcheck without a probe tool", "name = \"api\"\nlanguage = \"go\"\nbase = \"distroless-static\"\n[healthcheck]\nhttp_path = \"/healthz\"\n", 5, "healthcheck.http_path", "set healthcheck.command"},
+		{"two healthcheck kinds", "name = \"api\"\nlanguage = \"go\"\nbase = \"distroless-static\"\n[healthcheck]\nhttp_path = \"/healthz\"\ngrpc = true\n", 4, "healthcheck", "not several"},
 		{"base that does not fit the language", "name = \"api\"\nlanguage = \"go\"\nbase = \"distroless-java\"\n", 3, "base", "bases that fit"},
 		{"base not in the catalogue", "name = \"api\"\nlanguage = \"go\"\nbase = \"distroless-foo\"\n", 3, "base", "not in the catalogue"},
 	} {

@@ -28,6 +28,7 @@ func (Provider) Info() provider.Info {
 		PackageManagers: []string{"cargo"},
 		MainHelp:        "The binary to build (a [[bin]] name or the package name).",
 		Toolchains:      []string{"rust", "cgr.dev/chainguard/rust"},
+		Keys:            []string{"healthcheck.binary"},
 	}
 }
 

@@ -41,8 +41,8 @@ type View struct {
 	// validated as a name), which the template builds beside main and
 	// copies to /app/<HealthBinary>; "" when none.
 	HealthBinary string
-	Labels         []KV   // quoted
-	Env            []KV   // quoted values
+	Labels       []KV // quoted
+	Env          []KV // quoted values
 }
 
 // BaseView is the final base as the templates see it.

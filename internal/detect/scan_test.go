@@ -104,3 +104,53 @@ uvicorn.run("app.main:app", host="0.0.0.0", port=8001)`, 8001, "listen: uvicorn.
 		})
 	}
 }
+
+// TestDetectCorpus: the corpus services of issue 9's port, health and
+// several-binaries classes are read right, each with its evidence.
+func TestDetectCorpus(t *testing.T) {
+	root := filepath.Join("..", "e2e", "testdata", "services")
+	tests := []struct {
+		dir          string
+		port         int
+		portEvidence string
+		health       string
+		grpc         bool
+		main         string
+		healthBinary string
+		client       string // a client-address note
+	}{
+		{"go-redis-visits", 8080, "port = 8080  from main.go:", "/healthz", false, ".", "", "port 6379 at main.go:"},
+		{"go-whoami", 80, "port = 80  from app.go:25", "/health", false, ".", "", ""},
+		{"go-grpc-health", 50053, "port = 50053", "", true, ".", "", ""},
+		{"go-shipping", 50051, "port = 50051", "/ready", false, ".", "", ""},
+		{"go-frontend", 8080, "port = 8080", "/_healthz", false, ".", "", ""},
+		{"rust-shipping", 50050, "port = 50050  from src/main.rs:53", "/health", false, "shipping", "healthcheck", ""},
+		{"py-flask-redis", 8000, "port = 8000", "/health", false, "app", "", "port 6379"},
+		{"node-express-heroku", 5006, "port = 5006", "/health", false, "index.js", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.dir, func(t *testing.T) {
+			r, err := Detect(filepath.Join(root, tt.dir))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Port != tt.port || r.HealthPath != tt.health || r.HealthGRPC != tt.grpc || r.Main != tt.main || r.HealthBinary != tt.healthBinary {
+				t.Errorf("port %d health %q grpc %v main %q health binary %q; want %d %q %v %q %q\nevidence: %q",
+					r.Port, r.HealthPath, r.HealthGRPC, r.Main, r.HealthBinary, tt.port, tt.health, tt.grpc, tt.main, tt.healthBinary, r.Evidence)
+			}
+			if len(r.Ambiguities) > 0 {
+				t.Errorf("ambiguities: %q", r.Ambiguities)
+			}
+			for _, ev := range []string{tt.portEvidence, tt.client} {
+				if ev != "" && !slices.ContainsFunc(r.Evidence, func(e string) bool { return strings.HasPrefix(e, ev) }) {
+					t.Errorf("no evidence starting %q: %q", ev, r.Evidence)
+				}
+			}
+			if tt.healthBinary != "" && !slices.ContainsFunc(r.Evidence, func(e string) bool {
+				return strings.HasPrefix(e, "healthcheck.binary = "+tt.healthBinary) && strings.Contains(e, "Cargo.toml")
+			}) {
+				t.Errorf("no evidence for the health binary: %q", r.Evidence)
+			}
+		})
+	}
+}

@@ -296,7 +296,7 @@ func applyFlags(p *config.Project, f config.Project, given map[string]bool) {
 // path when the base can probe it, else the program's own probe flag, else
 // none. It is only a default: the wizard offers it, flags override it.
 func defaultHealthcheck(set *templates.Set, team *config.Team, p *config.Project, det *detect.Result) config.Healthcheck {
-	if det.HealthPath == "" && det.HealthFlag == "" {
+	if det.HealthPath == "" && det.HealthFlag == "" && det.HealthBinary == "" && !det.HealthGRPC {
 		return config.Healthcheck{}
 	}
 	q := *p
@@ -311,8 +311,21 @@ func defaultHealthcheck(set *templates.Set, team *config.Team, p *config.Project
 		_, err := generate.Render(set, &c, team)
 		return err == nil
 	}
+	// The project's own probe binary first (its authors' choice), then the
+	// HTTP path (curl, wget, the runtime or slipway's static probe), then
+	// the gRPC health service, then the program's self-probe flag.
+	if det.HealthBinary != "" {
+		if h := (config.Healthcheck{Binary: det.HealthBinary}); try(h) {
+			return h
+		}
+	}
 	if det.HealthPath != "" && canProbeHTTP(r.Base) {
 		if h := (config.Healthcheck{HTTPPath: det.HealthPath}); try(h) {
+			return h
+		}
+	}
+	if det.HealthGRPC {
+		if h := (config.Healthcheck{GRPC: true}); try(h) {
 			return h
 		}
 	}

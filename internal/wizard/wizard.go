@@ -317,10 +317,10 @@ func BaseLabel(b templates.Base, isDefault bool) string {
 	return label
 }
 
-// canProbeHTTP says whether a base can run an http_path healthcheck.
-func canProbeHTTP(b templates.Base) bool {
-	return b.HasTool("curl") || b.HasTool("wget") || templates.RuntimeProbe(b, "http://127.0.0.1/") != nil
-}
+// canProbeHTTP says whether a base can run an http_path healthcheck: every
+// base can, with curl, wget, its runtime or else slipway's static probe
+// (generate builds it in a stage of its own).
+func canProbeHTTP(templates.Base) bool { return true }
 
 func (w *wizard) askHealthcheck() error {
 	p := w.p

@@ -139,11 +139,11 @@ func TestRunSkipsGivenAndKeepsDefaults(t *testing.T) {
 	}
 }
 
-// An answer set that does not render (an HTTP healthcheck on a base with no
-// way to probe it) is shown, and the user can decline.
+// An answer set that does not render (a shell healthcheck on a base with no
+// shell) is shown, and the user can decline.
 func TestRunRenderErrorThenDecline(t *testing.T) {
 	set := loadSet(t)
-	p := config.Project{Name: "svc", Language: "go", Base: "distroless-static", Healthcheck: config.Healthcheck{HTTPPath: "/healthz"}}
+	p := config.Project{Name: "svc", Language: "go", Base: "distroless-static", Healthcheck: config.Healthcheck{Command: []string{"/bin/sh", "-c", "true"}}}
 	var out bytes.Buffer
 	o := options(set, "", &out)
 	o.Given = map[string]bool{KeyName: true, KeyLanguage: true, KeyVersion: true, KeyMain: true, KeyBase: true, KeyPort: true, KeyHealthcheck: true, KeySecret: true}
@@ -152,7 +152,7 @@ func TestRunRenderErrorThenDecline(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "do not render") {
 		t.Fatalf("err = %v, want a render error", err)
 	}
-	if !strings.Contains(out.String(), "no curl, wget") {
+	if !strings.Contains(out.String(), "has no shell") {
 		t.Errorf("the render problem was not shown:\n%s", out.String())
 	}
 	p.Healthcheck = config.Healthcheck{}

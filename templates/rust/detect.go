@@ -10,14 +10,16 @@ import (
 	"github.com/slipway/slipway/internal/provider"
 )
 
+type cargoBin struct {
+	Name string `toml:"name"`
+	Path string `toml:"path"`
+}
+
 type cargoToml struct {
 	Package *struct {
 		Name string `toml:"name"`
 	} `toml:"package"`
-	Bin []struct {
-		Name string `toml:"name"`
-		Path string `toml:"path"`
-	} `toml:"bin"`
+	Bin       []cargoBin `toml:"bin"`
 	Workspace *struct {
 		Members []string `toml:"members"`
 	} `toml:"workspace"`
@@ -94,17 +96,75 @@ func (Provider) Detect(d *provider.Detector) error {
 			}
 		}
 	}
-	names := make([]string, 0, len(bins))
+	// A binary named like a health probe is the HEALTHCHECK, not the
+	// service: an exec-form probe that needs no shell.
+	var names []string
 	for n := range bins {
+		if isProbeName(n) && len(bins) > 1 {
+			if d.R.HealthBinary == "" || n < d.R.HealthBinary {
+				d.R.HealthBinary = n
+			}
+			continue
+		}
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	d.PickOne("main", &d.R.Main, names, "binaries")
-	if d.R.Main != "" {
-		d.R.Found("main", d.R.Main, "%s", bins[d.R.Main])
+	if d.R.HealthBinary != "" {
+		d.R.Found("healthcheck.binary", d.R.HealthBinary, "%s (a binary named as a health probe)", bins[d.R.HealthBinary])
 	}
-	if d.Exists("src/main.rs") {
+	if _, ok := bins[pkgName]; ok && pkgName != "" && len(names) > 1 {
+		// Several binaries: the one named like the package is the service.
+		d.R.Main = pkgName
+		d.R.Found("main", pkgName, "%s (named like the package; also: %s)", bins[pkgName], strings.Join(others(names, pkgName), ", "))
+	} else {
+		d.PickOne("main", &d.R.Main, names, "binaries")
+		if d.R.Main != "" {
+			d.R.Found("main", d.R.Main, "%s", bins[d.R.Main])
+		}
+	}
+	if p := binPath(cargo.Bin, d.R.Main); p != "" && d.R.Main != "" {
+		d.Sources = append(d.Sources, p)
+	}
+	if d.Exists("src/main.rs") && !contains(d.Sources, "src/main.rs") {
 		d.Sources = append(d.Sources, "src/main.rs")
 	}
 	return nil
+}
+
+// isProbeName reports whether a binary's name says it probes the service.
+func isProbeName(n string) bool {
+	switch strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(n)) {
+	case "healthcheck", "health", "probe", "healthprobe", "ready", "readiness", "liveness":
+		return true
+	}
+	return false
+}
+
+// binPath is the source path of a [[bin]] target, "" when it names none.
+func binPath(bins []cargoBin, name string) string {
+	for _, b := range bins {
+		if b.Name == name && b.Path != "" {
+			return filepath.ToSlash(filepath.Clean(b.Path))
+		}
+	}
+	return ""
+}
+
+func others(names []string, skip string) []string {
+	var out []string
+	for _, n := range names {
+		if n != skip {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

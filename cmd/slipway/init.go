@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -21,7 +22,11 @@ type initFlags struct {
 	p          config.Project
 	hcPath     string
 	hcCmd      []string
+	hcGRPC     bool
+	hcBinary   string
 	noHC       bool
+	cmdArgs    []string
+	entrypoint []string
 	secrets    []string
 	labels     []string
 	yes        bool
@@ -56,12 +61,25 @@ each missing answer and the flag that gives it. --accessible asks one plain
 line at a time (screen readers, or answers piped on stdin; an empty line keeps
 the default in brackets).
 
+How the service starts is the language's default (from main) unless
+--entrypoint or --cmd says otherwise. Both are exec form, never a shell
+line: either one JSON array ('["gunicorn", "-b", ":8000", "app:app"]') or the
+flag repeated once per argument (--cmd=gunicorn --cmd=-b --cmd=:8000). With
+--entrypoint alone the template's CMD is dropped; with --cmd alone the
+template's ENTRYPOINT stays and --cmd gives its arguments.
+
+When the source leaves a choice open (two listen ports, several binaries,
+project files of two languages) --yes exits 2 naming the key and the flag
+that settles it; the evidence of each detection is printed either way.
+
 An existing slipway.toml provides the defaults; init never replaces one that
 differs without --force (it shows the diff), nor a Dockerfile edited by hand.`,
 		Example: `  slipway init                              detect, ask, preview, write
   slipway init --yes                        no questions: detection + defaults
   slipway init ./svc --yes --language go --main ./cmd/api --port 9000
   slipway init --healthcheck-cmd '["/app/api", "-healthcheck"]'
+  slipway init --cmd '["uvicorn", "app.main:app", "--host", "0.0.0.0"]'
+  slipway init --entrypoint /app/api --entrypoint serve   (repeat once per argument)
   slipway init --secret id=npm_token,env=NPM_TOKEN --secret id=netrc,target=/root/.netrc
   slipway init --diff                       show what would be written
   printf 'api\n\n\n' | slipway init --accessible   answers on stdin, one a line`,
@@ -112,7 +130,11 @@ differs without --force (it shows the diff), nor a Dockerfile edited by hand.`,
 	fl.IntVar(&f.p.Port, "port", 0, "TCP port the service listens on (0: the language default)")
 	fl.StringVar(&f.hcPath, "healthcheck-path", "", "HTTP healthcheck path, e.g. /healthz")
 	fl.StringArrayVar(&f.hcCmd, "healthcheck-cmd", nil, `exec-form healthcheck: a JSON array, or repeat once per argument (--healthcheck-cmd=/app/api --healthcheck-cmd=-healthcheck)`)
+	fl.BoolVar(&f.hcGRPC, "healthcheck-grpc", false, "probe the standard gRPC health service (grpc.health.v1) on the port")
+	fl.StringVar(&f.hcBinary, "healthcheck-binary", "", "a binary of the project that probes the service (a Rust [[bin]]), built beside main and run as the HEALTHCHECK")
 	fl.BoolVar(&f.noHC, "no-healthcheck", false, "no HEALTHCHECK")
+	fl.StringArrayVar(&f.entrypoint, "entrypoint", nil, `exec-form ENTRYPOINT instead of the language default: a JSON array, or repeat once per argument`)
+	fl.StringArrayVar(&f.cmdArgs, "cmd", nil, `exec-form CMD (the command, or the entrypoint's arguments): a JSON array, or repeat once per argument`)
 	fl.StringArrayVar(&f.secrets, "secret", nil, "build secret: id=ID,env=VAR or id=ID,target=/path[,optional] (repeatable)")
 	fl.StringArrayVar(&f.labels, "label", nil, "image label key=value (repeatable)")
 	fl.IntVar(&f.p.User, "user", 0, "numeric non-root uid of the final stage (default: the base's)")
@@ -122,7 +144,7 @@ differs without --force (it shows the diff), nor a Dockerfile edited by hand.`,
 	fl.BoolVar(&f.diff, "diff", false, "print what would change; write nothing")
 	c.MarkFlagsMutuallyExclusive("yes", "accessible")
 	c.MarkFlagsMutuallyExclusive("pin", "base-digest")
-	c.MarkFlagsMutuallyExclusive("healthcheck-path", "healthcheck-cmd", "no-healthcheck")
+	c.MarkFlagsMutuallyExclusive("healthcheck-path", "healthcheck-cmd", "healthcheck-grpc", "healthcheck-binary", "no-healthcheck")
 	return c
 }
 
@@ -142,7 +164,31 @@ func (f *initFlags) options(cmd *cobra.Command) (wizard.InitOptions, error) {
 			o.Given[key] = true
 		}
 	}
+	if ch("main") && strings.ContainsAny(f.p.Main, " \t") {
+		return o, fmt.Errorf("--main %q is a command, not an entry point: pass it as --cmd %s (exec form), and --main only for the file, module or package it starts", f.p.Main, quoteJSON(strings.Fields(f.p.Main)))
+	}
+	for _, e := range []struct {
+		flag string
+		args []string
+		dst  *[]string
+	}{{"entrypoint", f.entrypoint, &o.Flags.Entrypoint}, {"cmd", f.cmdArgs, &o.Flags.Cmd}} {
+		if !ch(e.flag) {
+			continue
+		}
+		args, err := execFlag(e.flag, e.args)
+		if err != nil {
+			return o, err
+		}
+		*e.dst = args
+		o.Given[e.flag] = true
+	}
 	switch {
+	case ch("healthcheck-grpc"):
+		o.Flags.Healthcheck = config.Healthcheck{GRPC: f.hcGRPC}
+		o.Given[wizard.KeyHealthcheck] = true
+	case ch("healthcheck-binary"):
+		o.Flags.Healthcheck = config.Healthcheck{Binary: f.hcBinary}
+		o.Given[wizard.KeyHealthcheck] = true
 	case ch("healthcheck-path"):
 		o.Flags.Healthcheck = config.Healthcheck{HTTPPath: f.hcPath}
 		o.Given[wizard.KeyHealthcheck] = true
@@ -184,6 +230,28 @@ func (f *initFlags) options(cmd *cobra.Command) (wizard.InitOptions, error) {
 		return o, err
 	}
 	return o, nil
+}
+
+// execFlag reads an exec-form flag: one JSON array, or one argument per
+// repetition of the flag.
+func execFlag(flag string, args []string) ([]string, error) {
+	if len(args) == 1 && strings.HasPrefix(strings.TrimSpace(args[0]), "[") {
+		parsed, err := wizard.ParseCommand(args[0])
+		if err != nil {
+			return nil, fmt.Errorf("--%s: %w", flag, err)
+		}
+		args = parsed
+	}
+	if len(args) == 0 {
+		return nil, fmt.Errorf("--%s: an empty command; give a JSON array or repeat the flag once per argument", flag)
+	}
+	return args, nil
+}
+
+// quoteJSON shows words as the JSON array a flag takes, quoted for a shell.
+func quoteJSON(words []string) string {
+	b, _ := json.Marshal(words)
+	return "'" + strings.ReplaceAll(string(b), "'", `'\''`) + "'"
 }
 
 // parseSecret reads id=ID,env=VAR | id=ID,target=PATH [,optional].

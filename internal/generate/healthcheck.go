@@ -85,7 +85,15 @@ func httpProbe(r *Resolved) (cmd []string, probe bool, err error) {
 // so the binary is static and reproducible. BuildKit builds it beside the
 // service's own stages.
 func probeStage(baseKey string) string {
-	src := strings.TrimRight(templates.ProbeSource(), "\n")
+	// Whole-line comments are left out of the heredoc (the source file
+	// has no //go: directives): the Dockerfile carries the code only.
+	var code []string
+	for _, l := range strings.Split(strings.TrimRight(templates.ProbeSource(), "\n"), "\n") {
+		if t := strings.TrimSpace(l); !strings.HasPrefix(t, "//") {
+			code = append(code, l)
+		}
+	}
+	src := "// slipway-probe, from slipway's templates/probe/main.go (comments left out).\n" + strings.Join(code, "\n")
 	var b strings.Builder
 	fmt.Fprintf(&b, "# probe builds slipway's static health probe (base %s has nothing to probe with).\n", baseKey)
 	fmt.Fprintf(&b, "FROM %s AS probe\n", ProbeBuilder)

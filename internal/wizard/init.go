@@ -156,6 +156,9 @@ func Init(ctx context.Context, set *templates.Set, o InitOptions) (*InitResult, 
 	for _, w := range out.Warnings {
 		fmt.Fprintf(o.Log, "warning: %s\n", w)
 	}
+	if w := lowPortWarning(set, team, &p); w != "" {
+		fmt.Fprintf(o.Log, "warning: %s\n", w)
+	}
 	toml, err := Encode(&p)
 	if err != nil {
 		return res, err
@@ -205,6 +208,26 @@ func Init(ctx context.Context, set *templates.Set, o InitOptions) (*InitResult, 
 	}
 	fmt.Fprintf(o.Log, "\nNext: slipway build %s   (or edit %s and run `slipway generate`)\n", o.Dir, cfgPath)
 	return res, nil
+}
+
+// lowPortWarning warns when a non-root service listens below 1024: slipway
+// verify and Docker run it (both set net.ipv4.ip_unprivileged_port_start=0 in
+// the container's network namespace), Kubernetes does not by default.
+func lowPortWarning(set *templates.Set, team *config.Team, p *config.Project) string {
+	if p.Port <= 0 || p.Port >= 1024 {
+		return ""
+	}
+	r, err := generate.Resolve(set, p, team)
+	if err != nil {
+		return ""
+	}
+	v, err := r.View()
+	if err != nil || v.UID == 0 {
+		return ""
+	}
+	return fmt.Sprintf("port %d is below 1024 and the service runs as uid %d: `slipway verify` and Docker allow it "+
+		"(they set net.ipv4.ip_unprivileged_port_start=0 in the container's network namespace), but on Kubernetes the pod needs "+
+		"that sysctl (securityContext.sysctls) or the NET_BIND_SERVICE capability; a port of 1024 or more needs neither", p.Port, v.UID)
 }
 
 // loadExisting reads an existing slipway.toml; nil when there is none.
@@ -278,6 +301,12 @@ func applyFlags(p *config.Project, f config.Project, given map[string]bool) {
 	}
 	if given[KeySecret] {
 		p.Secrets = f.Secrets
+	}
+	if given["entrypoint"] {
+		p.Entrypoint = f.Entrypoint
+	}
+	if given["cmd"] {
+		p.Cmd = f.Cmd
 	}
 	if given["user"] {
 		p.User = f.User

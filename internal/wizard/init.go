@@ -125,7 +125,7 @@ func Init(ctx context.Context, set *templates.Set, o InitOptions) (*InitResult, 
 				if err != nil {
 					return config.Project{}, Hints{}
 				}
-				return fromDetection(r), Hints{HealthPath: r.HealthPath, HealthFlag: r.HealthFlag}
+				return fromDetection(r), Hints{HealthPath: r.HealthPath, HealthFlag: r.HealthFlag, HealthGRPC: r.HealthGRPC, HealthBinary: r.HealthBinary}
 			},
 			Entrypoint: func(q *config.Project) []string { return entrypoint(set, team, q) },
 			Render: func(q *config.Project) ([]byte, error) {
@@ -135,7 +135,7 @@ func Init(ctx context.Context, set *templates.Set, o InitOptions) (*InitResult, 
 				}
 				return out.Dockerfile, nil
 			},
-			Hints: Hints{HealthPath: det.HealthPath, HealthFlag: det.HealthFlag},
+			Hints: Hints{HealthPath: det.HealthPath, HealthFlag: det.HealthFlag, HealthGRPC: det.HealthGRPC, HealthBinary: det.HealthBinary},
 		}
 		if err := Run(ctx, &p, wo); err != nil {
 			return res, err

@@ -51,6 +51,10 @@ var ErrAborted = errors.New("nothing written: aborted")
 type Hints struct {
 	HealthPath string // an HTTP health endpoint in the source ("/healthz")
 	HealthFlag string // a self-probe flag the program accepts ("-healthcheck")
+	// HealthGRPC: the source registers the gRPC health service.
+	HealthGRPC bool
+	// HealthBinary is a probe program of the project ("healthcheck").
+	HealthBinary string
 }
 
 // Options configure one wizard run.
@@ -333,13 +337,21 @@ func (w *wizard) askHealthcheck() error {
 		kind = "command"
 	case h.HTTPPath != "":
 		kind = "http"
+	case h.Binary != "":
+		kind = "binary"
+	case h.GRPC:
+		kind = "grpc"
 	case h.Disabled:
+	case w.o.Hints.HealthBinary != "":
+		kind = "binary"
 	case w.o.Hints.HealthPath != "" && httpOK:
 		kind = "http"
 	case w.o.Hints.HealthFlag != "" && w.o.Entrypoint != nil:
 		kind = "command"
 	case w.o.Hints.HealthPath != "":
 		kind = "http"
+	case w.o.Hints.HealthGRPC:
+		kind = "grpc"
 	}
 	httpLabel := "HTTP: probe a path on the service's port"
 	if !httpOK {
@@ -348,17 +360,27 @@ func (w *wizard) askHealthcheck() error {
 	opts := []huh.Option[string]{
 		huh.NewOption(httpLabel, "http"),
 		huh.NewOption("Command: run a program in the image (exec form), e.g. your binary's -healthcheck flag", "command"),
-		huh.NewOption("None", "none"),
 	}
+	if bin := cmpOr(h.Binary, w.o.Hints.HealthBinary); bin != "" {
+		opts = append(opts, huh.NewOption(fmt.Sprintf("Binary: build the project's %s program beside main and run it", bin), "binary"))
+	}
+	if h.GRPC || w.o.Hints.HealthGRPC {
+		opts = append(opts, huh.NewOption("gRPC: ask the standard health service (grpc.health.v1) on the port", "grpc"))
+	}
+	opts = append(opts, huh.NewOption("None", "none"))
 	if err := w.selectOne(KeyHealthcheck, "Healthcheck", "How the container reports it is healthy (Docker HEALTHCHECK; slipway verify probes it too).", opts, &kind); err != nil {
 		return err
 	}
 	switch kind {
+	case "binary":
+		*h = config.Healthcheck{Binary: cmpOr(h.Binary, w.o.Hints.HealthBinary), Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}
+	case "grpc":
+		*h = config.Healthcheck{GRPC: true, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}
 	case "none":
-		h.Command, h.HTTPPath = nil, ""
+		h.Command, h.HTTPPath, h.Binary, h.GRPC = nil, "", "", false
 		h.Disabled = false
 	case "http":
-		h.Command, h.Disabled = nil, false
+		h.Command, h.Disabled, h.Binary, h.GRPC = nil, false, "", false
 		if h.HTTPPath == "" {
 			h.HTTPPath = cmpOr(w.o.Hints.HealthPath, "/healthz")
 		}
@@ -373,7 +395,7 @@ func (w *wizard) askHealthcheck() error {
 			return err
 		}
 	case "command":
-		h.HTTPPath, h.Disabled = "", false
+		h.HTTPPath, h.Disabled, h.Binary, h.GRPC = "", false, "", false
 		s := ""
 		if len(h.Command) > 0 {
 			s = formatCommand(h.Command)

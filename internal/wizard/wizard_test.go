@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -210,3 +211,40 @@ func equalProject(a, b config.Project) bool {
 }
 
 func newBufReader(s string) *bufio.Reader { return bufio.NewReader(strings.NewReader(s)) }
+
+// A probe binary or a gRPC health service seen in the source is offered
+// and is the default: an empty answer keeps it, and the preview shows the
+// HEALTHCHECK it renders.
+func TestRunOffersDetectedProbes(t *testing.T) {
+	set := loadSet(t)
+	for _, tc := range []struct {
+		name  string
+		p     config.Project
+		hints Hints
+		want  config.Healthcheck
+		shown string
+	}{
+		{"rust healthcheck binary", config.Project{Name: "shipping", Language: "rust", Main: "shipping", Port: 50050},
+			Hints{HealthBinary: "healthcheck", HealthPath: "/health"}, config.Healthcheck{Binary: "healthcheck"}, `CMD ["/app/healthcheck"]`},
+		{"grpc health service", config.Project{Name: "quote", Language: "go", Main: ".", Port: 50053},
+			Hints{HealthGRPC: true}, config.Healthcheck{GRPC: true}, `CMD ["/usr/local/bin/slipway-probe", "grpc", "127.0.0.1:50053"]`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			o := options(set, "", &out)
+			o.Given = map[string]bool{KeyName: true, KeyLanguage: true, KeyVersion: true, KeyMain: true, KeyBase: true, KeyPort: true, KeySecret: true}
+			o.Hints = tc.hints
+			o.In = strings.NewReader("\ny\n") // the healthcheck's default, then write
+			p := tc.p
+			if err := Run(context.Background(), &p, o); err != nil {
+				t.Fatalf("Run: %v\n%s", err, out.String())
+			}
+			if !reflect.DeepEqual(p.Healthcheck, tc.want) {
+				t.Errorf("healthcheck %+v, want %+v", p.Healthcheck, tc.want)
+			}
+			if !strings.Contains(out.String(), tc.shown) {
+				t.Errorf("preview lacks %s:\n%s", tc.shown, out.String())
+			}
+		})
+	}
+}

@@ -126,7 +126,7 @@ func main() { log.Fatal(http.ListenAndServe(":80", nil)) }
 func TestInitRustBinaries(t *testing.T) {
 	requireTemplates(t, "rust")
 	dir := writeSource(t, map[string]string{
-		"Cargo.toml": "[package]\nname = \"shipping\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[bin]]\nname = \"shipping\"\npath = \"src/main.rs\"\n\n[[bin]]\nname = \"healthcheck\"\npath = \"src/healthcheck.rs\"\n",
+		"Cargo.toml":         "[package]\nname = \"shipping\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[bin]]\nname = \"shipping\"\npath = \"src/main.rs\"\n\n[[bin]]\nname = \"healthcheck\"\npath = \"src/healthcheck.rs\"\n",
 		"src/main.rs":        "fn main() { let l = std::net::TcpListener::bind(\"0.0.0.0:50050\").unwrap(); let _ = l; }\n",
 		"src/healthcheck.rs": "fn main() {}\n",
 	})

@@ -27,9 +27,9 @@ func healthGoldenCases(set *templates.Set) []goldenCase {
 	bin.Healthcheck = config.Healthcheck{Binary: "healthcheck"}
 
 	return []goldenCase{
-		{file: "health-probe-distroless-static", project: static},
-		{file: "health-probe-grpc", project: grpc},
-		{file: "health-probe-scratch", project: scratch},
-		{file: "health-rust-binary", project: bin},
+		{file: "go-health-probe-distroless-static", project: static},
+		{file: "go-health-probe-grpc", project: grpc},
+		{file: "go-health-probe-scratch", project: scratch},
+		{file: "rust-health-binary", project: bin},
 	}
 }

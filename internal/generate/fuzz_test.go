@@ -80,6 +80,7 @@ const (
 	shCGO       = 34
 	shPM        = 35 // 2 bits: package manager (0 default, else the n-th of the language's)
 	shDigest    = 37
+	shHCProbe   = 38 // 2 bits: with HC mode 0, 1 grpc, 2 binary named HC0 (3 means 2)
 )
 
 func (in fuzzInput) bits(at, n uint) uint64 { return (in.Shape >> at) & (1<<n - 1) }
@@ -182,6 +183,13 @@ func (in fuzzInput) project(set *templates.Set, placeholder bool) config.Project
 		p.Healthcheck.Disabled = in.bits(shHCMode, 2) == 3
 	case 2:
 		p.Healthcheck.HTTPPath = pick(in.HTTPPath, "/placeholder")
+	case 0:
+		switch in.bits(shHCProbe, 2) {
+		case 1:
+			p.Healthcheck.GRPC = true
+		case 2, 3:
+			p.Healthcheck.Binary = pick(in.HC0, "placeholder-probe")
+		}
 	}
 	if in.on(shInterval) {
 		p.Healthcheck.Interval = pick(in.Interval, "7s")
@@ -429,6 +437,12 @@ func checkIntact(t *testing.T, set *templates.Set, p config.Project, got *parsed
 		hc := hcs[0].Health
 		if len(h.Command) > 0 && !slices.Equal(hc.Test, append([]string{"CMD"}, h.Command...)) {
 			fail("HEALTHCHECK reads back as %q, want CMD %q", hc.Test, h.Command)
+		}
+		if h.Binary != "" && !slices.Equal(hc.Test, []string{"CMD", "/app/" + h.Binary}) {
+			fail("HEALTHCHECK reads back as %q, want the binary /app/%s", hc.Test, h.Binary)
+		}
+		if h.GRPC && !slices.Equal(hc.Test, []string{"CMD", generate.ProbePath, "grpc", "127.0.0.1:" + strconv.Itoa(r.Project.Port)}) {
+			fail("HEALTHCHECK reads back as %q, want slipway-probe's gRPC check on the port", hc.Test)
 		}
 		if h.HTTPPath != "" {
 			url := "http://127.0.0.1:" + strconv.Itoa(r.Project.Port) + h.HTTPPath
@@ -769,6 +783,13 @@ func addSeeds(f *testing.F, set *templates.Set) {
 			if bm == 2 {
 				in.Base = "registry.example.com/team/base:1"
 			}
+			f.Add(in.args()...)
+		}
+		// The gRPC probe and a project probe binary (named by HC0).
+		for _, probe := range []uint64{1, 2} {
+			in := base
+			in.HC0 = "healthcheck"
+			in.Shape = in.Shape&^(15<<shLang|3<<shHCMode) | uint64(li)<<shLang | probe<<shHCProbe
 			f.Add(in.args()...)
 		}
 	}

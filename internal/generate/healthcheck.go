@@ -86,11 +86,13 @@ func httpProbe(r *Resolved) (cmd []string, probe bool, err error) {
 // service's own stages.
 func probeStage(baseKey string) string {
 	// Whole-line comments are left out of the heredoc (the source file
-	// has no //go: directives): the Dockerfile carries the code only.
+	// has no //go: directives) and tabs become spaces (Go reads either;
+	// a generated Dockerfile has no control characters): the Dockerfile
+	// carries the code only.
 	var code []string
 	for _, l := range strings.Split(strings.TrimRight(templates.ProbeSource(), "\n"), "\n") {
 		if t := strings.TrimSpace(l); !strings.HasPrefix(t, "//") {
-			code = append(code, l)
+			code = append(code, strings.ReplaceAll(l, "\t", "    "))
 		}
 	}
 	src := "// slipway-probe, from slipway's templates/probe/main.go (comments left out).\n" + strings.Join(code, "\n")

@@ -52,7 +52,8 @@ Each check is a row:
                                  exits non-zero), run inside the container
                                  as its user once the checks above are done
 
-The port, health path (default /healthz), size budget and base come from
+The port, health path (default /healthz; a TCP connect when the healthcheck is
+grpc or a probe binary), size budget and base come from
 the flags, else from slipway.toml (--config, default ./slipway.toml when it
 exists), else from the image (EXPOSE, the base-name label). A check with
 nothing to check is SKIP.

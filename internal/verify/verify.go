@@ -222,6 +222,10 @@ type expectations struct {
 	port       int
 	portFrom   string
 	healthPath string
+	// tcp makes the port check a TCP connect: --tcp, or a slipway.toml
+	// whose healthcheck is the gRPC health service or a probe binary (no
+	// HTTP path is known; the HEALTHCHECK row proves health).
+	tcp        bool
 	budget     int64
 	budgetFrom string
 	noShell    bool
@@ -312,7 +316,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	rep.Port, rep.HealthPath, rep.SizeBudgetBytes = exp.port, exp.healthPath, exp.budget
-	if o.TCPOnly {
+	if exp.tcp {
 		rep.HealthPath = ""
 	}
 	rep.EnvKeys = envKeys(o.Env)
@@ -425,10 +429,15 @@ func expect(o Options, set *templates.Set, proj *generate.Resolved, cf *v1.Confi
 		e.healthPath = o.HealthPath
 	case proj != nil && proj.Project.Healthcheck.HTTPPath != "":
 		e.healthPath = proj.Project.Healthcheck.HTTPPath
+	case proj != nil && (proj.Project.Healthcheck.GRPC || proj.Project.Healthcheck.Binary != ""):
+		e.tcp = true
 	default:
 		e.healthPath = "/healthz"
 	}
-	if !strings.HasPrefix(e.healthPath, "/") {
+	if o.TCPOnly {
+		e.tcp = true
+	}
+	if !strings.HasPrefix(e.healthPath, "/") && !e.tcp {
 		e.healthPath = "/" + e.healthPath
 	}
 	switch {
@@ -567,7 +576,7 @@ func checkRuntime(ctx context.Context, rep *Report, c *container, u User, cf *v1
 		if hostNet {
 			dial = (&net.Dialer{}).DialContext
 		}
-		if o.TCPOnly {
+		if exp.tcp {
 			checkTCP(ctx, rep, c, dial, exp, timeout, name(CheckPort))
 		} else {
 			checkHTTP(ctx, rep, c, dial, exp, timeout, name(CheckPort))

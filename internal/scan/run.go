@@ -12,8 +12,8 @@ import (
 	"github.com/slipway/slipway/internal/goldenlock"
 	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/report"
-	"github.com/slipway/slipway/internal/textsafe"
 	"github.com/slipway/slipway/internal/rules"
+	"github.com/slipway/slipway/internal/textsafe"
 )
 
 // RunOptions is `slipway scan`.

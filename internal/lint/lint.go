@@ -97,8 +97,32 @@ func Check(ctx context.Context, in Input, o Options) (*Result, error) {
 	return c.finish(), nil
 }
 
+// utf8BOM is the byte order mark some editors write first.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// decode turns a file's bytes into the text BuildKit builds. A UTF-8 BOM at
+// the start is dropped, as BuildKit's parser drops it (kept, it would hide
+// the first instruction from every check). A NUL byte is refused with the
+// file, line and column: a Dockerfile is text, and BuildKit's shell lexer
+// (text/scanner) prints its complaint about one straight to stderr, with no
+// file name and the raw bytes. Line numbers are unchanged.
+func decode(in Input) ([]byte, error) {
+	data := bytes.TrimPrefix(in.Data, utf8BOM)
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		line := 1 + bytes.Count(data[:i], []byte("\n"))
+		col := i - bytes.LastIndexByte(data[:i], '\n')
+		return nil, &ParseError{File: in.Path, Line: line, Err: fmt.Errorf("column %d: a NUL byte; a Dockerfile is text", col)}
+	}
+	return data, nil
+}
+
 // parse reads the Dockerfile with BuildKit's parser.
 func parse(in Input) (*doc, error) {
+	data, err := decode(in)
+	if err != nil {
+		return nil, err
+	}
+	in.Data = data
 	res, err := parser.Parse(bytes.NewReader(in.Data))
 	if err != nil {
 		pe := &ParseError{File: in.Path, Err: err}
@@ -119,7 +143,10 @@ func parse(in Input) (*doc, error) {
 // buildKit runs BuildKit's own checks in process and merges their warnings,
 // dropping those that one of our rules already reports on the same line.
 func (c *checker) buildKit() {
-	ws, err := generate.BuildKitLint(c.doc.src)
+	// BuildKit's shell lexer prints "invalid UTF-8 encoding" to stderr
+	// for each bad byte it scans; no check looks at those bytes, so it is
+	// given them as U+FFFD (lines are unchanged).
+	ws, err := generate.BuildKitLint([]byte(strings.ToValidUTF8(string(c.doc.src), "\uFFFD")))
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "linting Dockerfile: ")
 		line := c.firstLine()

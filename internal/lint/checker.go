@@ -18,16 +18,15 @@ type checker struct {
 	doc      *doc
 	team     *config.Team
 	findings []rules.Finding
+
+	lineIndex map[int]*instr // see byLine
 }
 
 // add records a finding of rule id on the instruction that starts at line.
 func (c *checker) add(id string, line int, format string, args ...any) {
 	end := line
-	for _, in := range c.doc.all {
-		if in.line == line {
-			end = in.end
-			break
-		}
+	if in, ok := c.byLine()[line]; ok {
+		end = in.end
 	}
 	c.addAt(id, line, end, fmt.Sprintf(format, args...))
 }
@@ -50,6 +49,21 @@ func (c *checker) firstLine() int {
 		return c.doc.all[0].line
 	}
 	return 1
+}
+
+// byLine indexes the doc's instructions by first line (the first one when
+// several start on a line), built once: a finding looks up its instruction's
+// end without a walk over the whole file.
+func (c *checker) byLine() map[int]*instr {
+	if c.lineIndex == nil {
+		c.lineIndex = make(map[int]*instr, len(c.doc.all))
+		for _, in := range c.doc.all {
+			if _, ok := c.lineIndex[in.line]; !ok {
+				c.lineIndex[in.line] = in
+			}
+		}
+	}
+	return c.lineIndex
 }
 
 // stageState is what the walk over one stage knows so far.

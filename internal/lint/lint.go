@@ -140,13 +140,11 @@ func parse(in Input) (*doc, error) {
 	return d, nil
 }
 
-// buildKit runs BuildKit's own checks in process and merges their warnings,
+// buildKit runs BuildKit's own checks in process (in passes that keep them
+// linear, see bkLint) and merges their warnings,
 // dropping those that one of our rules already reports on the same line.
 func (c *checker) buildKit() {
-	// BuildKit's shell lexer prints "invalid UTF-8 encoding" to stderr
-	// for each bad byte it scans; no check looks at those bytes, so it is
-	// given them as U+FFFD (lines are unchanged).
-	ws, err := generate.BuildKitLint([]byte(strings.ToValidUTF8(string(c.doc.src), "\uFFFD")))
+	ws, err := c.bkLint() // see buildkit.go: linear however long a stage is
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "linting Dockerfile: ")
 		line := c.firstLine()

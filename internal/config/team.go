@@ -45,7 +45,9 @@ var Severities = []string{"off", "info", "warning", "error"}
 func LoadTeam(file string) (*Team, error) {
 	src, err := os.ReadFile(file)
 	if err != nil {
-		return nil, fmt.Errorf("reading %s: %w", file, err)
+		// A team file that cannot be read (a --team path that does not
+		// exist) is bad input, exit 2, like one that does not parse.
+		return nil, &InvalidError{Errs: []error{fmt.Errorf("team file %s: %w", file, err)}}
 	}
 	var t Team
 	err = decodeStrict(file, src, &t)

@@ -126,7 +126,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 			rep.Suppressed += res.Suppressed
 			continue
 		}
-		fmt.Fprint(human, textsafe.Lines(diff(file, in.Data, fr.Data)))
+		fmt.Fprint(human, textsafe.Lines(diff(textsafe.String(file), in.Data, fr.Data)))
 		for _, a := range fr.Applied {
 			fmt.Fprintf(human, "%s: fixed %s\n", textsafe.String(file), textsafe.String(a))
 		}

@@ -36,11 +36,11 @@ func rawControl(out []byte) (string, bool) {
 		switch {
 		case r == '\t' || r == '\n':
 		case r < 0x20 || r == 0x7f || (r >= 0x80 && r < 0xa0):
-			return s[max(0, i-10):i+1], true
+			return s[max(0, i-10) : i+1], true
 		case r == 0xfffd && strings.HasPrefix(s[i:], "\xff"):
-			return s[max(0, i-10):i+1], true
+			return s[max(0, i-10) : i+1], true
 		case r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069:
-			return s[max(0, i-10):i+3], true
+			return s[max(0, i-10) : i+3], true
 		}
 	}
 	return "", false

@@ -13,9 +13,10 @@
 // ordinary text and Dockerfile excerpts read as they are.
 //
 // Text output calls it at the edge, where a value is written, so every value
-// is covered whatever path brought it there; JSON and SARIF need no help
-// (their encoders escape controls) except that invalid UTF-8 is replaced
-// there, which callers handle by carrying the exact bytes.
+// is covered whatever path brought it there. JSON output goes through JSON,
+// which escapes what encoding/json leaves raw (C1 controls, bidi and other
+// format characters); encoding/json replaces invalid UTF-8 with U+FFFD, which
+// callers handle by carrying the exact bytes.
 package textsafe
 
 import (
@@ -130,4 +131,39 @@ func hexByte(b *strings.Builder, c byte) {
 	b.WriteString(`\x`)
 	b.WriteByte(digits[c>>4])
 	b.WriteByte(digits[c&0xf])
+}
+
+// JSON rewrites an encoded JSON document so that it too holds none of the
+// characters String escapes: encoding/json escapes the C0 controls and
+// U+2028/U+2029 but writes C1 controls, bidi overrides and other format
+// characters as they are. Outside strings JSON is ASCII, so each such
+// character, always inside a string, becomes its \uNNNN escape, which
+// every decoder reads back as the same character: the document decodes to
+// the same values.
+func JSON(doc []byte) []byte {
+	if clean(string(doc), true) {
+		return doc
+	}
+	out := make([]byte, 0, len(doc)+32)
+	for i := 0; i < len(doc); {
+		c := doc[i]
+		if c < utf8.RuneSelf {
+			out = append(out, c)
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(doc[i:])
+		if r != utf8.RuneError && unsafeRune(r) {
+			h := strconv.FormatInt(int64(r), 16)
+			out = append(out, `\u`...)
+			for k := len(h); k < 4; k++ {
+				out = append(out, '0')
+			}
+			out = append(out, h...)
+		} else {
+			out = append(out, doc[i:i+n]...)
+		}
+		i += n
+	}
+	return out
 }

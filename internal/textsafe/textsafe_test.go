@@ -1,6 +1,8 @@
 package textsafe
 
 import (
+	"encoding/json"
+	"reflect"
 	"testing"
 	"unicode/utf8"
 )
@@ -63,4 +65,25 @@ func FuzzString(f *testing.F) {
 			t.Fatalf("String(%q) = %q is not safe", s, out)
 		}
 	})
+}
+
+func TestJSON(t *testing.T) {
+	in := map[string]string{"k\u202e": "v\u009b31m\u200b\x1b\n\xff"}
+	doc, err := json.Marshal(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	safe := JSON(doc)
+	if !Safe(string(safe)) {
+		t.Errorf("JSON(%s) = %s is not safe", doc, safe)
+	}
+	var back map[string]string
+	if err := json.Unmarshal(safe, &back); err != nil {
+		t.Fatalf("JSON(%s) = %s: %v", doc, safe, err)
+	}
+	var orig map[string]string
+	json.Unmarshal(doc, &orig)
+	if !reflect.DeepEqual(back, orig) {
+		t.Errorf("decodes to %q, want %q", back, orig)
+	}
 }

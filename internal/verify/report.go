@@ -1,6 +1,7 @@
 package verify
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -72,13 +73,19 @@ func (r *Report) counts() (pass, fail, skip int) {
 }
 
 // WriteJSON prints the report as one indented JSON object, with "passed"
-// false when any check failed.
+// false when any check failed; characters JSON leaves raw that act on a
+// terminal or reorder text (C1 controls, bidi) are written as \u escapes.
 func (r *Report) WriteJSON(w io.Writer) error {
 	out := struct {
 		Passed bool `json:"passed"`
 		*Report
 	}{!r.Failed(), r}
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := w.Write(textsafe.JSON(buf.Bytes()))
+	return err
 }

@@ -43,6 +43,7 @@ import (
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/generate"
 	"github.com/slipway/slipway/internal/image"
+	"github.com/slipway/slipway/internal/textsafe"
 	"github.com/slipway/slipway/templates"
 )
 
@@ -315,7 +316,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	rep.EnvKeys = envKeys(o.Env)
 
-	fmt.Fprintf(logw, "unpacking %s (%s)\n", o.Image, rep.Digest)
+	fmt.Fprintf(logw, "unpacking %s (%s)\n", textsafe.String(o.Image), textsafe.String(rep.Digest))
 	bundle := filepath.Join(work, "bundle")
 	rootfs := filepath.Join(bundle, "rootfs")
 	if err := os.MkdirAll(rootfs, 0o755); err != nil {

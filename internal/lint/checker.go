@@ -20,6 +20,22 @@ type checker struct {
 	findings []rules.Finding
 
 	lineIndex map[int]*instr // see byLine
+	sources   map[[2]int]string
+}
+
+// source is the redacted excerpt of lines start..end, made once for all
+// the findings on one instruction.
+func (c *checker) source(start, end int) string {
+	k := [2]int{start, end}
+	if s, ok := c.sources[k]; ok {
+		return s
+	}
+	if c.sources == nil {
+		c.sources = map[[2]int]string{}
+	}
+	s := redact(c.doc.source(start, end))
+	c.sources[k] = s
+	return s
 }
 
 // add records a finding of rule id on the instruction that starts at line.
@@ -40,7 +56,7 @@ func (c *checker) addAt(id string, line, end int, msg string) {
 	c.findings = append(c.findings, rules.Finding{
 		RuleID: id, Severity: sev, Message: msg,
 		File: c.doc.path, Line: line, EndLine: end,
-		Source: redact(c.doc.source(line, end)),
+		Source: c.source(line, end),
 	})
 }
 

@@ -37,8 +37,12 @@ import (
 // majority differs from the file's, LABEL lines in the file's majority
 // casing, whose own warnings are dropped.
 //
-// A file with no stage longer than bkWindow neutral instructions is checked
-// in one pass, as written.
+// An error (the file does not convert) ends BuildKit's single pass at the
+// first failing instruction; of the passes' errors the one on the earliest
+// line is returned. A file with no stage longer than bkWindow neutral
+// instructions is checked in one pass, as written; 512 was the fastest
+// window measured on 100,000 RUN lines (smaller windows pay BuildKit's
+// per-pass cost more often, larger ones its quadratic walk).
 var bkWindow = 512
 
 // bkPart is one top-level instruction as lines of the source.

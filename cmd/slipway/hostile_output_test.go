@@ -8,6 +8,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/slipway/slipway/internal/golden"
 	"github.com/slipway/slipway/internal/lab/labtest"
 )
 
@@ -133,5 +134,19 @@ func TestVerifyHostileImage(t *testing.T) {
 	_, stdout, _ := runIO(t, "", "verify", dir)
 	if !strings.Contains(stdout, `user     0\x1b[2J\x1b[H\n1 file checked`) {
 		t.Errorf("the image user is not shown escaped:\n%s", stdout)
+	}
+}
+
+// golden's tables print spec names, digests, reasons and service paths.
+func TestGoldenTablesEscape(t *testing.T) {
+	var b strings.Builder
+	printStatuses(&b, []golden.Status{
+		{Name: "base" + hostile, Current: true, Digest: "sha256:" + hostile},
+		{Name: "py\tthon", Reasons: []string{"spec changed" + hostile}},
+	})
+	printUses(&b, []golden.Use{{Service: "svc" + hostile, Golden: "base" + hostile, State: golden.UseInvalid, Error: "bad" + hostile}}, "dir"+hostile, "lock"+hostile)
+	noForgery(t, "golden tables", b.String())
+	if !strings.Contains(b.String(), `py\tthon`) {
+		t.Errorf("a tab in a name is not shown escaped:\n%s", b.String())
 	}
 }

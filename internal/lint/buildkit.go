@@ -3,8 +3,10 @@ package lint
 import (
 	"bytes"
 	"fmt"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 
@@ -36,6 +38,8 @@ import (
 // majority of instructions use), is kept by adding to a pass, when its
 // majority differs from the file's, LABEL lines in the file's majority
 // casing, whose own warnings are dropped.
+//
+// Passes are independent and run side by side, one per CPU.
 //
 // An error (the file does not convert) ends BuildKit's single pass at the
 // first failing instruction; of the passes' errors the one on the earliest
@@ -87,14 +91,20 @@ func (c *checker) bkLint() ([]generate.LintWarning, error) {
 	full := casing(parts, all)
 
 	pl := newPassPlan(d, parts)
-	var out []generate.LintWarning
-	var firstErr error
-	errLine := 0
+	// Passes are independent: they run side by side, one per CPU.
+	type result struct {
+		lmap []int // pass line → doc line (0: added)
+		ws   []generate.LintWarning
+		err  error
+	}
+	results := make([]result, passes)
+	sem := make(chan struct{}, max(1, runtime.GOMAXPROCS(0)))
+	var wg sync.WaitGroup
 	for k := 0; k < passes; k++ {
 		idx := pl.pass(k)
 		kept := casing(parts, idx)
 		var b bytes.Buffer
-		var lmap []int // pass line → doc line (0: added)
+		var lmap []int
 		emit := func(from, to int) {
 			for l := from; l <= to && l <= len(lines); l++ {
 				b.Write(lines[l-1])
@@ -119,9 +129,24 @@ func (c *checker) bkLint() ([]generate.LintWarning, error) {
 		if last := parts[len(parts)-1].in.end; last < len(lines) {
 			emit(last+1, len(lines))
 		}
-		ws, err := generate.BuildKitLint(b.Bytes())
-		if err != nil {
-			line, msg := splitLine(err)
+		results[k].lmap = lmap
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(k int, src []byte) {
+			defer wg.Done()
+			results[k].ws, results[k].err = generate.BuildKitLint(src)
+			<-sem
+		}(k, b.Bytes())
+	}
+	wg.Wait()
+
+	var out []generate.LintWarning
+	var firstErr error
+	errLine := 0
+	for k, r := range results {
+		lmap := r.lmap
+		if r.err != nil {
+			line, msg := splitLine(r.err)
 			if line > 0 && line <= len(lmap) {
 				line = lmap[line-1]
 			} else {
@@ -136,7 +161,7 @@ func (c *checker) bkLint() ([]generate.LintWarning, error) {
 			}
 			continue
 		}
-		for _, w := range ws {
+		for _, w := range r.ws {
 			if w.Line <= 0 || w.Line > len(lmap) || lmap[w.Line-1] == 0 {
 				continue
 			}

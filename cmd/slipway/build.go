@@ -50,7 +50,11 @@ BuildKit daemon and builds its Dockerfile. The context honours .dockerignore:
 excluded files (.env, keys) are never sent.
 
 Credentials reach the build only as secret mounts (--secret), never as build
-args: a --build-arg whose name looks like a credential is refused. When
+args: a --build-arg whose name looks like a credential is refused, and so is
+one whose value looks like one whatever its name (a GitHub, AWS, Slack,
+GitLab, npm, PyPI, Google or Stripe key, a JSON Web Token, a private key, a
+password in a URL): build args are kept in the image history and, with
+--provenance max, verbatim in the provenance attestation. When
 DIR/slipway.toml declares secrets, each non-optional one must be given, and
 the build stops before it starts when one is missing.
 

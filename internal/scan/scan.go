@@ -35,6 +35,9 @@ type Options struct {
 	// Remote reaches the registry holding the golden images, for the
 	// layer comparison.
 	Remote image.Options
+	// Attestations are the in-toto statements attached to the image
+	// (ReadAttestations); each credential in them is reported (SW226).
+	Attestations []Attestation
 }
 
 // Result is what Image found.
@@ -83,6 +86,7 @@ func Image(ctx context.Context, img v1.Image, o Options) (*Result, error) {
 	s.config()
 	s.files()
 	s.accounts()
+	s.attestations(o.Attestations)
 	if o.Golden != nil {
 		if err := s.golden(ctx, o.Golden, o.Remote); err != nil {
 			return nil, err

@@ -43,11 +43,12 @@ import (
 // Limits of attestation reading. A real provenance statement is a few
 // kilobytes and an SBOM a few megabytes; anything larger is not read and is
 // reported as SW226 (unchecked), so a hostile index costs bounded memory.
-const (
-	maxAttestBlob      = 32 << 20  // one index, manifest or statement
-	maxAttestTotal     = 128 << 20 // everything read for attestations
-	maxAttestManifests = 256       // attestation manifests followed
-	maxAttestDepth     = 4         // nested indexes
+// Variables so that tests can lower them.
+var (
+	maxAttestBlob      int64 = 32 << 20  // one index, manifest or statement
+	maxAttestTotal     int64 = 128 << 20 // everything read for attestations
+	maxAttestManifests       = 256       // attestation manifests followed
+	maxAttestDepth           = 4         // nested indexes
 )
 
 // Attestation is one in-toto statement attached to the image, or the
@@ -524,6 +525,9 @@ func walkJSON(data []byte, visit func(path []string, key, v string)) error {
 	for {
 		tok, err := dec.Token()
 		if errors.Is(err, io.EOF) {
+			if len(stack) > 0 {
+				return io.ErrUnexpectedEOF
+			}
 			return nil
 		}
 		if err != nil {

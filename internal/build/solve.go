@@ -91,8 +91,10 @@ func prepare(o Options) (*prepared, error) {
 	}
 	p.dockerfileDir, p.dockerfileName = filepath.Split(df)
 
-	if err := CheckBuildArgs(o.BuildArgs); err != nil {
-		return nil, err
+	if !o.allowCredentialArgs {
+		if err := CheckBuildArgs(o.BuildArgs); err != nil {
+			return nil, err
+		}
 	}
 	if p.secrets, err = resolveSecrets(o.Secrets, o.RequiredSecrets); err != nil {
 		return nil, err

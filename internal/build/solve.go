@@ -405,6 +405,15 @@ func (c *Client) build(ctx context.Context, o Options, hook fsHook) (*Result, er
 	if err != nil {
 		return nil, err
 	}
+	warnOut := o.ProgressOut
+	if warnOut == nil {
+		warnOut = os.Stderr
+	}
+	creds, n, err := contextCredentials(ctx, ctxFS, maxContextFiles)
+	if err != nil {
+		return nil, err
+	}
+	warnContext(warnOut, p.contextDir, creds, n)
 	dfFS, err := dockerfileFS(p.dockerfileDir, p.dockerfileName)
 	if err != nil {
 		return nil, err

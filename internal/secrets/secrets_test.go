@@ -91,3 +91,26 @@ func TestValues(t *testing.T) {
 		t.Errorf("Values = %v, want %v", got, want)
 	}
 }
+
+func TestFile(t *testing.T) {
+	for _, p := range []string{
+		"nested/secret.pem", "nested/.aws/credentials", "nested/.npmrc", ".netrc", ".pypirc", ".docker/config.json",
+		".ssh/config", "sub/.git/config", ".git-credentials", ".kube/config", ".envrc", ".env.local", "terraform.tfstate",
+		"infra/terraform.tfstate.backup", ".vault-token", "credentials.json", "deploy/my-project-service-account.json",
+		"gcp_sa-key.json", "k8s/secrets.yaml", "home/.ssh/id_ed25519", "tls/server.key", "a/b/.cargo/credentials.toml",
+		".m2/settings.xml", ".config/gcloud/application_default_credentials.json", "x/kubeconfig", ".terraformrc",
+	} {
+		if File(p) == "" {
+			t.Errorf("File(%q) = \"\", want a credential", p)
+		}
+	}
+	for _, p := range []string{
+		"main.go", "certs/ca.pem", "deploy/ca-bundle.pem", "tls/server.crt", ".ssh/id_ed25519.pub", "keys.go",
+		"config/settings.xml", ".docker/nginx.conf", "package.json", "src/config", "docs/secrets.md", "node_modules/x/index.js",
+		"monkey.txt", "tokenizer.json",
+	} {
+		if what := File(p); what != "" {
+			t.Errorf("File(%q) = %q, want no credential", p, what)
+		}
+	}
+}

@@ -109,7 +109,11 @@ func openStore(ctx context.Context, src string, o image.Options) (store, error) 
 	case err == nil && fi.IsDir():
 		return dirStore(src), nil
 	case err == nil:
-		return readTarStore(src)
+		ts, err := readTarStore(src)
+		if ts == nil || err != nil {
+			return nil, err // a tarball without index.json: no store, not a nil *tarStore
+		}
+		return ts, nil
 	}
 	ref, err := image.ParseReference(src, o.Insecure)
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/static"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/slipway/slipway/internal/image"
@@ -299,5 +300,23 @@ func TestStatementSecrets(t *testing.T) {
 	}
 	if _, err := statementSecrets([]byte(`{"a":`)); err == nil {
 		t.Error("truncated JSON accepted")
+	}
+}
+
+// TestAttestationsNone: a docker save tarball (no index.json) and a layout
+// without attestations have none, and no error.
+func TestAttestationsNone(t *testing.T) {
+	img := build(t, goodConfig(), nil, layer(t, baseEntries()...))
+	p := filepath.Join(t.TempDir(), "docker.tar")
+	tag, _ := name.NewTag("example.com/app:1")
+	if err := tarball.WriteToFile(p, tag, img); err != nil {
+		t.Fatal(err)
+	}
+	idx := mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: img})
+	for _, src := range []string{p, writeLayout(t, idx), tarDir(t, writeLayout(t, idx), false)} {
+		as, err := ReadAttestations(context.Background(), src, image.Options{})
+		if err != nil || len(as) != 0 {
+			t.Errorf("%s: %v, %v", src, as, err)
+		}
 	}
 }

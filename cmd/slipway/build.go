@@ -47,7 +47,9 @@ func newBuildCmd() *cobra.Command {
 		Short: "Build the image through BuildKit, with secrets as mounts",
 		Long: `build sends DIR (default the current directory) as the build context to a
 BuildKit daemon and builds its Dockerfile. The context honours .dockerignore:
-excluded files (.env, keys) are never sent.
+excluded files (.env, keys) are never sent. Before sending it, build names on
+stderr every credential-looking file (keys, .npmrc, .aws/credentials,
+kubeconfigs, Terraform state, ...) that the .dockerignore still lets through.
 
 Credentials reach the build only as secret mounts (--secret), never as build
 args: a --build-arg whose name looks like a credential is refused, and so is

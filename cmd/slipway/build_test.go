@@ -252,3 +252,28 @@ func ociIndex(t *testing.T, path string) string {
 		}
 	}
 }
+
+// TestBuildWarnsAboutContextCredentials: a context whose .dockerignore
+// lets a credential file through builds, with a warning on stderr that
+// names the file (never its content).
+func TestBuildWarnsAboutContextCredentials(t *testing.T) {
+	l := labtest.Require(t)
+	dir := writeFiles(t, map[string]string{
+		"Dockerfile":              "FROM scratch\nCOPY hello.txt /\n",
+		"hello.txt":               "hello\n",
+		".dockerignore":           ".git\n",
+		"deploy/.aws/credentials": "[default]\naws_secret_access_key = " + fakeURLPassword + "\n",
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	code, _, msg := runBuild(t, ctx, dir, "--addr", l.BuildkitHost, "--progress", "quiet")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	if !strings.Contains(msg, "warning: the build context") || !strings.Contains(msg, "deploy/.aws/credentials (AWS credentials)") {
+		t.Errorf("no warning naming the file:\n%s", msg)
+	}
+	if strings.Contains(msg, fakeURLPassword) {
+		t.Errorf("the warning shows the file's content:\n%s", msg)
+	}
+}

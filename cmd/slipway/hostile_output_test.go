@@ -12,9 +12,9 @@ import (
 	"github.com/slipway/slipway/internal/lab/labtest"
 )
 
-// hostile clears the screen, homes the cursor, and prints a forged "clean"
+// hostileText clears the screen, homes the cursor, and prints a forged "clean"
 // summary on a line of its own; then a bidi override and invalid UTF-8.
-const hostile = "\x1b[2J\x1b[H\n1 file checked: 0 error, 0 warning, 0 info\r\u202e\xff"
+const hostileText = "\x1b[2J\x1b[H\n1 file checked: 0 error, 0 warning, 0 info\r\u202e\xff"
 
 // rawControl returns the text around the first character of out that a
 // terminal would act on, or that reorders or forges text: a C0 control but
@@ -61,17 +61,17 @@ func noForgery(t *testing.T, what, out string) {
 }
 
 func TestLintHostileFileName(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "svc"+hostile)
+	dir := filepath.Join(t.TempDir(), "svc"+hostileText)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	file := writeFile(t, dir, "Dockerfile"+hostile, "FROM debian:bookworm-slim\nLABEL x=\"\x1b]0;pwned\x07\"\nRUN echo \x1b[31mred \u202e\xff\nCMD /app\n")
+	file := writeFile(t, dir, "Dockerfile"+hostileText, "FROM debian:bookworm-slim\nLABEL x=\"\x1b]0;pwned\x07\"\nRUN echo \x1b[31mred \u202e\xff\nCMD /app\n")
 	for _, args := range [][]string{
 		{"lint", file},
 		{"lint", "--format", "json", file},
 		{"lint", "--fix", "--dry-run", file},
-		{"lint", filepath.Join(dir, "missing"+hostile)},
-		{"lint", "--team", filepath.Join(dir, "team"+hostile+".toml"), file},
+		{"lint", filepath.Join(dir, "missing"+hostileText)},
+		{"lint", "--team", filepath.Join(dir, "team"+hostileText+".toml"), file},
 	} {
 		code, stdout, stderr := runIO(t, "", args...)
 		if code == exitOK {
@@ -87,25 +87,25 @@ func TestLintHostileFileName(t *testing.T) {
 	}
 }
 
-// hostileImage has hostile text in every field scan and verify print: the
+// hostileImage has hostileText text in every field scan and verify print: the
 // user, env keys, a label, history, the entrypoint, file names.
 func hostileImage(t *testing.T) v1.Image {
 	cfg := v1.Config{
-		User:       "0" + hostile,
-		Env:        []string{"KEY" + hostile + "=v", "AWS_SECRET_ACCESS_KEY" + hostile + "=x"},
-		Labels:     map[string]string{"org.example" + hostile: "v" + hostile},
-		Entrypoint: []string{"/app" + hostile},
+		User:       "0" + hostileText,
+		Env:        []string{"KEY" + hostileText + "=v", "AWS_SECRET_ACCESS_KEY" + hostileText + "=x"},
+		Labels:     map[string]string{"org.example" + hostileText: "v" + hostileText},
+		Entrypoint: []string{"/app" + hostileText},
 	}
 	return scanImage(t, cfg, map[string]scanFile{
-		"usr/bin/su" + hostile:  {0o4755, "\x7fELF"},
-		".env" + hostile:        {0o644, "TOKEN=x\n"},
-		"tmp/" + hostile + "/w": {0o777, "x"},
-		"bin/sh":                {0o755, "\x7fELF"},
+		"usr/bin/su" + hostileText:  {0o4755, "\x7fELF"},
+		".env" + hostileText:        {0o644, "TOKEN=x\n"},
+		"tmp/" + hostileText + "/w": {0o777, "x"},
+		"bin/sh":                    {0o755, "\x7fELF"},
 	})
 }
 
 func TestScanHostileImage(t *testing.T) {
-	dir := writeLayout(t, hostileImage(t), filepath.Join(t.TempDir(), "img"+hostile))
+	dir := writeLayout(t, hostileImage(t), filepath.Join(t.TempDir(), "img"+hostileText))
 	for _, args := range [][]string{{"scan", dir}, {"scan", "--format", "json", dir}, {"scan", "--format", "sarif", dir}} {
 		code, stdout, stderr := runIO(t, "", args...)
 		if code != exitFailure {
@@ -122,7 +122,7 @@ func TestScanHostileImage(t *testing.T) {
 
 func TestVerifyHostileImage(t *testing.T) {
 	labtest.NeedRootAndRunc(t)
-	dir := writeLayout(t, hostileImage(t), filepath.Join(t.TempDir(), "img"+hostile))
+	dir := writeLayout(t, hostileImage(t), filepath.Join(t.TempDir(), "img"+hostileText))
 	for _, args := range [][]string{{"verify", dir}, {"verify", "--json", dir}} {
 		code, stdout, stderr := runIO(t, "", args...)
 		if code != exitFailure {
@@ -141,10 +141,10 @@ func TestVerifyHostileImage(t *testing.T) {
 func TestGoldenTablesEscape(t *testing.T) {
 	var b strings.Builder
 	printStatuses(&b, []golden.Status{
-		{Name: "base" + hostile, Current: true, Digest: "sha256:" + hostile},
-		{Name: "py\tthon", Reasons: []string{"spec changed" + hostile}},
+		{Name: "base" + hostileText, Current: true, Digest: "sha256:" + hostileText},
+		{Name: "py\tthon", Reasons: []string{"spec changed" + hostileText}},
 	})
-	printUses(&b, []golden.Use{{Service: "svc" + hostile, Golden: "base" + hostile, State: golden.UseInvalid, Error: "bad" + hostile}}, "dir"+hostile, "lock"+hostile)
+	printUses(&b, []golden.Use{{Service: "svc" + hostileText, Golden: "base" + hostileText, State: golden.UseInvalid, Error: "bad" + hostileText}}, "dir"+hostileText, "lock"+hostileText)
 	noForgery(t, "golden tables", b.String())
 	if !strings.Contains(b.String(), `py\tthon`) {
 		t.Errorf("a tab in a name is not shown escaped:\n%s", b.String())

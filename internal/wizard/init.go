@@ -164,7 +164,7 @@ func Init(ctx context.Context, set *templates.Set, o InitOptions) (*InitResult, 
 		name    string
 		data    []byte
 		managed bool
-	}{{config.FileName, toml, false}, {"Dockerfile", out.Dockerfile, true}, {".dockerignore", out.Dockerignore, true}} {
+	}{{config.FileName, toml, false}, {"Dockerfile", out.Dockerfile, true}, {out.DockerignoreName, out.Dockerignore, true}} {
 		c, err := generate.Plan(filepath.Join(o.Dir, f.name), f.data, f.managed)
 		if err != nil {
 			return res, err

@@ -47,7 +47,10 @@ func newBuildCmd() *cobra.Command {
 		Short: "Build the image through BuildKit, with secrets as mounts",
 		Long: `build sends DIR (default the current directory) as the build context to a
 BuildKit daemon and builds its Dockerfile. The context honours .dockerignore:
-excluded files (.env, keys) are never sent.
+excluded files (.env, keys) are never sent. When DIR/slipway.toml sets
+service_dir, the context is the folder above DIR that service_dir names (a
+repository root), and DIR/Dockerfile with DIR/Dockerfile.dockerignore is
+built against it, as docker build -f DIR/Dockerfile ROOT would.
 
 Credentials reach the build only as secret mounts (--secret), never as build
 args: a --build-arg whose name looks like a credential is refused. When
@@ -214,6 +217,12 @@ func (f *buildFlags) options(dir string) (build.Options, error) {
 			if !s.Optional {
 				o.RequiredSecrets = append(o.RequiredSecrets, s.ID)
 			}
+		}
+		if p.ServiceDir != "" {
+			// service_dir: the context is the folder above DIR that holds
+			// it; the Dockerfile (and its Dockerfile.dockerignore) stay in
+			// DIR, as with docker build -f DIR/Dockerfile CONTEXT.
+			o.ContextDir = generate.ContextDir(dir, p)
 		}
 	}
 	// Dockerfiles slipway generated must pass BuildKit's checks.

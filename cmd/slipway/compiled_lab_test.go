@@ -131,3 +131,47 @@ func TestCompiledCorpusLab(t *testing.T) {
 		})
 	}
 }
+
+// TestModuleRootAboveLab: a service folder without its own go.mod, in a
+// module whose go.mod is at the repository root (`init --language go`,
+// since no marker is in the folder), builds from the root with go.mod and
+// the one package it imports, and runs.
+func TestModuleRootAboveLab(t *testing.T) {
+	l := labtest.Require(t)
+	labtest.NeedRootAndRunc(t)
+	root := writeFiles(t, map[string]string{
+		"go.mod":                 "module example.com/mono\n\ngo 1.26\n",
+		"internal/money/m.go":    "package money\n\nfunc Cents() int { return 42 }\n",
+		"internal/unused/u.go":   "package unused\n\nthis does not compile\n",
+		"services/other/main.go": "package main\n\nthis does not compile either\n",
+		"services/api/main.go": `package main
+
+import (
+	"fmt"
+	"net/http"
+
+	"example.com/mono/internal/money"
+)
+
+func main() {
+	http.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) { fmt.Fprint(w, money.Cents()) })
+	_ = http.ListenAndServe(":8080", nil)
+}
+`,
+	})
+	dir := filepath.Join(root, "services", "api")
+	if code, _, stderr := runIO(t, "", "init", dir, "--yes", "--language", "go"); code != exitOK {
+		t.Fatalf("init: exit %d: %s", code, stderr)
+	}
+	cfg, _ := os.ReadFile(filepath.Join(dir, config.FileName))
+	if !strings.Contains(string(cfg), `service_dir = "services/api"`) || !strings.Contains(string(cfg), `shared_paths = ["go.mod", "internal/money"]`) {
+		t.Fatalf("slipway.toml:\n%s", cfg)
+	}
+	img := filepath.Join(t.TempDir(), "img.tar")
+	if code, _, stderr := runIO(t, "", "build", dir, "--addr", l.BuildkitHost, "--progress", "quiet", "-o", "type=oci,dest="+img); code != exitOK {
+		t.Fatalf("build: exit %d: %s", code, stderr)
+	}
+	if code, stdout, stderr := runIO(t, "", "verify", img, "--config", filepath.Join(dir, config.FileName)); code != exitOK {
+		t.Fatalf("verify: exit %d:\n%s\n%s", code, stdout, stderr)
+	}
+}

@@ -86,7 +86,8 @@ func CheckTree(dir string, p *config.Project) error {
 // service folder and the shared paths are let back in; without, the whole
 // context is sent. Every pattern of the service's file then applies at the
 // root of each part sent (and at the context root when all of it is), so
-// that keys, .env files and build output stay out wherever they are.
+// that keys, .env files and build output stay out wherever they are; a
+// "**/" pattern already applies at every depth and is kept as it is.
 func rootIgnore(body []byte, serviceDir string, shared []string) []byte {
 	var b strings.Builder
 	roots := append([]string{serviceDir}, shared...)
@@ -111,6 +112,11 @@ func rootIgnore(body []byte, serviceDir string, shared []string) []byte {
 			neg, t = "!", rest
 		}
 		t = strings.TrimPrefix(t, "/")
+		if strings.HasPrefix(t, "**/") {
+			// Already matches at any depth of the context.
+			fmt.Fprintf(&b, "%s%s\n", neg, t)
+			continue
+		}
 		for _, r := range roots {
 			if r == "" {
 				fmt.Fprintf(&b, "%s%s\n", neg, t)

@@ -65,9 +65,7 @@ func TestCompiledCorpusLab(t *testing.T) {
 			root := filepath.Join(t.TempDir(), tc.root)
 			copyTree(t, filepath.Join(corpusDir, tc.root), root)
 			dir := filepath.Join(root, tc.service)
-			// The lab's Go stand-in is the machine's Go (1.26); the
-			// services declare go 1.25, which Go 1.26 builds.
-			code, _, stderr := runIO(t, "", "init", dir, "--yes", "--version", "1.26")
+			code, _, stderr := runIO(t, "", "init", dir, "--yes")
 			if code != exitOK {
 				t.Fatalf("init: exit %d: %s", code, stderr)
 			}

@@ -33,6 +33,9 @@ type Result struct {
 	Port         int
 	// PortSource is where the port was found ("main.go:12").
 	PortSource string
+	// PortEnv is the environment variable the program reads its port from
+	// ("PORT"), so the image sets it (config's port_env).
+	PortEnv string
 	// HealthPath is an HTTP health endpoint seen in the main source ("/healthz").
 	HealthPath string
 	// HealthFlag is a command-line flag the program accepts to probe itself

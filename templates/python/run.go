@@ -230,6 +230,7 @@ func scriptEntry(d *provider.Detector, t *tree, py *pyproject) bool {
 	}
 	resolve(d, "main")
 	d.R.Main = ref[1]
+	d.R.Found("main", ref[1], "pyproject.toml [project.scripts] %s (the script's module)", name)
 	d.R.Entrypoint = []string{scriptDir + name}
 	d.R.Found("entrypoint", scriptDir+name, "pyproject.toml [project.scripts] %s = %q (the installed console script)", name, py.Project.Scripts[name])
 	if rel := t.fileOf(ref[1]); rel != "" {

@@ -47,10 +47,16 @@ func newBuildCmd() *cobra.Command {
 		Short: "Build the image through BuildKit, with secrets as mounts",
 		Long: `build sends DIR (default the current directory) as the build context to a
 BuildKit daemon and builds its Dockerfile. The context honours .dockerignore:
-excluded files (.env, keys) are never sent.
+excluded files (.env, keys) are never sent. Before sending it, build names on
+stderr every credential-looking file (keys, .npmrc, .aws/credentials,
+kubeconfigs, Terraform state, ...) that the .dockerignore still lets through.
 
 Credentials reach the build only as secret mounts (--secret), never as build
-args: a --build-arg whose name looks like a credential is refused. When
+args: a --build-arg whose name looks like a credential is refused, and so is
+one whose value looks like one whatever its name (a GitHub, AWS, Slack,
+GitLab, npm, PyPI, Google or Stripe key, a JSON Web Token, a private key, a
+password in a URL): build args are kept in the image history and, with
+--provenance max, verbatim in the provenance attestation. When
 DIR/slipway.toml declares secrets, each non-optional one must be given, and
 the build stops before it starts when one is missing.
 

@@ -87,5 +87,6 @@ Exit status: 0 clean, 1 findings at or above --severity (default warning),
 	f.StringVar(&o.GoldenLock, "golden-lock", "", "check the image's base against this golden.lock (e.g. golden/golden.lock)")
 	limitFlags(f, &o.Limits)
 	f.BoolVar(&o.Insecure, "insecure", false, "allow plain HTTP to the registry (loopback registries always are)")
+	addImageLimits(c)
 	return c
 }

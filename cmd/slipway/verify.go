@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/verify"
 )
 
@@ -130,6 +131,9 @@ fails, and always removes its container and temporary files.`,
 			if errors.Is(err, fs.ErrNotExist) {
 				return withCode(exitUsage, fmt.Errorf("%w\nIMAGE is what `slipway build -o type=oci,dest=FILE` writes: an OCI tarball, a docker save tarball or an OCI layout directory", err))
 			}
+			if image.IsInvalid(err) {
+				return withCode(exitUsage, err)
+			}
 			if err != nil {
 				return layerInputCode(err)
 			}
@@ -161,6 +165,7 @@ fails, and always removes its container and temporary files.`,
 	f.StringArrayVar(&execs, "exec", nil, "a command as a `JSON` array, run inside the container as its user, that must exit 0, e.g. '[\"psql\",\"-c\",\"SELECT 1\"]' (repeatable)")
 	f.StringArrayVar(&execFails, "exec-fail", nil, "a command as a `JSON` array, like --exec, that must exit non-zero, e.g. a login with a wrong password (repeatable)")
 	f.StringVar(&o.WorkDir, "work-dir", "", "where to unpack the image (default the system temporary directory; must allow exec)")
+	addImageLimits(c)
 	return c
 }
 

@@ -15,6 +15,7 @@ import (
 	units "github.com/docker/go-units"
 
 	"github.com/slipway/slipway/internal/provider"
+	"github.com/slipway/slipway/internal/secrets"
 	"github.com/slipway/slipway/templates"
 )
 
@@ -119,6 +120,9 @@ func (p *Project) Validate() error {
 			pr.add(key, "%q is not a valid environment variable name: letters, digits and '_', not starting with a digit", k)
 		} else if reSecretish.MatchString(k) {
 			pr.add(key, "%q looks like a credential: runtime env is baked into the image config; declare a [[secret]] for build-time credentials and inject runtime ones at deploy time", k)
+		}
+		if what := secrets.Value(p.Env[k]); what != "" {
+			pr.add(key, "the value looks like %s (not shown): runtime env is baked into the image config; inject it at deploy time, and give build-time credentials as a [[secret]]", what)
 		}
 		if bad := BadChar(p.Env[k]); bad != "" {
 			pr.add(key, "value contains %s; values must be a single line of printable text", bad)

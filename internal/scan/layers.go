@@ -280,6 +280,10 @@ func (w *walker) layer(ctx context.Context, l int, ly v1.Layer) error {
 	if m > left {
 		return &tarlayer.LimitError{Layer: l, Name: "(data after the end of the tar)", What: "unpacked size over the limit", Flag: "--max-unpacked-size"}
 	}
+	// A reader that verifies digests may give its verdict only on Close.
+	if err := rc.Close(); err != nil {
+		return fmt.Errorf("verifying layer %d: %w", l, err)
+	}
 	return nil
 }
 

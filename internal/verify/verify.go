@@ -280,7 +280,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	defer os.RemoveAll(work)
 
-	img, err := image.OpenLocal(o.Image, work)
+	img, err := image.OpenLocalContext(ctx, o.Image, work)
 	if err != nil {
 		return nil, err
 	}

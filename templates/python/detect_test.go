@@ -130,6 +130,8 @@ func TestDetectServers(t *testing.T) {
 			"uvicorn", []string{"svc.main:app", "--host", "0.0.0.0", "--port", "9000"}, 9000, "Procfile:1"},
 		"uvicorn.run port": {map[string]string{"requirements.txt": "starlette\nuvicorn\n", "main.py": "from starlette.applications import Starlette\napp = Starlette()\nif __name__ == \"__main__\":\n    uvicorn.run(app, host=\"0.0.0.0\", port=7000)\n"},
 			"uvicorn", []string{"main:app", "--host", "0.0.0.0", "--port", "7000"}, 7000, "main.py:4 (a listen call's port=)"},
+		"src layout": {map[string]string{"requirements.txt": "fastapi\nuvicorn\n", "src/svc/__init__.py": "", "src/svc/api.py": "from fastapi import FastAPI\napp = FastAPI()\n"},
+			"uvicorn", []string{"svc.api:app", "--host", "0.0.0.0", "--port", "8000", "--app-dir", "src"}, 8000, "uvicorn's default port"},
 		"flask factory": {map[string]string{"requirements.txt": "Flask\ngunicorn\n", "shop/__init__.py": "def create_app():\n    return Flask(__name__)\n"},
 			"gunicorn", []string{"--bind", "0.0.0.0:8000", "shop:create_app()"}, 8000, "gunicorn's default port"},
 		"django asgi under uvicorn": {map[string]string{"requirements.txt": "django\nuvicorn\n", "manage.py": "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'core.settings')\n", "core/asgi.py": "application = get_asgi_application()\n"},

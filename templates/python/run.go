@@ -141,6 +141,10 @@ func (s *server) finish(d *provider.Detector) {
 	} else {
 		d.R.Cmd = []string{"--bind", "0.0.0.0:" + port, ref}
 	}
+	if strings.HasPrefix(where, "src/") {
+		// A src layout: the server imports the app from /app/src.
+		d.R.Cmd = append(d.R.Cmd, map[string]string{"uvicorn": "--app-dir", "gunicorn": "--pythonpath"}[server], "src")
+	}
 	d.R.Found("main", server, "%s serves %s (%s); run as python -m %s", server, ref, where, server)
 	d.R.Found("cmd", strings.Join(d.R.Cmd, " "), "%s", where)
 }
@@ -267,6 +271,9 @@ func resolve(d *provider.Detector, key string) {
 // entry-module guess.
 func chooseMain(d *provider.Detector, format string, args ...any) {
 	resolve(d, "main")
+	if d.R.Main != "" {
+		d.R.Note("main = " + d.R.Main + " (the entry guess above) is not how this service starts")
+	}
 	d.R.Main = ""
 	d.R.Choice("main", true, format, args...)
 }

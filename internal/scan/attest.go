@@ -48,7 +48,6 @@ var (
 	maxAttestBlob      int64 = 32 << 20  // one index, manifest or statement
 	maxAttestTotal     int64 = 128 << 20 // everything read for attestations
 	maxAttestManifests       = 256       // attestation manifests followed
-	maxAttestDepth           = 4         // nested indexes
 )
 
 // Attestation is one in-toto statement attached to the image, or the
@@ -166,8 +165,8 @@ func (c *collector) index(ctx context.Context, b []byte, what string, depth int)
 		c.seen[d.Digest] = true
 		switch {
 		case d.MediaType.IsIndex():
-			if depth+1 >= maxAttestDepth {
-				return fmt.Errorf("reading %s: indexes nested deeper than %d", what, maxAttestDepth)
+			if lim := image.ContextLimits(ctx).MaxIndexDepth; depth+1 > lim {
+				return fmt.Errorf("reading %s: indexes nested deeper than %d (raise the limit with --max-index-depth)", what, lim)
 			}
 			child, err := c.fetch(ctx, d, true)
 			if err != nil {

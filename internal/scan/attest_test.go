@@ -269,7 +269,8 @@ func TestAttestationsUnreadable(t *testing.T) {
 	})
 	t.Run("deep", func(t *testing.T) {
 		idx := outer
-		for range maxAttestDepth {
+		maxAttestDepth := image.ContextLimits(context.Background()).MaxIndexDepth
+		for range maxAttestDepth + 1 {
 			idx = mutate.AppendManifests(mutate.IndexMediaType(empty.Index, types.OCIImageIndex), mutate.IndexAddendum{Add: idx})
 		}
 		_, err := ReadAttestations(context.Background(), writeLayout(t, idx), image.Options{})

@@ -15,9 +15,11 @@ import (
 
 // checker runs slipway's rules over a doc.
 type checker struct {
-	doc      *doc
-	team     *config.Team
-	findings []rules.Finding
+	doc  *doc
+	team *config.Team
+	// buildArgs are the values a build passes (Options.BuildArgs).
+	buildArgs map[string]string
+	findings  []rules.Finding
 }
 
 // add records a finding of rule id on the instruction that starts at line.

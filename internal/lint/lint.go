@@ -45,6 +45,10 @@ type Options struct {
 	Team *config.Team
 	// NoBuildKit skips BuildKit's own checks.
 	NoBuildKit bool
+	// BuildArgs are the --build-arg values of a build about to run: an ARG
+	// takes them over its default when the USER is resolved (slipway build
+	// checks the floors with the values it will really pass).
+	BuildArgs map[string]string
 }
 
 // Result is what Check found.
@@ -86,7 +90,7 @@ func Check(ctx context.Context, in Input, o Options) (*Result, error) {
 	if team == nil {
 		team = &config.Team{}
 	}
-	c := &checker{doc: d, team: team}
+	c := &checker{doc: d, team: team, buildArgs: o.BuildArgs}
 	c.run()
 	if err := ctx.Err(); err != nil {
 		return nil, err

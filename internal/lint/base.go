@@ -300,7 +300,6 @@ func (c *checker) allowed(root *stage) bool {
 	if len(t.AllowedBases) == 0 && len(t.AllowedRegistries) == 0 {
 		return true
 	}
-	written := root.base
 	full := root.image.String()
 	key := catalogueKey(root.image)
 	if key == "" && t.RegistryPrefix != "" {
@@ -309,13 +308,14 @@ func (c *checker) allowed(root *stage) bool {
 			key = "golden:" + rest
 		}
 	}
-	if len(t.AllowedBases) > 0 && key == "" {
-		return false
+	if key == "" {
+		// Not a catalogue key: an explicit reference, which only image:
+		// entries of allowed_bases (and allowed_registries) can allow.
+		key = full
 	}
-	// AllowsBase checks allowed_bases by key and allowed_registries by
-	// prefix; a prefix may be written in either form ("golang" or
-	// "docker.io/library/golang").
-	return t.AllowsBase(key, written) || t.AllowsBase(key, full)
+	// AllowsBase matches references by parts (go-containerregistry's
+	// parser normalises docker.io), so the written and the full form agree.
+	return t.AllowsBase(key, full)
 }
 
 var (

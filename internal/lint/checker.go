@@ -17,8 +17,10 @@ import (
 type checker struct {
 	doc  *doc
 	team *config.Team
-	// buildArgs are the values a build passes (Options.BuildArgs).
+	// buildArgs are the values a build passes (Options.BuildArgs);
+	// target is the stage it builds (Options.Target), "" for the last.
 	buildArgs map[string]string
+	target    string
 	findings  []rules.Finding
 }
 
@@ -62,7 +64,7 @@ type stageState struct {
 	secretArgs map[string]bool // ... of them, those with secret-looking names
 }
 
-func (c *checker) run() {
+func (c *checker) run() error {
 	for _, in := range c.doc.metaArgs {
 		c.checkArg(in, in.cmd.(*instructions.ArgCommand), nil)
 	}
@@ -80,7 +82,20 @@ func (c *checker) run() {
 			}
 		}
 	}
-	c.checkFinal(c.doc.stages[len(c.doc.stages)-1])
+	final := c.doc.stages[len(c.doc.stages)-1]
+	if c.target != "" {
+		final = nil
+		for _, s := range c.doc.stages {
+			if strings.EqualFold(s.name, c.target) {
+				final = s
+			}
+		}
+		if final == nil {
+			return &ParseError{File: c.doc.path, Err: fmt.Errorf("no stage named %q (--target)", c.target)}
+		}
+	}
+	c.checkFinal(final)
+	return nil
 }
 
 func (c *checker) finalShell(s *stage) []string {

@@ -11,9 +11,11 @@
 //     runc exec --user and moby's user lookup do: "00", "+0" and "-0" are 0.
 //     containerd and runc exec --user then convert with uint32(), so the
 //     value wraps modulo 2^32: "4294967296" is uid 0, "-1" is 4294967295.
-//     (moby's lookup refuses values above 2^31-1 instead; wrapping is the
-//     worse reading, so it is the one judged.) Digits too long for an int64
-//     are not numeric: runtimes look them up as a name.
+//     runc then refuses a result above 2^31-1 when the process starts, and
+//     moby's lookup refuses such values before wrapping; a wrap to 0 or to
+//     a small uid runs (runc 1.1: "4294967296" runs as uid 0). Digits too
+//     long for an int64 are not numeric: runtimes look them up as a name.
+//     internal/hostile's TestRuncReadsUserSpellings checks this against runc.
 //   - A name is looked up in the image's /etc/passwd (/etc/group for a
 //     group). runc and libc take the first matching line; a file with two
 //     lines for one name is ambiguous, and Resolve reports every uid the

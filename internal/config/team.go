@@ -199,7 +199,8 @@ func (t *Team) clone() *Team {
 // (read from file, which wrote the top-level keys defined) applied, where n can only make the standard stricter:
 //   - allowed_bases and allowed_registries: every file's list applies (a
 //     base must be allowed by each file that has a list); an entry of n that
-//     t's lists refuse is reported;
+//     t's lists do not allow is reported and dropped, so AllowedBases and
+//     AllowedRegistries end up as the nearest list of entries all files allow;
 //   - min_uid: the largest; a smaller one is reported;
 //   - required_labels: the union; require_healthcheck: true if any file
 //     says so (an explicit false under a true is reported);
@@ -218,26 +219,30 @@ func (t *Team) tighten(n *Team, defined map[string]bool, file string) *Team {
 	}
 	from := func() string { return strings.Join(t.Files, ", ") }
 
-	m.layers = append(m.layers, teamLayer{file: file, bases: n.AllowedBases, registries: n.AllowedRegistries})
-	if len(n.AllowedBases) > 0 {
-		if len(t.AllowedBases) > 0 {
-			for _, b := range n.AllowedBases {
-				if !t.allowsEntry(b) {
-					warn("allowed_bases", "%q is not allowed by %s", b, from())
-				}
-			}
+	// A nested list keeps only the entries the lists above allow; the rest
+	// are reported and dropped, so the nested file's own list is exactly
+	// what every file allows (and an entry list left empty adds nothing).
+	layer := teamLayer{file: file}
+	for _, b := range n.AllowedBases {
+		if len(t.AllowedBases) > 0 && !t.allowsEntry(b) {
+			warn("allowed_bases", "%q is not allowed by %s", b, from())
+			continue
 		}
-		m.AllowedBases = slices.Clone(n.AllowedBases)
+		layer.bases = append(layer.bases, b)
 	}
-	if len(n.AllowedRegistries) > 0 {
-		if len(t.AllowedRegistries) > 0 {
-			for _, r := range n.AllowedRegistries {
-				if !t.allowsRegistryEntry(r) {
-					warn("allowed_registries", "%q is not allowed by %s", r, from())
-				}
-			}
+	for _, r := range n.AllowedRegistries {
+		if len(t.AllowedRegistries) > 0 && !t.allowsRegistryEntry(r) {
+			warn("allowed_registries", "%q is not allowed by %s", r, from())
+			continue
 		}
-		m.AllowedRegistries = slices.Clone(n.AllowedRegistries)
+		layer.registries = append(layer.registries, r)
+	}
+	m.layers = append(m.layers, layer)
+	if len(layer.bases) > 0 {
+		m.AllowedBases = slices.Clone(layer.bases)
+	}
+	if len(layer.registries) > 0 {
+		m.AllowedRegistries = slices.Clone(layer.registries)
 	}
 	if n.MinUID > t.MinUID {
 		m.MinUID = n.MinUID

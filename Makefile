@@ -6,6 +6,9 @@ BIN := $(CURDIR)/bin
 LAB := $(BIN)/slipway-lab
 FUZZTIME ?= 20000x
 export GOFLAGS := -buildvcs=false
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT ?= $(shell git rev-parse HEAD 2>/dev/null || echo unknown)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 
 .DEFAULT_GOAL := help
 
@@ -14,8 +17,8 @@ help: ## list the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  \033[36m%-16s\033[0m %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
 .PHONY: build
-build: ## build bin/slipway and bin/slipway-lab
-	$(GO) build -o $(BIN)/slipway ./cmd/slipway
+build: ## build bin/slipway (version and commit stamped) and bin/slipway-lab
+	$(GO) build -ldflags '$(LDFLAGS)' -o $(BIN)/slipway ./cmd/slipway
 	$(GO) build -o $(LAB) ./cmd/slipway-lab
 
 .PHONY: fmt
@@ -27,8 +30,12 @@ vet: ## go vet and a gofmt check
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
+.PHONY: lab-deps
+lab-deps: ## install what the lab needs (runc, debootstrap, umoci) from Debian; as root, or says what to install
+	scripts/lab-deps.sh
+
 .PHONY: lab
-lab: build ## start the local BuildKit lab (buildkitd, registry, stand-in bases) and print its env
+lab: build lab-deps ## start the local BuildKit lab (buildkitd, registry, stand-in bases) and print its env
 	$(LAB) up
 
 .PHONY: lab-down
@@ -36,8 +43,8 @@ lab-down: build ## stop the lab; no process is left behind
 	$(LAB) down
 
 .PHONY: test
-test: build vet ## run every test, unit and integration, against the lab (starts it)
-	eval "$$($(LAB) up)"; \
+test: build vet lab-deps ## run every test, unit and integration, against the lab (installs its packages, starts it)
+	env=$$($(LAB) up) || { echo "make test: the lab did not start (see the lines above)" >&2; exit 1; }; eval "$$env"; \
 	$(GO) test -count=1 -timeout 40m ./... ; \
 	$(MAKE) --no-print-directory fuzz-short
 
@@ -59,8 +66,8 @@ golden-update: ## rewrite the golden Dockerfiles under internal/generate/testdat
 	$(GO) test ./internal/generate -run TestGolden -update
 
 .PHONY: bench
-bench: build ## measure image size, rebuild, generate, lint, scan and golden build against the lab (starts it; prunes its build cache)
-	eval "$$($(LAB) up)"; \
+bench: build lab-deps ## measure image size, rebuild, generate, lint, scan and golden build against the lab (starts it; prunes its build cache)
+	env=$$($(LAB) up) || { echo "make bench: the lab did not start (see the lines above)" >&2; exit 1; }; eval "$$env"; \
 	mkdir -p .lab/bench; \
 	if [ -d internal/lint ]; then $(GO) test -run '^$$' -bench Lint2000 -benchmem ./internal/lint | tee .lab/bench/lint.txt; \
 	else echo "internal/lint does not exist: no lint benchmark" > .lab/bench/lint.txt; fi; \
@@ -68,5 +75,5 @@ bench: build ## measure image size, rebuild, generate, lint, scan and golden bui
 	$(BIN)/slipway-bench --lint-result .lab/bench/lint.txt --json .lab/bench/results.json $(BENCHFLAGS)
 
 .PHONY: demo
-demo: build ## start the lab, generate the Go example, build it through BuildKit with a secret mount, verify it
+demo: build lab-deps ## start the lab, generate the Go example, build it through BuildKit with a secret mount, verify it
 	scripts/demo.sh

@@ -9,7 +9,11 @@ bin=$PWD/bin
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
 step "starting the lab (buildkitd, loopback registry, stand-in base images)"
-eval "$("$bin/slipway-lab" up)"
+if ! env=$("$bin/slipway-lab" up); then
+  echo "demo: the lab did not start (see the lines above)" >&2
+  exit 1
+fi
+eval "$env"
 echo "BUILDKIT_HOST=$BUILDKIT_HOST"
 
 work=$PWD/.lab/demo

@@ -13,7 +13,7 @@ if [ -z "$need" ]; then
 	exit 0
 fi
 if [ "$(id -u)" != 0 ]; then
-	echo "lab-deps: run as root to install:$need" >&2
+	echo "lab-deps: the lab needs$need; install them as root (sudo apt-get install -y$need) or run this script as root" >&2
 	exit 1
 fi
 echo "lab-deps: installing$need" >&2

@@ -1,7 +1,8 @@
-// Package templates embeds the Dockerfile and .dockerignore templates, one
-// folder per language with a manifest each, the shared partials, and the
-// base-image catalogue. Load parses and checks all of it; nothing happens at
-// import time.
+// Package templates holds the language providers, one folder (and Go
+// package) per language with its manifest, templates and detection, listed
+// in registry.go; it embeds the shared partials, the golden-image template
+// and the base-image catalogue. Load parses and checks all of it; nothing
+// happens at import time.
 package templates
 
 import (
@@ -11,16 +12,16 @@ import (
 	"io/fs"
 	"path"
 	"sort"
-	"strings"
 	"text/template"
 
 	"github.com/BurntSushi/toml"
 )
 
-//go:embed catalogue.toml all:_shared all:go all:node all:python all:java all:rust all:dotnet all:_golden
+//go:embed catalogue.toml all:_shared all:_golden
 var files embed.FS
 
-// FS returns the embedded template tree.
+// FS returns the embedded catalogue, shared partials and golden template;
+// each language's own files are its provider's Files.
 func FS() fs.FS { return files }
 
 // Base is one catalogue entry: a final-stage base image and what it offers.
@@ -72,8 +73,9 @@ type Manifest struct {
 	DefaultBase     string   `toml:"default_base"`
 	DefaultPort     int      `toml:"default_port"`
 	DefaultMain     string   `toml:"default_main"`
-	// PackageManagers lists the build tools, the first being the default.
-	PackageManagers []string `toml:"package_managers"`
+	// PackageManagers lists the build tools, the first being the default;
+	// Load copies them from the provider's Info.
+	PackageManagers []string `toml:"-"`
 	// Builders maps a package manager (or "default") to the build-stage image
 	// with {version} where the language version goes.
 	Builders map[string]string `toml:"builders"`
@@ -102,7 +104,7 @@ func Load(funcs template.FuncMap) (*Set, error) {
 	var cat struct {
 		Bases map[string]Base `toml:"bases"`
 	}
-	if err := decodeStrict("catalogue.toml", &cat); err != nil {
+	if err := decodeStrict(files, "catalogue.toml", "catalogue.toml", &cat); err != nil {
 		return nil, err
 	}
 	for k, b := range cat.Bases {
@@ -116,17 +118,12 @@ func Load(funcs template.FuncMap) (*Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	dirs, err := fs.ReadDir(files, ".")
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range dirs {
-		if !d.IsDir() || strings.HasPrefix(d.Name(), "_") { // _shared, _golden: not languages
-			continue
-		}
-		lang := d.Name()
+	for _, p := range providers {
+		info := p.Info()
+		lang := info.Key
+		pf := p.Files()
 		var m Manifest
-		if err := decodeStrict(path.Join(lang, "manifest.toml"), &m); err != nil {
+		if err := decodeStrict(pf, "manifest.toml", path.Join(lang, "manifest.toml"), &m); err != nil {
 			return nil, err
 		}
 		if m.Language != lang {
@@ -138,20 +135,27 @@ func Load(funcs template.FuncMap) (*Set, error) {
 		if len(m.Builders) == 0 {
 			return nil, fmt.Errorf("templates/%s/manifest.toml: builders is empty", lang)
 		}
+		if len(info.PackageManagers) == 0 {
+			return nil, fmt.Errorf("templates/%s: the provider names no package manager", lang)
+		}
+		m.PackageManagers = append([]string(nil), info.PackageManagers...)
 		t := template.New(lang).Option("missingkey=error").Funcs(funcs)
-		patterns := append([]string{path.Join(lang, "*.tmpl")}, shared...)
-		for _, p := range patterns {
-			matches, err := fs.Glob(files, p)
-			if err != nil {
-				return nil, err
-			}
-			for _, name := range matches {
-				src, err := fs.ReadFile(files, name)
+		own, err := fs.Glob(pf, "*.tmpl")
+		if err != nil {
+			return nil, err
+		}
+		for _, src := range []struct {
+			fsys   fs.FS
+			names  []string
+			prefix string
+		}{{pf, own, lang}, {files, shared, ""}} {
+			for _, name := range src.names {
+				b, err := fs.ReadFile(src.fsys, name)
 				if err != nil {
 					return nil, err
 				}
-				if _, err := t.New(path.Base(name)).Parse(string(src)); err != nil {
-					return nil, fmt.Errorf("templates/%s: %w", name, err)
+				if _, err := t.New(path.Base(name)).Parse(string(b)); err != nil {
+					return nil, fmt.Errorf("templates/%s: %w", path.Join(src.prefix, name), err)
 				}
 			}
 		}
@@ -200,17 +204,19 @@ func (s *Set) Execute(lang, name string, data any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func decodeStrict(name string, v any) error {
-	src, err := fs.ReadFile(files, name)
+// decodeStrict decodes a TOML file of fsys, refusing unknown keys; display
+// names it in errors.
+func decodeStrict(fsys fs.FS, name, display string, v any) error {
+	src, err := fs.ReadFile(fsys, name)
 	if err != nil {
-		return fmt.Errorf("templates/%s: %w", name, err)
+		return fmt.Errorf("templates/%s: %w", display, err)
 	}
 	md, err := toml.Decode(string(src), v)
 	if err != nil {
-		return fmt.Errorf("templates/%s: %w", name, err)
+		return fmt.Errorf("templates/%s: %w", display, err)
 	}
 	if u := md.Undecoded(); len(u) > 0 {
-		return fmt.Errorf("templates/%s: unknown key %s", name, u[0])
+		return fmt.Errorf("templates/%s: unknown key %s", display, u[0])
 	}
 	return nil
 }

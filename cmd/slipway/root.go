@@ -22,7 +22,9 @@ Start with:
   slipway build           build the image through BuildKit`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Version:       readVersion().String(),
 	}
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{err: err, cmd: c}
 	})
@@ -36,6 +38,7 @@ Start with:
 		newVerifyCmd(),
 		newGoldenCmd(),
 		newPinCmd(),
+		newVersionCmd(),
 	)
 	return root
 }

@@ -13,18 +13,19 @@ import (
 
 	"github.com/distribution/reference"
 	units "github.com/docker/go-units"
+
+	"github.com/slipway/slipway/internal/provider"
+	"github.com/slipway/slipway/templates"
 )
 
-// Languages are the language keys slipway has templates for.
-var Languages = []string{"go", "node", "python", "java", "rust", "dotnet"}
+// Languages are the language keys slipway has templates for, in the order
+// of the provider registry (templates.Providers).
+var Languages = templates.Keys()
 
 // PackageManagers lists, per language, the package managers a service may
 // pick; the first is the default. Languages not listed have exactly one.
-var PackageManagers = map[string][]string{
-	"node":   {"npm", "yarn", "pnpm"},
-	"python": {"pip", "poetry", "uv"},
-	"java":   {"maven", "gradle"},
-}
+// Both come from the providers; config keeps no list of its own.
+var PackageManagers = templates.Choosable()
 
 var (
 	reName      = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,127}$`)
@@ -75,6 +76,7 @@ func (p *Project) Validate() error {
 	if p.Main != "" && (!reMain.MatchString(p.Main) || HasDotDot(p.Main)) {
 		pr.add("main", "%q is not a valid entry: a relative path, package or class name of letters, digits and ._/@+- (no '..', no spaces)", p.Main)
 	}
+	validateForLanguage(&pr, p)
 	validateExec(&pr, "build_command", p.BuildCommand)
 	validateExec(&pr, "entrypoint", p.Entrypoint)
 	validateExec(&pr, "cmd", p.Cmd)
@@ -272,4 +274,26 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// validateForLanguage refuses the values the language's provider could not
+// honour: a language-only key (cgo) on another language, and what the
+// provider's own Validate refuses.
+func validateForLanguage(pr *problems, p *Project) {
+	prov, ok := templates.Provider(p.Language)
+	if !ok {
+		return
+	}
+	info := prov.Info()
+	set := map[string]bool{"cgo": p.CGO}
+	for _, k := range provider.LanguageKeys {
+		if set[k] && !contains(info.Keys, k) {
+			pr.add(k, "only %s builds use %s; remove it for %s", strings.Join(templates.Honouring(k), ", "), k, p.Language)
+		}
+	}
+	if v, ok := prov.(provider.Validator); ok && p.Main != "" {
+		for _, is := range v.Validate(provider.Settings{Main: p.Main}) {
+			pr.add(is.Key, "%s", is.Msg)
+		}
+	}
 }

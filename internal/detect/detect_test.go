@@ -142,31 +142,16 @@ func TestDetectErrors(t *testing.T) {
 	}
 }
 
-func TestSanitizeName(t *testing.T) {
-	for in, want := range map[string]string{
-		"Hello World":   "hello-world",
-		"@scope/pkg":    "scope-pkg",
-		"--x--":         "x",
-		"Billing_API":   "billing_api",
-		"ünïcode":       "n-code",
-		"...":           "",
-		"a.b-c_d":       "a.b-c_d",
-		"ALLCAPS123":    "allcaps123",
-		"trailing.dot.": "trailing.dot",
-	} {
-		if got := SanitizeName(in); got != want {
-			t.Errorf("SanitizeName(%q) = %q, want %q", in, got, want)
-		}
+// TestPortSource: the port's evidence is also a plain value of the result.
+func TestPortSource(t *testing.T) {
+	r, err := Detect(filepath.Join("testdata", "go-root"))
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := SanitizeName(strings.Repeat("a", 200)); len(got) != 128 {
-		t.Errorf("long name not cut to 128: %d", len(got))
+	if r.Port != 9090 || r.PortSource == "" {
+		t.Fatalf("port %d from %q, want 9090 with its source", r.Port, r.PortSource)
 	}
-}
-
-func TestMajorMinor(t *testing.T) {
-	for in, want := range map[string]string{"1.26": "1.26", "1.22.3": "1.22", "v1.21rc1": "1.21", "stable": "", "1": "", "1.78.0": "1.78"} {
-		if got := majorMinor(in); got != want {
-			t.Errorf("majorMinor(%q) = %q, want %q", in, got, want)
-		}
+	if !slices.ContainsFunc(r.Evidence, func(e string) bool { return strings.HasPrefix(e, "port = 9090  from "+r.PortSource) }) {
+		t.Errorf("no evidence line for port from %s: %q", r.PortSource, r.Evidence)
 	}
 }

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/slipway/slipway/internal/provider"
 )
 
 var (
@@ -22,9 +24,9 @@ var (
 	reExpose = regexp.MustCompile(`(?im)^\s*EXPOSE\s+([0-9]{2,5})`)
 	// A health endpoint in a string literal ("/healthz", "GET /health").
 	reHealthPath = regexp.MustCompile(`["'` + "`" + `](?:(?:GET|HEAD)\s+)?(/(?:healthz|health|livez|readyz|_health|healthcheck|ping))["'` + "`" + `?]`)
-	// A self-probe flag: flag.Bool("healthcheck", ...) in Go; "--healthcheck" elsewhere.
-	reGoHealthFlag = regexp.MustCompile(`flag\.[A-Za-z]+\(\s*"(healthcheck|health-check)"`)
-	reHealthFlag   = regexp.MustCompile(`["'](--health-?check)["']`)
+	// A self-probe flag literal: "--healthcheck" (a provider may know its
+	// language's own flag syntax: Detector.HealthFlag).
+	reHealthFlag = regexp.MustCompile(`["'](--health-?check)["']`)
 )
 
 // plausiblePort accepts the ports services listen on: 80, 443 and the
@@ -45,11 +47,11 @@ type portHit struct {
 
 // scanSources reads the entry sources for a port, a health endpoint and a
 // self-probe flag.
-func (d *detector) scanSources() {
-	hits := d.dockerfileHints()
+func scanSources(d *provider.Detector) {
+	hits := dockerfileHints(d)
 	healthPaths := map[string]string{}
-	for _, rel := range d.sources {
-		src, err := d.read(rel)
+	for _, rel := range d.Sources {
+		src, err := d.Read(rel)
 		if err != nil || src == nil {
 			continue
 		}
@@ -79,25 +81,33 @@ func (d *detector) scanSources() {
 					healthPaths[m[1]] = where
 				}
 			}
-			if d.r.HealthFlag == "" {
-				if m := reGoHealthFlag.FindStringSubmatch(l); m != nil && d.r.Language == "go" {
-					d.r.HealthFlag = "-" + m[1]
-					d.r.found("health flag", d.r.HealthFlag, "%s", where)
+			if d.R.HealthFlag == "" {
+				if f := langFlag(d, l); f != "" {
+					d.R.HealthFlag = f
+					d.R.Found("health flag", d.R.HealthFlag, "%s", where)
 				} else if m := reHealthFlag.FindStringSubmatch(l); m != nil {
-					d.r.HealthFlag = m[1]
-					d.r.found("health flag", d.r.HealthFlag, "%s", where)
+					d.R.HealthFlag = m[1]
+					d.R.Found("health flag", d.R.HealthFlag, "%s", where)
 				}
 			}
 		}
 	}
-	d.setPort(hits)
+	setPort(d.R, hits)
 	for _, p := range []string{"/healthz", "/health", "/livez", "/_health", "/healthcheck", "/readyz", "/ping"} {
 		if where, ok := healthPaths[p]; ok {
-			d.r.HealthPath = p
-			d.r.found("healthcheck.http_path", p, "%s", where)
+			d.R.HealthPath = p
+			d.R.Found("healthcheck.http_path", p, "%s", where)
 			break
 		}
 	}
+}
+
+// langFlag is the provider's own self-probe flag on a line, if it knows one.
+func langFlag(d *provider.Detector, line string) string {
+	if d.HealthFlag == nil {
+		return ""
+	}
+	return d.HealthFlag(line)
 }
 
 // portIn returns the first plausible port number on a line, or 0.
@@ -110,7 +120,7 @@ func portIn(l string) int {
 	return 0
 }
 
-func (d *detector) setPort(hits []portHit) {
+func setPort(r *provider.Result, hits []portHit) {
 	if len(hits) == 0 {
 		return
 	}
@@ -123,8 +133,8 @@ func (d *detector) setPort(hits []portHit) {
 		}
 	}
 	if len(ports) == 1 {
-		d.r.Port = ports[0]
-		d.r.found("port", strconv.Itoa(ports[0]), "%s", first[ports[0]])
+		r.Port, r.PortSource = ports[0], first[ports[0]]
+		r.Found("port", strconv.Itoa(ports[0]), "%s", first[ports[0]])
 		return
 	}
 	sort.Ints(ports)
@@ -132,12 +142,12 @@ func (d *detector) setPort(hits []portHit) {
 	for _, p := range ports {
 		parts = append(parts, fmt.Sprintf("%d (%s)", p, first[p]))
 	}
-	d.r.ambiguous("port", true, "%s ports in the source: %s", countWord(len(ports)), strings.Join(parts, ", "))
+	r.Choice("port", true, "%s ports in the source: %s", provider.CountWord(len(ports)), strings.Join(parts, ", "))
 }
 
 // dockerfileHints reads EXPOSE from a Dockerfile slipway did not write.
-func (d *detector) dockerfileHints() []portHit {
-	src, err := d.read("Dockerfile")
+func dockerfileHints(d *provider.Detector) []portHit {
+	src, err := d.Read("Dockerfile")
 	if err != nil || src == nil || bytes.Contains(src, []byte("# slipway:generated")) {
 		return nil
 	}

@@ -130,6 +130,16 @@ func TestGolden(t *testing.T) {
 			}
 		}
 	}
+	// build_packages in each language's build stage, on its default base.
+	for _, lang := range set.Languages() {
+		m := set.Manifests[lang]
+		p := goldenProject(lang, m.PackageManagers[0], set.Bases[m.DefaultBase])
+		if len(config.PackageManagers[lang]) == 0 {
+			p.PackageManager = ""
+		}
+		p.BuildPackages = []string{"build-essential", "libpq-dev"}
+		cases = append(cases, goldenCase{file: lang + "-build-packages", project: p})
+	}
 	examples, err := filepath.Glob("../../examples/*/slipway.toml")
 	if err != nil {
 		t.Fatal(err)

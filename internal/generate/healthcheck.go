@@ -5,6 +5,7 @@ import (
 
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/dfescape"
+	"github.com/slipway/slipway/templates"
 )
 
 // healthcheck renders the HEALTHCHECK instruction for a resolved project,
@@ -36,10 +37,9 @@ func httpProbe(r *Resolved) ([]string, error) {
 		return []string{"curl", "-fsS", "-o", "/dev/null", url}, nil
 	case b.HasTool("wget"):
 		return []string{"wget", "-q", "-O", "/dev/null", url}, nil
-	case b.Runtime == "node" && b.RuntimeBin != "":
-		return []string{b.RuntimeBin, "-e", fmt.Sprintf("fetch(%q).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))", url)}, nil
-	case b.Runtime == "python" && b.RuntimeBin != "":
-		return []string{b.RuntimeBin, "-c", fmt.Sprintf("import sys,urllib.request as u; sys.exit(0 if u.urlopen(%q, timeout=4).status==200 else 1)", url)}, nil
+	}
+	if cmd := templates.RuntimeProbe(b, url); cmd != nil {
+		return cmd, nil
 	}
 	return nil, &config.FieldError{Key: "healthcheck.http_path", Msg: fmt.Sprintf(
 		"base %s has no curl, wget or scripting runtime to probe %s; set healthcheck.command to an exec-form probe your image has (e.g. [\"/app/%s\", \"-healthcheck\"])",

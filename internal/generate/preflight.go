@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/provider"
 	"github.com/slipway/slipway/templates"
 )
 
@@ -36,21 +37,18 @@ func Preflight(set *templates.Set, r *Resolved, team *config.Team) (warnings []s
 			fail(c.key, "runs %s, which base %s does not have; probe with your own binary (e.g. a -healthcheck flag) or an http_path", prog, b.Key)
 		}
 	}
-	if p.CGO && p.Language == "go" {
-		switch b.Libc {
-		case "none":
-			fail("cgo", "a cgo build links against glibc dynamically, but base %s has no libc; use distroless-base or distroless-cc, or set cgo = false", b.Key)
-		case "musl":
-			fail("cgo", "the Go build stage links against glibc, but base %s uses musl; the binary would not start; use a glibc base or cgo = false", b.Key)
+	if pr, ok := templates.Provider(p.Language); ok {
+		if bc, ok := pr.(provider.BaseChecker); ok {
+			for _, is := range bc.CheckBase(provider.Base{Key: b.Key, Libc: b.Libc}, provider.Build{CGO: p.CGO}) {
+				if is.Warning {
+					warnings = append(warnings, is.Msg)
+				} else {
+					fail(is.Key, "%s", is.Msg)
+				}
+			}
 		}
 	}
-	if p.Language == "rust" && b.Libc == "musl" {
-		fail("base", "the Rust build stage produces a glibc-linked binary, but base %s uses musl; use distroless-cc", b.Key)
-	}
-	if p.Language == "rust" && b.Libc == "none" {
-		warnings = append(warnings, fmt.Sprintf("base %s has no libc: the Rust binary must be statically linked (the default build links glibc dynamically); distroless-cc is the safe choice", b.Key))
-	}
-	if !b.CACerts && !(p.Language == "go" || p.Language == "rust") {
+	if !b.CACerts && !r.Manifest.Static {
 		warnings = append(warnings, fmt.Sprintf("base %s carries no CA certificates: HTTPS clients in the service will fail to verify servers", b.Key))
 	}
 	if team != nil {

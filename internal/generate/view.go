@@ -274,10 +274,6 @@ func sortedKV(m map[string]string, quoteKey bool) []KV {
 	return out
 }
 
-// runtimeNames are the runtime commands for {runtime} when the base does not
-// give the runtime's absolute path.
-var runtimeNames = map[string]string{"node": "node", "python": "python3", "java": "java", "dotnet": "dotnet"}
-
 // expand substitutes the manifest placeholders in a default command.
 func expand(args []string, r *Resolved) []string {
 	if len(args) == 0 {
@@ -287,8 +283,11 @@ func expand(args []string, r *Resolved) []string {
 	runtime := r.Base.RuntimeBin
 	if runtime == "" {
 		// A golden or explicit base states no runtime path: name the
-		// language's runtime and let the image's PATH find it.
-		runtime = runtimeNames[p.Language]
+		// language's runtime (its provider's RuntimeName) and let the
+		// image's PATH find it.
+		if pr, ok := templates.Provider(p.Language); ok {
+			runtime = pr.Info().RuntimeName
+		}
 	}
 	rep := strings.NewReplacer(
 		"{name}", p.Name,

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/slipway/slipway/internal/lab/labtest"
+	"github.com/slipway/slipway/internal/layer"
 	"github.com/slipway/slipway/internal/userspec"
 	"github.com/slipway/slipway/internal/verify"
 )
@@ -52,11 +52,9 @@ func TestRuncReadsUserSpellings(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	flat := mutate.Extract(img)
-	if _, err := verify.Extract(flat, rootfs); err != nil {
+	if _, err := verify.Unpack(ctx, img, rootfs, layer.Limits{}); err != nil {
 		t.Fatal(err)
 	}
-	flat.Close()
 	runc := func(args ...string) ([]byte, error) {
 		cmd := exec.CommandContext(ctx, "runc", append([]string{"--root", filepath.Join(dir, "state")}, args...)...)
 		out, err := os.Create(filepath.Join(dir, "runc.out")) // a file, not a pipe: detached processes keep it

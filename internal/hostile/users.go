@@ -1,18 +1,11 @@
 package hostile
 
 import (
-	"archive/tar"
 	"bytes"
 	"encoding/binary"
-	"io"
-	"path/filepath"
-	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
-	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
 // userCases returns the cases about users spelled to hide root: an image
@@ -47,16 +40,16 @@ func userCases() []Case {
 // userImage writes an OCI layout under dir holding one image: /etc/passwd,
 // /etc/group and /wait, run as user.
 func userImage(dir, user, passwd string) (string, error) {
-	layer, err := tarLayer([]tarEntry{
-		{name: "etc/", mode: 0o755, dir: true},
-		{name: "etc/passwd", mode: 0o644, body: passwd},
-		{name: "etc/group", mode: 0o644, body: "root:x:0:\nnonroot:x:65532:\napp:x:10001:\n"},
-		{name: "wait", mode: 0o755, body: string(waitELF())},
-	})
+	tr, err := Tar(
+		Dir("etc/", 0o755),
+		File("etc/passwd", 0o644, passwd),
+		File("etc/group", 0o644, "root:x:0:\nnonroot:x:65532:\napp:x:10001:\n"),
+		File("wait", 0o755, string(waitELF())),
+	)
 	if err != nil {
 		return "", err
 	}
-	img, err := mutate.AppendLayers(empty.Image, layer)
+	img, err := Image("", tr)
 	if err != nil {
 		return "", err
 	}
@@ -65,50 +58,11 @@ func userImage(dir, user, passwd string) (string, error) {
 		return "", err
 	}
 	cf = cf.DeepCopy()
-	cf.OS, cf.Architecture = "linux", "amd64"
 	cf.Config = v1.Config{User: user, Entrypoint: []string{"/wait"}}
 	if img, err = mutate.ConfigFile(img, cf); err != nil {
 		return "", err
 	}
-	p := filepath.Join(dir, "layout")
-	lp, err := layout.Write(p, empty.Index)
-	if err != nil {
-		return "", err
-	}
-	if err := lp.AppendImage(img); err != nil {
-		return "", err
-	}
-	return p, nil
-}
-
-type tarEntry struct {
-	name, body string
-	mode       int64
-	dir        bool
-}
-
-// tarLayer is an uncompressed layer of entries, owned by root, in order.
-func tarLayer(es []tarEntry) (v1.Layer, error) {
-	var buf bytes.Buffer
-	tw := tar.NewWriter(&buf)
-	mtime := time.Unix(1700000000, 0)
-	for _, e := range es {
-		h := &tar.Header{Name: e.name, Mode: e.mode, ModTime: mtime, Typeflag: tar.TypeReg, Size: int64(len(e.body)), Format: tar.FormatPAX}
-		if e.dir {
-			h.Typeflag, h.Size = tar.TypeDir, 0
-		}
-		if err := tw.WriteHeader(h); err != nil {
-			return nil, err
-		}
-		if _, err := io.WriteString(tw, e.body); err != nil {
-			return nil, err
-		}
-	}
-	if err := tw.Close(); err != nil {
-		return nil, err
-	}
-	b := buf.Bytes()
-	return tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
+	return WriteLayout(dir, "layout", img)
 }
 
 // waitELF is a static linux/amd64 executable of one loop, pause(2) and

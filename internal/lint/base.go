@@ -43,14 +43,23 @@ func (c *checker) checkBase(s *stage) {
 	}
 }
 
-// toolchains are the images (familiar names) that carry a compiler or SDK.
-var toolchains = map[string]bool{
-	"golang": true, "rust": true, "gcc": true, "maven": true, "gradle": true, "node": true,
-	"openjdk": true, "buildpack-deps": true, "swift": true, "haskell": true, "elixir": true,
-	"mcr.microsoft.com/dotnet/sdk": true,
-	"cgr.dev/chainguard/go":        true, "cgr.dev/chainguard/rust": true, "cgr.dev/chainguard/jdk": true,
-	"cgr.dev/chainguard/maven": true, "cgr.dev/chainguard/gradle": true, "cgr.dev/chainguard/gcc-glibc": true,
-}
+// otherToolchains are compiler and SDK images (familiar names) of no
+// slipway language; each provider adds its own (provider.Info.Toolchains).
+var otherToolchains = []string{"gcc", "buildpack-deps", "swift", "haskell", "elixir", "cgr.dev/chainguard/gcc-glibc"}
+
+// toolchains are the images that carry a compiler or SDK.
+var toolchains = func() map[string]bool {
+	m := map[string]bool{}
+	for _, n := range otherToolchains {
+		m[n] = true
+	}
+	for _, p := range templates.Providers() {
+		for _, n := range p.Info().Toolchains {
+			m[n] = true
+		}
+	}
+	return m
+}()
 
 func isToolchain(n reference.Named) bool {
 	name := familiar(n)

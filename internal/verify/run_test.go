@@ -330,3 +330,27 @@ func TestRunExecProbesWhenTheContainerDied(t *testing.T) {
 		}
 	}
 }
+
+// A non-root service listening on :80 runs under verify as it does under
+// Docker, which makes every port unprivileged in the container's own
+// network namespace: no capability is needed, none is granted.
+func TestRunLowPortAsNonRoot(t *testing.T) {
+	needRunc(t)
+	cfg := goodConfig()
+	cfg.Env = []string{"PORT=80"}
+	cfg.ExposedPorts = map[string]struct{}{"80/tcp": {}}
+	work := t.TempDir()
+	rep, err := Run(context.Background(), Options{Image: writeLayout(t, svcImage(t, cfg)), SizeBudget: 25_000_000, WorkDir: work, Timeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range rep.Rows {
+		if c.Status != Pass {
+			t.Errorf("%s: %s (%s), want PASS", c.ID, c.Status, c.Detail)
+		}
+	}
+	if rep.Port != 80 || rep.RunAs != "65532:65532" {
+		t.Errorf("port %d, run as %q; want 80 as 65532:65532", rep.Port, rep.RunAs)
+	}
+	leftovers(t, work)
+}

@@ -21,7 +21,8 @@ const defaultPath = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbi
 // also gets its own network namespace, where runc brings up only the
 // loopback interface: the service is reachable from verify (which dials
 // from inside that namespace) and from nothing else, and a port already
-// taken on the host does not matter.
+// taken on the host does not matter; as under Docker, ports below 1024
+// need no capability there.
 //
 // extraEnv (KEY=VALUE) is added to the image's environment, replacing a
 // variable of the same name. Each of volumes is bind-mounted, read-write,
@@ -52,8 +53,14 @@ func runtimeSpec(cfg v1.Config, u User, hostNetwork bool, extraEnv []string, vol
 		{Type: specs.UTSNamespace},
 		{Type: specs.MountNamespace},
 	}
+	var sysctl map[string]string
 	if !hostNetwork {
 		ns = append(ns, specs.LinuxNamespace{Type: specs.NetworkNamespace})
+		// As Docker does in every container's own network namespace (and
+		// Kubernetes allows as a safe sysctl): any port is unprivileged, so
+		// a non-root service may listen on :80 without NET_BIND_SERVICE.
+		// The setting belongs to the container's namespace, not the host's.
+		sysctl = map[string]string{"net.ipv4.ip_unprivileged_port_start": "0"}
 	}
 	mounts := []specs.Mount{
 		{Destination: "/proc", Type: "proc", Source: "proc"},
@@ -85,6 +92,7 @@ func runtimeSpec(cfg v1.Config, u User, hostNetwork bool, extraEnv []string, vol
 		Mounts:   mounts,
 		Linux: &specs.Linux{
 			Namespaces: ns,
+			Sysctl:     sysctl,
 			Resources: &specs.LinuxResources{
 				Devices: []specs.LinuxDeviceCgroup{{Allow: false, Access: "rwm"}},
 			},

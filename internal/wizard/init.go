@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -222,11 +223,21 @@ func loadExisting(path string, force bool, log io.Writer) (*config.Project, erro
 	return p, nil
 }
 
+// fromDetection is the project the provider's plain values describe.
+// Framework and runtime files have no slipway.toml key yet: they are shown
+// as evidence only.
 func fromDetection(r *detect.Result) config.Project {
-	return config.Project{
+	p := config.Project{
 		Name: r.Name, Language: r.Language, Version: r.Version,
 		PackageManager: r.PackageManager, Main: r.Main, Port: r.Port,
+		Entrypoint:    slices.Clone(r.Entrypoint),
+		Cmd:           slices.Clone(r.Cmd),
+		BuildPackages: slices.Clone(r.NativePackages),
 	}
+	for _, s := range r.BuildSecrets {
+		p.Secrets = append(p.Secrets, config.Secret{ID: s.ID, Env: s.Env})
+	}
+	return p
 }
 
 // applyFlags copies the given flag values over p.

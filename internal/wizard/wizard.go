@@ -194,7 +194,7 @@ func (w *wizard) ask() error {
 		p.PackageManager = ""
 	}
 	if !w.given(KeyMain) {
-		desc := mainHelp[p.Language]
+		desc := templates.MainHelp(p.Language)
 		if m.DefaultMain != "" {
 			desc += fmt.Sprintf(" Empty means the template default (%s).", m.DefaultMain)
 		} else {
@@ -245,15 +245,6 @@ func (w *wizard) ask() error {
 		}
 	}
 	return nil
-}
-
-var mainHelp = map[string]string{
-	"go":     "The main package to build, e.g. ./cmd/api or .",
-	"node":   "The entry file node runs, e.g. server.js or dist/index.js.",
-	"python": "The module run with python -m, e.g. app.",
-	"java":   "The main class or jar name; usually empty (the build's manifest names it).",
-	"rust":   "The binary to build (a [[bin]] name or the package name).",
-	"dotnet": "The project file, e.g. Api.csproj.",
 }
 
 // languageChanged refreshes the fields that depend on the language.
@@ -328,7 +319,7 @@ func BaseLabel(b templates.Base, isDefault bool) string {
 
 // canProbeHTTP says whether a base can run an http_path healthcheck.
 func canProbeHTTP(b templates.Base) bool {
-	return b.HasTool("curl") || b.HasTool("wget") || ((b.Runtime == "node" || b.Runtime == "python") && b.RuntimeBin != "")
+	return b.HasTool("curl") || b.HasTool("wget") || templates.RuntimeProbe(b, "http://127.0.0.1/") != nil
 }
 
 func (w *wizard) askHealthcheck() error {

@@ -1,0 +1,3 @@
+module example.com/shop/productcatalog
+
+go 1.26

@@ -1,0 +1,3 @@
+module shop.example/shared
+
+go 1.25.0

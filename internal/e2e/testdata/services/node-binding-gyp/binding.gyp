@@ -1,0 +1,8 @@
+{
+  "targets": [
+    {
+      "target_name": "crc32",
+      "sources": ["src/crc32.c"]
+    }
+  ]
+}

@@ -1,0 +1,106 @@
+// Package provider is the contract between slipway and one language. A
+// provider lives in its own folder under templates/ (its manifest.toml,
+// Dockerfile and .dockerignore templates, and the Go code here described),
+// and templates/registry.go lists the providers in order. Everything else in
+// slipway (config validation, the wizard, generate, lint, detect) asks the
+// registry instead of naming a language.
+//
+// A provider reads a source tree (Detect) and records plain values in a
+// Result, each with the evidence that told it; the wizard turns them into a
+// config.Project and the templates render only that. This package imports
+// nothing of slipway, so config and every other package may import the
+// registry.
+package provider
+
+import "io/fs"
+
+// Provider is one language.
+type Provider interface {
+	// Info is what slipway needs to know about the language without
+	// loading its templates.
+	Info() Info
+	// Files holds the language's manifest.toml, Dockerfile.tmpl and
+	// dockerignore.tmpl at its root.
+	Files() fs.FS
+	// Detect reads d.Dir as a project of this language: it fills d.R (with
+	// Found and Choice for the evidence) and appends the entry sources
+	// that the language-neutral scan reads for ports and health endpoints
+	// to d.Sources. A file that cannot be parsed is evidence, not an error;
+	// only I/O failures are returned.
+	Detect(d *Detector) error
+}
+
+// Info is a language's static facts.
+type Info struct {
+	// Key is the language key of slipway.toml ("go", "node").
+	Key string
+	// Markers are the project files at the service root that name the
+	// language: exact names or filepath.Glob patterns.
+	Markers []string
+	// PackageManagers are the build tools a service may choose, the first
+	// being the default. With a single entry the key package_manager is
+	// not offered and is refused when set.
+	PackageManagers []string
+	// RuntimeName is the command that runs the language's output
+	// ("python3") when a base does not give its runtime's absolute path;
+	// empty for languages that build a self-contained binary.
+	RuntimeName string
+	// MainHelp explains the key main for this language (shown by the wizard).
+	MainHelp string
+	// Toolchains are the build-stage image repositories of the language
+	// (familiar names, "golang", "mcr.microsoft.com/dotnet/sdk"), which
+	// lint refuses as a final stage.
+	Toolchains []string
+	// Keys are the slipway.toml keys that only some languages honour
+	// ("cgo") and this one does; config refuses them for the others.
+	Keys []string
+}
+
+// LanguageKeys are the slipway.toml keys that a language honours only when
+// its provider lists them in Info.Keys.
+var LanguageKeys = []string{"cgo"}
+
+// Settings are the slipway.toml values a provider may check.
+type Settings struct {
+	Main string
+}
+
+// Validator is implemented by providers that refuse values their template
+// could not honour (so that no key is silently ignored).
+type Validator interface {
+	Validate(s Settings) []Issue
+}
+
+// Prober is implemented by providers whose runtime can probe an HTTP
+// endpoint itself, so an http_path healthcheck works on a base that has the
+// runtime but neither curl nor wget.
+type Prober interface {
+	// HTTPProbe returns the exec-form command that exits 0 when url
+	// answers 2xx, run with the runtime at runtimeBin.
+	HTTPProbe(runtimeBin, url string) []string
+}
+
+// Base is what a language check may read of a catalogue base.
+type Base struct {
+	Key  string
+	Libc string // "none", "glibc" or "musl"
+}
+
+// Build is what a language check may read of the project.
+type Build struct {
+	CGO bool
+}
+
+// Issue is a language-specific compatibility problem of a project with its
+// base: an error on Key, or a warning when Warning is set.
+type Issue struct {
+	Key     string
+	Msg     string
+	Warning bool
+}
+
+// BaseChecker is implemented by providers whose output needs something of
+// the final base (a libc).
+type BaseChecker interface {
+	CheckBase(b Base, p Build) []Issue
+}

@@ -1,0 +1,38 @@
+// Package node is slipway's Node.js provider: its detection (detect.go), its
+// facts (Info below) and its templates and manifest.toml, embedded from this
+// folder. templates/registry.go lists it.
+package node
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+
+	"github.com/slipway/slipway/internal/provider"
+)
+
+//go:embed manifest.toml Dockerfile.tmpl dockerignore.tmpl
+var files embed.FS
+
+// Provider is the Node.js language.
+type Provider struct{}
+
+// Files returns manifest.toml and the templates.
+func (Provider) Files() fs.FS { return files }
+
+// Info returns the language's facts.
+func (Provider) Info() provider.Info {
+	return provider.Info{
+		Key:             "node",
+		Markers:         []string{"package.json"},
+		PackageManagers: []string{"npm", "yarn", "pnpm"},
+		RuntimeName:     "node",
+		MainHelp:        "The entry file node runs, e.g. server.js or dist/index.js.",
+		Toolchains:      []string{"node"},
+	}
+}
+
+// HTTPProbe probes url with Node's built-in fetch.
+func (Provider) HTTPProbe(runtimeBin, url string) []string {
+	return []string{runtimeBin, "-e", fmt.Sprintf("fetch(%q).then(r=>process.exit(r.ok?0:1),()=>process.exit(1))", url)}
+}

@@ -1,0 +1,110 @@
+package rust
+
+import (
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/slipway/slipway/internal/provider"
+)
+
+type cargoToml struct {
+	Package *struct {
+		Name string `toml:"name"`
+	} `toml:"package"`
+	Bin []struct {
+		Name string `toml:"name"`
+		Path string `toml:"path"`
+	} `toml:"bin"`
+	Workspace *struct {
+		Members []string `toml:"members"`
+	} `toml:"workspace"`
+}
+
+// Detect reads the tree as a project of this language (provider.Provider).
+func (Provider) Detect(d *provider.Detector) error {
+	src, err := d.Read("Cargo.toml")
+	if err != nil {
+		return err
+	}
+	var cargo cargoToml
+	if src != nil {
+		if _, err := toml.Decode(string(src), &cargo); err != nil {
+			d.R.Note("Cargo.toml: not parsed: " + err.Error())
+		}
+	}
+	pkgName := ""
+	if cargo.Package != nil {
+		pkgName = cargo.Package.Name
+		d.SetName(pkgName, "Cargo.toml [package] name")
+	} else if cargo.Workspace != nil {
+		d.R.Choice("main", true, "Cargo.toml is a workspace (members: %s); run init in the member that builds the service", strings.Join(cargo.Workspace.Members, ", "))
+	}
+
+	// Toolchain: rust-toolchain.toml [toolchain] channel, or the legacy
+	// rust-toolchain file (a bare channel, or the same TOML).
+	for _, f := range []string{"rust-toolchain.toml", "rust-toolchain"} {
+		b, err := d.Read(f)
+		if err != nil {
+			return err
+		}
+		if b == nil {
+			continue
+		}
+		var tc struct {
+			Toolchain struct {
+				Channel string `toml:"channel"`
+			} `toml:"toolchain"`
+		}
+		channel := ""
+		if _, err := toml.Decode(string(b), &tc); err == nil && tc.Toolchain.Channel != "" {
+			channel = tc.Toolchain.Channel
+		} else if l, _ := d.FirstLine(f); l != "" && !strings.Contains(l, "[") {
+			channel = l
+		}
+		if v := provider.MajorMinor(channel); v != "" {
+			d.R.Version = v
+			d.R.Found("version", v, "%s (channel %s)", f, channel)
+		} else if channel != "" {
+			d.R.Note("version: " + f + " names channel " + channel + ", not a version; the template default applies")
+		}
+		break
+	}
+
+	// Binaries: [[bin]] targets, src/main.rs (named after the package) and
+	// src/bin/*.rs.
+	bins := map[string]string{}
+	for _, b := range cargo.Bin {
+		if b.Name != "" {
+			bins[b.Name] = "Cargo.toml [[bin]]"
+		}
+	}
+	if pkgName != "" && d.Exists("src/main.rs") {
+		if _, ok := bins[pkgName]; !ok && len(cargo.Bin) == 0 {
+			bins[pkgName] = "src/main.rs"
+		}
+	}
+	if extra, _ := filepath.Glob(d.Path("src/bin/*.rs")); len(extra) > 0 {
+		for _, f := range extra {
+			name := strings.TrimSuffix(filepath.Base(f), ".rs")
+			if _, ok := bins[name]; !ok {
+				bins[name] = "src/bin/" + filepath.Base(f)
+			}
+		}
+	}
+	names := make([]string, 0, len(bins))
+	for n := range bins {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	d.PickOne("main", &d.R.Main, names, "binaries")
+	if d.R.Main != "" {
+		d.R.Found("main", d.R.Main, "%s", bins[d.R.Main])
+	}
+	if d.Exists("src/main.rs") {
+		d.Sources = append(d.Sources, "src/main.rs")
+	}
+	return nil
+}

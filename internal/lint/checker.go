@@ -15,9 +15,13 @@ import (
 
 // checker runs slipway's rules over a doc.
 type checker struct {
-	doc      *doc
-	team     *config.Team
-	findings []rules.Finding
+	doc  *doc
+	team *config.Team
+	// buildArgs are the values a build passes (Options.BuildArgs);
+	// target is the stage it builds (Options.Target), "" for the last.
+	buildArgs map[string]string
+	target    string
+	findings  []rules.Finding
 
 	lineIndex map[int]*instr // see byLine
 	sources   map[[2]int]string
@@ -90,7 +94,7 @@ type stageState struct {
 	secretArgs map[string]bool // ... of them, those with secret-looking names
 }
 
-func (c *checker) run() {
+func (c *checker) run() error {
 	for _, in := range c.doc.metaArgs {
 		c.checkArg(in, in.cmd.(*instructions.ArgCommand), nil)
 	}
@@ -108,7 +112,20 @@ func (c *checker) run() {
 			}
 		}
 	}
-	c.checkFinal(c.doc.stages[len(c.doc.stages)-1])
+	final := c.doc.stages[len(c.doc.stages)-1]
+	if c.target != "" {
+		final = nil
+		for _, s := range c.doc.stages {
+			if strings.EqualFold(s.name, c.target) {
+				final = s
+			}
+		}
+		if final == nil {
+			return &ParseError{File: c.doc.path, Err: fmt.Errorf("no stage named %q (--target)", c.target)}
+		}
+	}
+	c.checkFinal(final)
+	return nil
 }
 
 func (c *checker) finalShell(s *stage) []string {

@@ -45,6 +45,17 @@ type Options struct {
 	Team *config.Team
 	// NoBuildKit skips BuildKit's own checks.
 	NoBuildKit bool
+	// BuildArgs are the --build-arg values of a build about to run: an ARG
+	// takes them over its default when the USER is resolved (slipway build
+	// checks the floors with the values it will really pass).
+	BuildArgs map[string]string
+	// Target is the stage a build stops at: the rules about the shipped
+	// image judge it instead of the last stage.
+	Target string
+
+	// floors returns every finding as found: no team severity overrides,
+	// no slipway:ignore suppressions (CheckFloors).
+	floors bool
 }
 
 // Result is what Check found.
@@ -86,13 +97,18 @@ func Check(ctx context.Context, in Input, o Options) (*Result, error) {
 	if team == nil {
 		team = &config.Team{}
 	}
-	c := &checker{doc: d, team: team}
-	c.run()
+	c := &checker{doc: d, team: team, buildArgs: o.BuildArgs, target: o.Target}
+	if err := c.run(); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if !o.NoBuildKit {
 		c.buildKit()
+	}
+	if o.floors {
+		return &Result{Findings: c.findings}, nil
 	}
 	return c.finish(), nil
 }

@@ -88,6 +88,9 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, w := range team.Warnings {
+		fmt.Fprintf(o.Err, "slipway: warning: %s\n", w)
+	}
 	for _, id := range catalogue.Unknown(team.Rules) {
 		fmt.Fprintf(o.Err, "slipway: %s: rules.%s: no such rule (see `slipway rules`)\n", textsafe.String(teamFile), textsafe.String(id))
 	}

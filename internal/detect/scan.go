@@ -174,8 +174,15 @@ func scanSources(d *provider.Detector) {
 			}
 		}
 	}
-	setPort(d.R, hits, clients)
+	if d.R.PortSource == "" && !d.R.Ambiguous("port") {
+		// A provider that told its listen port from a client's (Python's
+		// app.run(port=) against a Redis client's port=6379) has decided.
+		setPort(d.R, hits, clients)
+	}
 	for _, p := range []string{"/healthz", "/_healthz", "/health", "/livez", "/_health", "/healthcheck", "/readyz", "/ready", "/ping"} {
+		if d.R.HealthPath != "" {
+			break // the provider knows its framework's routes
+		}
 		if where, ok := healthPaths[p]; ok {
 			d.R.HealthPath = p
 			d.R.Found("healthcheck.http_path", p, "%s", where)

@@ -125,7 +125,7 @@ func TestDetectCorpus(t *testing.T) {
 		{"go-shipping", 50051, "port = 50051", "/ready", false, ".", "", ""},
 		{"go-frontend", 8080, "port = 8080", "/_healthz", false, ".", "", ""},
 		{"rust-shipping", 50050, "port = 50050  from src/main.rs:53", "/health", false, "shipping", "healthcheck", ""},
-		{"py-flask-redis", 8000, "port = 8000", "/health", false, "app", "", "port 6379"},
+		{"py-flask-redis", 8000, "port = 8000", "/health", false, "app", "", ""}, // the Python provider tells app.run's port itself
 		{"node-express-heroku", 5006, "port = 5006", "/health", false, "index.js", "", ""},
 	}
 	for _, tt := range tests {

@@ -146,3 +146,34 @@ func TestInitRustBinaries(t *testing.T) {
 		t.Errorf("Dockerfile has no binary HEALTHCHECK:\n%s", df)
 	}
 }
+
+// TestInitGoProbeCommand: of ./cmd/visits and ./cmd/healthcheck in module
+// visits, the first is main and the second the HEALTHCHECK binary.
+func TestInitGoProbeCommand(t *testing.T) {
+	requireTemplates(t, "go")
+	dir := writeSource(t, map[string]string{
+		"go.mod":                  "module example.com/visits\n\ngo 1.26\n",
+		"cmd/visits/main.go":      "package main\n\nfunc main() { log.Fatal(http.ListenAndServe(\":8080\", nil)) }\n",
+		"cmd/healthcheck/main.go": "package main\n\nfunc main() {}\n",
+		"cmd/migrate/main.go":     "package main\n\nfunc main() {}\n",
+	})
+	code, _, stderr := runIO(t, "", "init", "--yes", dir)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	p := checkWritten(t, dir)
+	if p.Main != "./cmd/visits" || p.Healthcheck.Binary != "healthcheck" || p.Port != 8080 {
+		t.Errorf("main %q healthcheck %+v port %d", p.Main, p.Healthcheck, p.Port)
+	}
+	for _, w := range []string{"main = ./cmd/visits  from the main package named like the module (also: ./cmd/migrate)", "healthcheck.binary = healthcheck  from ./cmd/healthcheck"} {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("evidence lacks %q:\n%s", w, stderr)
+		}
+	}
+	df, _ := os.ReadFile(filepath.Join(dir, "Dockerfile"))
+	for _, w := range []string{"-o /out/healthcheck ./cmd/healthcheck", "COPY --from=build /out/healthcheck /app/healthcheck", `CMD ["/app/healthcheck"]`} {
+		if !strings.Contains(string(df), w) {
+			t.Errorf("Dockerfile lacks %s:\n%s", w, df)
+		}
+	}
+}

@@ -26,7 +26,12 @@ func healthGoldenCases(set *templates.Set) []goldenCase {
 	bin.Name, bin.Main, bin.Port = "shipping", "shipping", 50050
 	bin.Healthcheck = config.Healthcheck{Binary: "healthcheck"}
 
+	gobin := goldenProject("go", "", set.Bases["distroless-static"])
+	gobin.Name, gobin.Main = "visits", "./cmd/visits"
+	gobin.Healthcheck = config.Healthcheck{Binary: "healthcheck"}
+
 	return []goldenCase{
+		{file: "go-health-binary", project: gobin},
 		{file: "go-health-probe-distroless-static", project: static},
 		{file: "go-health-probe-grpc", project: grpc},
 		{file: "go-health-probe-scratch", project: scratch},

@@ -125,3 +125,14 @@ func FileExists(p string) bool {
 	fi, err := os.Stat(p)
 	return err == nil && fi.Mode().IsRegular()
 }
+
+// IsProbeName reports whether a program's name says it probes the service
+// ("healthcheck", "health-probe", "readiness"): such a binary of a project
+// with several is its HEALTHCHECK, not the service.
+func IsProbeName(n string) bool {
+	switch strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(n)) {
+	case "healthcheck", "health", "probe", "healthprobe", "ready", "readiness", "liveness":
+		return true
+	}
+	return false
+}

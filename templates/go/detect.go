@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -72,9 +73,35 @@ func (Provider) Detect(d *provider.Detector) error {
 	if len(cands) == 0 {
 		cands = others
 	}
-	d.PickOne("main", &d.R.Main, cands, "main packages")
+	// Of several ./cmd/<name>, one named as a health probe is the
+	// HEALTHCHECK (healthcheck.binary) and one named like the module is
+	// the service.
+	named := ""
+	if len(cands) > 1 {
+		var rest []string
+		for _, c := range cands {
+			if n, ok := strings.CutPrefix(c, "./cmd/"); ok && provider.IsProbeName(n) && d.R.HealthBinary == "" {
+				d.R.HealthBinary = n
+				d.R.Found("healthcheck.binary", n, "%s (a main package named as a health probe)", c)
+				continue
+			}
+			if c == "./cmd/"+d.R.Name {
+				named = c
+			}
+			rest = append(rest, c)
+		}
+		cands = rest
+	}
+	if named != "" && len(cands) > 1 {
+		d.R.Main = named
+		d.R.Found("main", named, "the main package named like the module (also: %s)", strings.Join(slices.DeleteFunc(slices.Clone(cands), func(c string) bool { return c == named }), ", "))
+	} else {
+		d.PickOne("main", &d.R.Main, cands, "main packages")
+	}
 	if d.R.Main != "" {
-		d.R.Found("main", d.R.Main, "the only package main%s", map[bool]string{true: " at . or ./cmd/<name>", false: ""}[len(preferred) > 0])
+		if named == "" {
+			d.R.Found("main", d.R.Main, "the only package main%s", map[bool]string{true: " at . or ./cmd/<name>", false: ""}[len(preferred) > 0])
+		}
 		if len(preferred) > 0 && len(others) > 0 {
 			d.R.Note("main: also package main (not chosen): " + strings.Join(others, ", "))
 		}

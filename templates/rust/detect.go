@@ -100,7 +100,7 @@ func (Provider) Detect(d *provider.Detector) error {
 	// service: an exec-form probe that needs no shell.
 	var names []string
 	for n := range bins {
-		if isProbeName(n) && len(bins) > 1 {
+		if provider.IsProbeName(n) && len(bins) > 1 {
 			if d.R.HealthBinary == "" || n < d.R.HealthBinary {
 				d.R.HealthBinary = n
 			}
@@ -129,15 +129,6 @@ func (Provider) Detect(d *provider.Detector) error {
 		d.Sources = append(d.Sources, "src/main.rs")
 	}
 	return nil
-}
-
-// isProbeName reports whether a binary's name says it probes the service.
-func isProbeName(n string) bool {
-	switch strings.ToLower(strings.NewReplacer("-", "", "_", "").Replace(n)) {
-	case "healthcheck", "health", "probe", "healthprobe", "ready", "readiness", "liveness":
-		return true
-	}
-	return false
 }
 
 // binPath is the source path of a [[bin]] target, "" when it names none.

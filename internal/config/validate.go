@@ -285,7 +285,7 @@ func validateForLanguage(pr *problems, p *Project) {
 		return
 	}
 	info := prov.Info()
-	set := map[string]bool{"cgo": p.CGO}
+	set := map[string]bool{"cgo": p.CGO, "npmrc": p.Npmrc}
 	for _, k := range provider.LanguageKeys {
 		if set[k] && !contains(info.Keys, k) {
 			pr.add(k, "only %s builds use %s; remove it for %s", strings.Join(templates.Honouring(k), ", "), k, p.Language)

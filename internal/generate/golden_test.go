@@ -140,6 +140,7 @@ func TestGolden(t *testing.T) {
 		p.BuildPackages = []string{"build-essential", "libpq-dev"}
 		cases = append(cases, goldenCase{file: lang + "-build-packages", project: p})
 	}
+	cases = append(cases, nodeGoldenCases(set)...)
 	examples, err := filepath.Glob("../../examples/*/slipway.toml")
 	if err != nil {
 		t.Fatal(err)

@@ -69,6 +69,7 @@ var keyChanges = map[string]func(set *templates.Set, p *config.Project){
 	"user":           func(_ *templates.Set, p *config.Project) { p.User = 12345 },
 	"build_packages": func(_ *templates.Set, p *config.Project) { p.BuildPackages = []string{"libssl-dev"} },
 	"cgo":            func(_ *templates.Set, p *config.Project) { p.CGO = true },
+	"npmrc":          func(_ *templates.Set, p *config.Project) { p.Npmrc = true },
 	"size_budget":    func(_ *templates.Set, p *config.Project) { p.SizeBudget = "40MB" },
 	"healthcheck.command": func(_ *templates.Set, p *config.Project) {
 		p.Healthcheck.Command = []string{"/app/probe", "--other"}

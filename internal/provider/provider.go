@@ -58,7 +58,7 @@ type Info struct {
 
 // LanguageKeys are the slipway.toml keys that a language honours only when
 // its provider lists them in Info.Keys.
-var LanguageKeys = []string{"cgo"}
+var LanguageKeys = []string{"cgo", "npmrc"}
 
 // Settings are the slipway.toml values a provider may check.
 type Settings struct {

@@ -351,33 +351,80 @@ func staticSPA(pkg *packageJSON) string {
 // require('./x'), import ... from '../x', import('./x').
 var reLocalRequire = regexp.MustCompile(`(?:require\(\s*|from\s+|import\(\s*|import\s+)["'](\.\.?/[^"']+)["']`)
 
+var (
+	// const routes = require('./routes') / import routes from './routes'
+	reBind = regexp.MustCompile(`(?:(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*require\(\s*|import\s+([A-Za-z_$][\w$]*)\s+from\s+)["'](\.\.?/[^"']+)["']`)
+	// app.use('/v1', routes): Express mounts a router under a prefix.
+	reMount = regexp.MustCompile(`\.use\(\s*["'](/[A-Za-z0-9._~/-]*)["']\s*,\s*([A-Za-z_$][\w$]*)\s*\)`)
+	// router.get('/health', ...): a health route of a router.
+	reHealthRoute = regexp.MustCompile(`\.(?:get|all|head)\(\s*["'](/(?:healthz|health|_healthz|_health|livez|readyz|ping|healthcheck))["']`)
+)
+
 // maxSources bounds how many local modules the port and health scan reads.
 const maxSources = 40
 
 // localModules returns main and the local modules it loads, transitively
 // (bounded), so the neutral scan sees the port of a config module or the
-// health route of a router file.
+// health route of a router file. A router that Express mounts under a
+// prefix (app.use('/v1', routes)) is left out of the scan, whose paths
+// would miss the prefix; its health route is recorded here with it.
 func localModules(d *provider.Detector, main string) []string {
-	out := []string{main}
+	type mod struct{ rel, prefix string }
+	queue := []mod{{main, ""}}
 	seen := map[string]bool{main: true}
-	for i := 0; i < len(out) && len(out) < maxSources; i++ {
-		src, err := d.Read(out[i])
+	var out []string
+	resolve := func(from, spec string) string {
+		rel := path.Join(path.Dir(from), spec)
+		if rel == ".." || strings.HasPrefix(rel, "../") || strings.HasPrefix(rel, "node_modules/") {
+			return ""
+		}
+		for _, c := range []string{rel, rel + ".js", rel + ".mjs", rel + ".cjs", rel + ".ts", rel + "/index.js"} {
+			if d.Exists(c) && !isDir(d, c) {
+				return c
+			}
+		}
+		return ""
+	}
+	for i := 0; i < len(queue) && len(queue) < maxSources; i++ {
+		m := queue[i]
+		src, err := d.Read(m.rel)
 		if err != nil || src == nil || len(src) > 1<<20 {
 			continue
 		}
-		for _, m := range reLocalRequire.FindAllStringSubmatch(string(src), -1) {
-			rel := path.Join(path.Dir(out[i]), m[1])
-			if rel == ".." || strings.HasPrefix(rel, "../") || strings.HasPrefix(rel, "node_modules/") {
+		text := string(src)
+		if m.prefix == "" {
+			out = append(out, m.rel)
+		} else if d.R.HealthPath == "" {
+			if h := reHealthRoute.FindStringSubmatch(text); h != nil {
+				d.R.HealthPath = path.Clean(m.prefix + h[1])
+				d.R.Found("healthcheck.http_path", d.R.HealthPath, "%s (%s, mounted under %s)", m.rel, h[1], m.prefix)
+			}
+		}
+		mounts := map[string]string{} // local module -> prefix
+		binds := map[string]string{}
+		for _, b := range reBind.FindAllStringSubmatch(text, -1) {
+			name := b[1] + b[2]
+			if r := resolve(m.rel, b[3]); r != "" {
+				binds[name] = r
+			}
+		}
+		for _, u := range reMount.FindAllStringSubmatch(text, -1) {
+			if r, ok := binds[u[2]]; ok && u[1] != "/" {
+				mounts[r] = strings.TrimSuffix(m.prefix+u[1], "/")
+			}
+		}
+		for _, r := range reLocalRequire.FindAllStringSubmatch(text, -1) {
+			c := resolve(m.rel, r[1])
+			if c == "" || seen[c] {
 				continue
 			}
-			for _, c := range []string{rel, rel + ".js", rel + ".mjs", rel + ".cjs", rel + ".ts", rel + "/index.js"} {
-				if !seen[c] && d.Exists(c) && !isDir(d, c) {
-					seen[c] = true
-					out = append(out, c)
-					break
-				}
+			seen[c] = true
+			prefix := m.prefix
+			if p, ok := mounts[c]; ok {
+				prefix = p
 			}
-			if len(out) >= maxSources {
+			queue = append(queue, mod{c, prefix})
+			if len(queue) >= maxSources {
 				break
 			}
 		}

@@ -117,19 +117,36 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 			return nil
 		},
 	}
-	var addr, dir string
+	pypi := &cobra.Command{
+		Use:   "pypi",
+		Short: "List what the lab's PyPI stand-in serves, as a Markdown table",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			s, err := lab.Check(cmd.Context(), o)
+			if err != nil {
+				return err
+			}
+			li, err := s.Lab.PyPIProjects()
+			if err != nil {
+				return fmt.Errorf("the PyPI stand-in index is not built (start the lab with `slipway-lab up`): %w", err)
+			}
+			return lab.WritePyPIListing(stdout, li)
+		},
+	}
+	var addr, dir, indexes string
 	registry := &cobra.Command{
 		Use:    "registry",
 		Short:  "Serve the lab registry (started by up)",
 		Hidden: true,
 		Args:   cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return lab.ServeRegistry(cmd.Context(), addr, dir)
+			return lab.ServeRegistry(cmd.Context(), addr, dir, indexes)
 		},
 	}
 	registry.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "listen address")
 	registry.Flags().StringVar(&dir, "blobs", "", "blob directory")
+	registry.Flags().StringVar(&indexes, "indexes", "", "folder of the package indexes to serve (pypi/)")
 	_ = registry.MarkFlagRequired("blobs")
-	root.AddCommand(up, down, env, status, registry)
+	root.AddCommand(up, down, env, status, pypi, registry)
 	return root
 }

@@ -46,8 +46,16 @@ team standard (nearest slipway-team.toml above the current directory, or
 --team) changes severities in its [rules] table ("off", "info", "warning",
 "error").
 
+The layers are read as a container runtime applies them (the last entry
+of a path wins, whiteouts remove). An entry that no runtime applies safely
+is refused, naming its layer: a name that is absolute or climbs with "..",
+an entry written through a symbolic link, a hard link to anything but an
+earlier entry of its own layer, a device node. --max-unpacked-size,
+--max-files and --max-path-depth bound what one image may cost; the
+defaults are far above any real image.
+
 Exit status: 0 clean, 1 findings at or above --severity (default warning),
-2 usage error, or an image that cannot be found or read.`,
+2 usage error, an image that cannot be found or read, or a refused layer.`,
 		Example: `  slipway scan out/api.tar                        a BuildKit type=oci or type=docker export
   slipway scan registry.example.com/team/api:1.4  straight from the registry
   slipway scan 127.0.0.1:5000/team/api@sha256:... a loopback registry (plain HTTP)
@@ -77,6 +85,8 @@ Exit status: 0 clean, 1 findings at or above --severity (default warning),
 	f.StringVar(&o.Severity, "severity", "warning", "lowest severity that makes scan exit 1: info, warning or error")
 	f.StringVar(&o.Team, "team", "", "team standard file (default: nearest slipway-team.toml above the current directory)")
 	f.StringVar(&o.GoldenLock, "golden-lock", "", "check the image's base against this golden.lock (e.g. golden/golden.lock)")
+	limitFlags(f, &o.Limits)
 	f.BoolVar(&o.Insecure, "insecure", false, "allow plain HTTP to the registry (loopback registries always are)")
+	addImageLimits(c)
 	return c
 }

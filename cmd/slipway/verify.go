@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/verify"
 )
 
@@ -73,6 +74,15 @@ Images that need configuration get it like a container runtime gives it:
   --tcp               the service does not speak HTTP: check the port with a
                       TCP connect instead of a GET.
 
+The layers are unpacked as a container runtime applies them: from the
+bottom up, the last entry of a path wins, whiteouts remove. An entry that
+no runtime applies safely is refused (exit 2, naming its layer): a name
+that is absolute or climbs with "..", an entry written through a symbolic
+link, a hard link to anything but an earlier entry of its own layer, a
+device node. --max-unpacked-size, --max-files and --max-path-depth bound
+what one image may cost; the defaults are far above any real image. Only
+the last 64 KiB of the container's output is kept.
+
 verify needs root and runc (apt-get install runc). It exits 1 when a check
 fails, and always removes its container and temporary files.`,
 		Example: `  slipway build -o type=oci,dest=out/api.tar && slipway verify out/api.tar
@@ -121,8 +131,11 @@ fails, and always removes its container and temporary files.`,
 			if errors.Is(err, fs.ErrNotExist) {
 				return withCode(exitUsage, fmt.Errorf("%w\nIMAGE is what `slipway build -o type=oci,dest=FILE` writes: an OCI tarball, a docker save tarball or an OCI layout directory", err))
 			}
+			if image.IsInvalid(err) {
+				return withCode(exitUsage, err)
+			}
 			if err != nil {
-				return err
+				return layerInputCode(err)
 			}
 			if asJSON {
 				err = rep.WriteJSON(cmd.OutOrStdout())
@@ -146,11 +159,13 @@ fails, and always removes its container and temporary files.`,
 	f.DurationVar(&o.Timeout, "timeout", 0, "how long to wait for the port, and for the HEALTHCHECK to pass (default 30s)")
 	f.BoolVar(&asJSON, "json", false, "print a JSON report instead of the table")
 	f.BoolVar(&o.HostNetwork, "host-network", false, "run in the host's network namespace (the port must be free on the host)")
+	limitFlags(f, &o.Limits)
 	f.BoolVar(&o.TCPOnly, "tcp", false, "check the port with a TCP connect, not an HTTP GET (for databases and other non-HTTP services)")
 	f.StringArrayVarP(&env, "env", "e", nil, "`KEY=VALUE` added to the image's environment, or KEY to take it from verify's environment (repeatable; values are never printed)")
 	f.StringArrayVar(&execs, "exec", nil, "a command as a `JSON` array, run inside the container as its user, that must exit 0, e.g. '[\"psql\",\"-c\",\"SELECT 1\"]' (repeatable)")
 	f.StringArrayVar(&execFails, "exec-fail", nil, "a command as a `JSON` array, like --exec, that must exit non-zero, e.g. a login with a wrong password (repeatable)")
 	f.StringVar(&o.WorkDir, "work-dir", "", "where to unpack the image (default the system temporary directory; must allow exec)")
+	addImageLimits(c)
 	return c
 }
 

@@ -325,7 +325,7 @@ func runCorpusService(ctx context.Context, t *testing.T, env []string, s corpusS
 		verifyArgs = append(verifyArgs, "--tcp")
 	}
 	verifyRun := runSlipway(ctx, t, env, verifyArgs...)
-	t.Logf("slipway verify: %s", verifyRun)
+	t.Logf("slipway verify: exit %d after %s", verifyRun.code, verifyRun.took.Round(100*time.Millisecond))
 	var rep struct {
 		Rows []struct {
 			ID, Status, Detail string

@@ -34,6 +34,9 @@ type Want struct {
 	ScanRules []string
 	// VerifyFails are verify check names, any of which must FAIL.
 	VerifyFails []string
+	// WarnHas, when set, must be in what scan and verify print to stderr:
+	// the input is read, but something in it is ambiguous.
+	WarnHas string
 }
 
 // All returns every case, in a stable order. Nothing is built until a

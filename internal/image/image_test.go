@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -200,5 +201,41 @@ func TestLoopback(t *testing.T) {
 		if got := Loopback(reg); got != want {
 			t.Errorf("Loopback(%q) = %v, want %v", reg, got, want)
 		}
+	}
+}
+
+// A registry that serves other bytes for a blob than its digest names:
+// the config and the layer are refused, naming both digests.
+func TestOpenRegistryReplacedBlob(t *testing.T) {
+	img := testImage(t)
+	cfgName, _ := img.ConfigName()
+	layers, _ := img.Layers()
+	layerDigest, _ := layers[0].Digest()
+	for _, target := range []v1.Hash{cfgName, layerDigest} {
+		reg := registry.New()
+		var replace bool
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if replace && r.Method == http.MethodGet && strings.HasSuffix(r.URL.Path, "/blobs/"+target.String()) {
+				w.Header().Set("Content-Type", "application/octet-stream")
+				w.Write([]byte(`{"config":{"User":"0"}}`))
+				return
+			}
+			reg.ServeHTTP(w, r)
+		}))
+		host := strings.TrimPrefix(srv.URL, "http://")
+		ref, _ := name.ParseReference(host+"/team/app:1", name.Insecure)
+		if err := remote.Write(ref, img); err != nil {
+			t.Fatal(err)
+		}
+		replace = true
+		src, err := Open(context.Background(), host+"/team/app:1", Options{})
+		if err == nil {
+			err = readEverything(src)
+		}
+		t.Logf("%s replaced: %v", target, err)
+		if err == nil || !strings.Contains(err.Error(), target.Hex) {
+			t.Errorf("blob %s replaced in the registry: err = %v, want an error naming it", target, err)
+		}
+		srv.Close()
 	}
 }

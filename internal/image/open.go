@@ -1,11 +1,12 @@
 package image
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"os"
-	"runtime"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -27,7 +28,8 @@ const (
 
 // Options tune Open.
 type Options struct {
-	// TempDir is where an OCI tarball is unpacked ("" = the system's).
+	// TempDir is where a gzipped tarball's blobs are written ("" = the
+	// system's).
 	TempDir string
 	// Insecure allows plain HTTP to the registry. Loopback registries
 	// (localhost, 127.0.0.0/8, ::1) are always allowed it.
@@ -37,6 +39,12 @@ type Options struct {
 	Keychain authn.Keychain
 	// Platform picks one image from an index (default linux/GOARCH).
 	Platform *v1.Platform
+	// Limits bound the image's structure (zero fields: the context's
+	// Settings, else DefaultLimits).
+	Limits Limits
+	// Warn receives warnings (default: the context's Settings, else
+	// os.Stderr).
+	Warn io.Writer
 }
 
 // Source is an opened image.
@@ -80,7 +88,7 @@ func Open(ctx context.Context, src string, o Options) (*Source, error) {
 		if err != nil {
 			return nil, fmt.Errorf("creating a temporary directory: %w", err)
 		}
-		img, kind, err := openLocal(src, tmp)
+		img, kind, err := openLocal(ctx, src, tmp, settingsFrom(ctx, o), o.Platform)
 		if err != nil {
 			os.RemoveAll(tmp)
 			return nil, err
@@ -114,21 +122,76 @@ func ParseReference(s string, insecure bool) (name.Reference, error) {
 	return ref, nil
 }
 
-// Remote returns the image ref names, for o.Platform when it is an index.
+// Remote returns the image ref names, for o.Platform when it is an index,
+// verified and bounded like a local one: the manifest against ref's digest
+// (when ref has one) and the index's descriptor, the config against the
+// manifest, the layers as they are read.
 func Remote(ctx context.Context, ref name.Reference, o Options) (v1.Image, error) {
 	kc := o.Keychain
 	if kc == nil {
 		kc = authn.DefaultKeychain
 	}
-	p := o.Platform
-	if p == nil {
-		p = &v1.Platform{OS: "linux", Architecture: runtime.GOARCH}
+	s := settingsFrom(ctx, o)
+	st := &registryStore{repo: ref.Context(), opts: []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc)}}
+	desc, err := remote.Get(ref, st.opts...)
+	if err != nil {
+		return nil, fmt.Errorf("pulling %s: %w", ref, err)
 	}
-	img, err := remote.Image(ref, remote.WithContext(ctx), remote.WithAuthFromKeychain(kc), remote.WithPlatform(*p))
+	file := ref.String()
+	if int64(len(desc.Manifest)) > s.Limits.MaxManifestSize {
+		return nil, invalid(file, "the manifest is %d bytes, more than the limit of %d (raise it with --max-manifest-size)", len(desc.Manifest), s.Limits.MaxManifestSize)
+	}
+	d := desc.Descriptor
+	if dg, ok := ref.(name.Digest); ok {
+		want, err := v1.NewHash(dg.DigestStr())
+		if err != nil {
+			return nil, invalid(file, "%v", err)
+		}
+		d.Digest, d.Size = want, int64(len(desc.Manifest))
+		if _, err := readVerified(bytes.NewReader(desc.Manifest), d, s.Limits.MaxManifestSize, "manifest", file, "--max-manifest-size"); err != nil {
+			return nil, err
+		}
+	}
+	if d.MediaType.IsIndex() {
+		img, err := fromIndex(ctx, st, desc.Manifest, file, s, o.Platform)
+		if err != nil {
+			return nil, fmt.Errorf("pulling %s: %w", ref, err)
+		}
+		return img, nil
+	}
+	img, err := loadImage(ctx, st, d, desc.Manifest, s.Limits, file)
 	if err != nil {
 		return nil, fmt.Errorf("pulling %s: %w", ref, err)
 	}
 	return img, nil
+}
+
+// registryStore reads blobs and manifests of one repository.
+type registryStore struct {
+	repo name.Repository
+	opts []remote.Option
+}
+
+func (r *registryStore) local() bool { return false }
+
+func (r *registryStore) open(_ context.Context, d v1.Descriptor, manifest bool) (io.ReadCloser, string, error) {
+	ref := r.repo.Digest(d.Digest.String())
+	if manifest {
+		desc, err := remote.Get(ref, r.opts...)
+		if err != nil {
+			return nil, ref.String(), fmt.Errorf("pulling %s: %w", ref, err)
+		}
+		return io.NopCloser(bytes.NewReader(desc.Manifest)), ref.String(), nil
+	}
+	l, err := remote.Layer(ref, r.opts...)
+	if err != nil {
+		return nil, ref.String(), fmt.Errorf("pulling %s: %w", ref, err)
+	}
+	rc, err := l.Compressed()
+	if err != nil {
+		return nil, ref.String(), fmt.Errorf("pulling %s: %w", ref, err)
+	}
+	return rc, ref.String(), nil
 }
 
 // Loopback reports whether a registry host (host[:port]) is this machine.

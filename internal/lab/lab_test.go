@@ -46,15 +46,26 @@ func TestStartIsIdempotent(t *testing.T) {
 	t.Logf("BuildKit %s", info.BuildkitVersion.Version)
 }
 
-// build solves dockerfile with BuildKit's built-in Dockerfile frontend.
+// build solves dockerfile with BuildKit's built-in Dockerfile frontend, in
+// a context holding hello.txt.
 func build(t *testing.T, l *lab.Lab, dockerfile string) {
 	t.Helper()
+	buildContext(t, l, map[string]string{"Dockerfile": dockerfile, "hello.txt": "hello\n"}, false)
+}
+
+// buildContext solves the Dockerfile of a context made of files; noCache
+// runs every step again (what a step fetches may have changed since).
+func buildContext(t *testing.T, l *lab.Lab, files map[string]string, noCache bool) {
+	t.Helper()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte(dockerfile), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "hello.txt"), []byte("hello\n"), 0o644); err != nil {
-		t.Fatal(err)
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	fs, err := fsutil.NewFS(dir)
 	if err != nil {
@@ -78,10 +89,14 @@ func build(t *testing.T, l *lab.Lab, dockerfile string) {
 			}
 		}
 	}()
+	attrs := map[string]string{"build-arg:BUILDKIT_DOCKERFILE_CHECK": "error=true"}
+	if noCache {
+		attrs["no-cache"] = ""
+	}
 	_, err = c.Solve(ctx, nil, client.SolveOpt{
 		Frontend:      "dockerfile.v0",
 		LocalMounts:   map[string]fsutil.FS{"context": fs, "dockerfile": fs},
-		FrontendAttrs: map[string]string{"build-arg:BUILDKIT_DOCKERFILE_CHECK": "error=true"},
+		FrontendAttrs: attrs,
 	}, ch)
 	<-done
 	if err != nil {

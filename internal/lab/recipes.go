@@ -23,7 +23,7 @@ const (
 	refJava         = "gcr.io/distroless/java17-debian12:nonroot"
 	refNode         = "gcr.io/distroless/nodejs20-debian12:nonroot"
 	refPython       = "gcr.io/distroless/python3-debian12:nonroot"
-	refGolang       = "docker.io/library/golang:1.26-bookworm"
+	refGolang       = "docker.io/library/golang:1.26-bookworm" // the machine's own Go
 	refNodeBuild    = "docker.io/library/node:20-bookworm-slim"
 	refPythonBuild  = "docker.io/library/python:3.11-slim-bookworm"
 	refMaven        = "docker.io/library/maven:3-eclipse-temurin-17"
@@ -79,25 +79,18 @@ func recipes() []recipe {
 			config: distrolessConfig(s.ref),
 		})
 	}
+	rs = append(rs, goRecipe(refGolang, strings.TrimPrefix(goVersion, "go"), []string{goroot, goVersion}, func(context.Context, *builder) (string, error) {
+		if goroot == "" {
+			return "", fmt.Errorf("no Go toolchain on this machine (`go env GOROOT` failed)")
+		}
+		return goroot, nil
+	}))
+	for _, t := range proxyGoToolchains {
+		rs = append(rs, goRecipe(t.ref, t.version, []string{"golang.org/toolchain@" + toolchainModuleVersion(t.version)}, func(ctx context.Context, b *builder) (string, error) {
+			return b.downloadToolchain(ctx, t.version)
+		}))
+	}
 	rs = append(rs,
-		recipe{
-			ref: refGolang, parent: refDebian,
-			inputs: []string{"git ca-certificates", goroot, goVersion},
-			layer: func(ctx context.Context, b *builder, dir string) error {
-				if err := b.aptLayer(ctx, dir, `apt-get install -y -q git ca-certificates
-mkdir -p /go/src /go/bin && chmod -R 1777 /go`); err != nil {
-					return err
-				}
-				if goroot == "" {
-					return fmt.Errorf("no Go toolchain on this machine (`go env GOROOT` failed)")
-				}
-				return copyTree(goroot, filepath.Join(dir, "usr/local/go"))
-			},
-			config: func(c *v1.Config) {
-				setEnv(c, "PATH=/go/bin:/usr/local/go/bin:"+defaultPath, "GOLANG_VERSION="+strings.TrimPrefix(goVersion, "go"), "GOTOOLCHAIN=local", "GOPATH=/go")
-				c.WorkingDir = "/go"
-			},
-		},
 		recipe{
 			ref: refNodeBuild, parent: refDebian,
 			inputs: []string{"ca-certificates node-user", nodeVersion, "headers in /usr/local/include/node, npm_config_nodedir"},
@@ -136,13 +129,16 @@ ln -sf /usr/bin/pip3 /usr/local/bin/pip
 rm -f /usr/lib/python3.11/EXTERNALLY-MANAGED`)
 			},
 			config: func(c *v1.Config) { setEnv(c, "LANG=C.UTF-8", "PYTHON_VERSION=3.11"); c.Cmd = []string{"python3"} },
+			wire:   pypiEnv,
 		},
 		recipe{
 			ref: refMaven, parent: refDebian,
-			inputs: []string{"openjdk-17-jdk-headless maven ca-certificates-java"},
+			inputs: append([]string{"openjdk-17-jdk-headless maven ca-certificates-java", mavenSettings}, mavenDebs...),
 			layer: func(ctx context.Context, b *builder, dir string) error {
 				return b.aptLayer(ctx, dir, `mkdir -p /usr/share/man/man1
-apt-get install -y -q ca-certificates openjdk-17-jdk-headless maven`)
+apt-get install -y -q ca-certificates openjdk-17-jdk-headless maven `+strings.Join(mavenDebs, " ")+`
+cat > /usr/share/maven/conf/settings.xml <<'XML'
+`+mavenSettings+`XML`)
 			},
 			config: func(c *v1.Config) {
 				setEnv(c, "JAVA_HOME="+jvmDir, "MAVEN_HOME=/usr/share/maven", "MAVEN_CONFIG=/root/.m2", "LANG=C.UTF-8")
@@ -151,10 +147,12 @@ apt-get install -y -q ca-certificates openjdk-17-jdk-headless maven`)
 		},
 		recipe{
 			ref: refRust, parent: refDebian,
-			inputs: []string{"rustc cargo ca-certificates (Debian's)"},
+			inputs: append([]string{"rustc cargo ca-certificates (Debian's)", cargoConfig}, cargoDebs...),
 			layer: func(ctx context.Context, b *builder, dir string) error {
-				return b.aptLayer(ctx, dir, `apt-get install -y -q ca-certificates rustc cargo
-mkdir -p /usr/local/cargo/bin && chmod -R a+w /usr/local/cargo`)
+				return b.aptLayer(ctx, dir, `apt-get install -y -q ca-certificates rustc cargo `+strings.Join(cargoDebs, " ")+`
+mkdir -p /usr/local/cargo/bin && chmod -R a+w /usr/local/cargo
+cat > /usr/local/cargo/config.toml <<'TOML'
+`+cargoConfig+`TOML`)
 			},
 			config: func(c *v1.Config) {
 				setEnv(c, "PATH=/usr/local/cargo/bin:"+defaultPath, "CARGO_HOME=/usr/local/cargo")

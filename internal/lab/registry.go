@@ -19,11 +19,17 @@ import (
 // labBinaryName is the binary that serves the registry (`slipway-lab registry`).
 const labBinaryName = "slipway-lab"
 
+// indexesHeader marks the lab registry's answers: a registry without it is an
+// older one that does not serve the package indexes, and is restarted.
+const indexesHeader = "X-Slipway-Lab-Indexes"
+
 // ServeRegistry serves an OCI registry on addr until ctx ends. Blobs are kept
 // on disk under dir; manifests live in memory, so Start pushes the stand-ins
 // again after the registry restarts (the blobs are already there, so that is
-// cheap). `slipway-lab registry` calls it.
-func ServeRegistry(ctx context.Context, addr, dir string) error {
+// cheap). The same port serves the lab's package indexes from the folder
+// indexes (indexes/pypi at /pypi/: the PEP 503 index is /pypi/simple/).
+// `slipway-lab registry` calls it.
+func ServeRegistry(ctx context.Context, addr, dir, indexes string) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
@@ -31,11 +37,19 @@ func ServeRegistry(ctx context.Context, addr, dir string) error {
 	if err != nil {
 		return err
 	}
+	mux := http.NewServeMux()
+	mux.Handle("/", registry.New(
+		registry.WithBlobHandler(registry.NewDiskBlobHandler(dir)),
+		registry.Logger(log.New(io.Discard, "", 0)),
+	))
+	if indexes != "" {
+		mux.Handle("/pypi/", http.StripPrefix("/pypi", http.FileServer(http.Dir(filepath.Join(indexes, "pypi")))))
+	}
 	srv := &http.Server{
-		Handler: registry.New(
-			registry.WithBlobHandler(registry.NewDiskBlobHandler(dir)),
-			registry.Logger(log.New(io.Discard, "", 0)),
-		),
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set(indexesHeader, "1")
+			mux.ServeHTTP(w, r)
+		}),
 		ReadHeaderTimeout: 10 * time.Second,
 	}
 	go func() {
@@ -50,7 +64,11 @@ func ServeRegistry(ctx context.Context, addr, dir string) error {
 	return nil
 }
 
-func registryHealthy(ctx context.Context, addr string) bool {
+func registryHealthy(ctx context.Context, addr string) bool { return registryAnswers(ctx, addr, false) }
+
+// registryAnswers reports whether the registry at addr answers /v2/ (and,
+// when indexes is set, is one that serves the package indexes).
+func registryAnswers(ctx context.Context, addr string, indexes bool) bool {
 	if addr == "" {
 		return false
 	}
@@ -65,12 +83,15 @@ func registryHealthy(ctx context.Context, addr string) bool {
 		return false
 	}
 	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
+	return resp.StatusCode == http.StatusOK && (!indexes || resp.Header.Get(indexesHeader) != "")
 }
 
 func ensureRegistry(ctx context.Context, p paths, addr string, log io.Writer) error {
-	if registryHealthy(ctx, addr) {
+	if registryAnswers(ctx, addr, true) {
 		return nil
+	}
+	if registryHealthy(ctx, addr) {
+		logf(log, "restarting the registry on %s: it does not serve the package indexes", addr)
 	}
 	if err := stopProcess(ctx, p, "registry", log); err != nil {
 		return err
@@ -80,7 +101,7 @@ func ensureRegistry(ctx context.Context, p paths, addr string, log io.Writer) er
 		return err
 	}
 	logf(log, "starting registry on %s", addr)
-	pid, err := startProcess(p, "registry", bin, "registry", "--addr", addr, "--blobs", p.join("registry"))
+	pid, err := startProcess(p, "registry", bin, "registry", "--addr", addr, "--blobs", p.join("registry"), "--indexes", p.join("indexes"))
 	if err != nil {
 		return err
 	}

@@ -48,6 +48,10 @@ type recipe struct {
 	layer func(ctx context.Context, b *builder, dir string) error
 	// config adjusts the image config inherited from the parent.
 	config func(c *v1.Config)
+	// wire, if set, adjusts the config when the image is pushed, with what
+	// only the running lab knows (its registry address, for its package
+	// indexes); the cached image stays independent of it.
+	wire func(c *v1.Config, registry string)
 }
 
 // StandIns lists the image references the lab provides, under their real names.
@@ -134,6 +138,7 @@ func ensureStandIns(ctx context.Context, p paths, registry string, log io.Writer
 	for _, r := range rs {
 		b.key(r, byRef)
 	}
+	b.keys["index:pypi"] = b.pypiKey()
 
 	// Build what is not cached; a recipe waits for its parent.
 	done := map[string]chan struct{}{}
@@ -142,6 +147,14 @@ func ensureStandIns(ctx context.Context, p paths, registry string, log io.Writer
 	}
 	g, gctx := errgroup.WithContext(ctx)
 	sem := make(chan struct{}, runtime.NumCPU())
+	g.Go(func() error {
+		select {
+		case <-done[refDebian]:
+		case <-gctx.Done():
+			return gctx.Err()
+		}
+		return b.ensurePyPI(gctx)
+	})
 	for _, r := range rs {
 		g.Go(func() error {
 			for _, dep := range append([]string{r.parent}, r.after...) {
@@ -189,6 +202,11 @@ func ensureStandIns(ctx context.Context, p paths, registry string, log io.Writer
 			if err != nil {
 				return fmt.Errorf("reading cached stand-in %s: %w", r.ref, err)
 			}
+			if r.wire != nil {
+				if img, err = wireImage(img, func(c *v1.Config) { r.wire(c, registry) }); err != nil {
+					return fmt.Errorf("stand-in %s: %w", r.ref, err)
+				}
+			}
 			d, err := img.Digest()
 			if err != nil {
 				return err
@@ -220,6 +238,17 @@ func ensureStandIns(ctx context.Context, p paths, registry string, log io.Writer
 	}
 	logf(log, "%d stand-in images ready in %s", len(rs), time.Since(start).Round(100*time.Millisecond))
 	return nil
+}
+
+// wireImage returns img with its config changed by f.
+func wireImage(img v1.Image, f func(c *v1.Config)) (v1.Image, error) {
+	cf, err := img.ConfigFile()
+	if err != nil {
+		return nil, err
+	}
+	cf = cf.DeepCopy()
+	f(&cf.Config)
+	return mutate.ConfigFile(img, cf)
 }
 
 func mirrorName(registry, ref string) (name.Reference, error) {

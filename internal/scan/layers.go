@@ -15,6 +15,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	tarlayer "github.com/slipway/slipway/internal/layer"
 	"github.com/slipway/slipway/internal/secrets"
 )
 
@@ -57,9 +58,20 @@ type touch struct {
 // hides what lower layers have under the path (a whiteout, or a
 // non-directory): the lowest such layer above L is cur, or prev when cur
 // is L itself.
+//
+// The rest finds entries written through a symbolic link (or under a
+// file) of a lower layer, which an unpacker would write somewhere else
+// than their name says: seenIn is the lowest layer so far with an entry
+// at the path, seenTyp the type of its last entry there ('w' for a
+// whiteout), seenAbove the lowest layer above seenIn with one, and
+// childLow the lowest layer with an entry under the path that no entry of
+// its own layer at the path came before.
 type node struct {
-	top, visAt int32
-	cur, prev  touch
+	top, visAt        int32
+	cur, prev         touch
+	seenIn, seenAbove int32
+	childLow          int32
+	seenTyp           byte
 }
 
 func (n *node) touch(layer int, tomb bool) {
@@ -80,27 +92,47 @@ func (n node) above(layer int) touch {
 	return touch{}
 }
 
-// walker reads an image's layers once, from the top one down, as
-// mutate.Extract does: the first version of a path it meets is the one
-// in the flattened filesystem (tree.visit); a lower version, or one under
-// a whiteout, a file or an opaque marker of a layer above, is hidden, and
-// only looked at when it may be a credential (walker.hidden).
+// walker reads an image's layers once, from the top one down: the
+// uppermost version of a path is the one in the flattened filesystem, and
+// within one layer the last entry of a path wins, as when containerd or
+// umoci apply the layers from the bottom up (tree.visit, tree.unvisit); a
+// lower version, or one under a whiteout, a file or an opaque marker of a
+// layer above, is hidden, and only looked at when it may be a credential
+// (walker.hidden). Entry names and sizes are held to the limits, and the
+// entries an unpacker would not apply safely are refused, as verify
+// refuses them (package layer).
 type walker struct {
 	t      *tree
 	nodes  map[string]node
 	opaque map[string]int // directory → the lowest layer so far with an opaque marker in it
 	buried map[string]int // path + fingerprint → index in t.Buried
+	budget *tarlayer.Budget
+	// entries are the non-directory entries of the layer being read, by
+	// path: their last version, for hard links and duplicates.
+	entries map[string]entryInfo
+}
+
+// entryInfo is what a later entry of the same layer needs of an earlier
+// one: a hard link takes its target's mode and owner; a duplicate that
+// replaces a visible entry takes back what that entry counted.
+type entryInfo struct {
+	typ      byte
+	mode     int64
+	uid, gid int
+	size     int64
+	visible  bool
+	fp       string // its fingerprint, when visit marked it as a credential or .env file still present
 }
 
 // walk reads every layer of img once, streaming: only small candidate
 // files are read into memory.
-func walk(ctx context.Context, img v1.Image) (*tree, error) {
+func walk(ctx context.Context, img v1.Image, lim tarlayer.Limits) (*tree, error) {
 	layers, err := img.Layers()
 	if err != nil {
 		return nil, fmt.Errorf("reading the image layers: %w", err)
 	}
 	t := &tree{Caches: map[string]*usage{}, present: map[string]bool{}, gitSeen: map[string]bool{}, final: map[string]bool{}, Layers: len(layers)}
-	w := &walker{t: t, nodes: map[string]node{}, opaque: map[string]int{}, buried: map[string]int{}}
+	w := &walker{t: t, nodes: map[string]node{}, opaque: map[string]int{}, buried: map[string]int{}, budget: tarlayer.NewBudget(lim)}
 	for i := len(layers) - 1; i >= 0; i-- {
 		if err := w.layer(ctx, i+1, layers[i]); err != nil {
 			if cerr := ctx.Err(); cerr != nil {
@@ -122,61 +154,194 @@ func (w *walker) layer(ctx context.Context, l int, ly v1.Layer) error {
 	defer rc.Close()
 	r := ctxReader{ctx, rc}
 	var opaque []string // this layer's opaque directories hide only lower layers
+	w.entries = map[string]entryInfo{}
 	tr := tar.NewReader(r)
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
 			break
 		}
-		if err != nil {
+		// archive/tar may flag an insecure name with a usable header: the
+		// budget judges the name, like every other.
+		if err != nil && !errors.Is(err, tar.ErrInsecurePath) {
 			return fmt.Errorf("reading layer %d: %w", l, err)
 		}
-		p := cleanPath(hdr.Name)
-		if p == "/" {
+		rel, err := w.budget.Entry(l, hdr)
+		if err != nil {
+			return err
+		}
+		if rel == "" {
 			continue
 		}
+		p := "/" + rel
 		dir, base := parent(p), path.Base(p)
+		if err := w.parents(hdr, p, l); err != nil {
+			return err
+		}
 		if base == opaqueMarker {
 			opaque = append(opaque, dir)
 			continue
 		}
 		tomb := strings.HasPrefix(base, whiteoutPrefix)
 		if tomb {
-			if base == whiteoutPrefix {
-				continue
+			gone := base[len(whiteoutPrefix):]
+			if gone == "" || gone == "." || gone == ".." {
+				return &tarlayer.EntryError{Layer: l, Name: hdr.Name, Why: fmt.Sprintf("a whiteout of %q", gone)}
 			}
-			p = path.Join(dir, base[len(whiteoutPrefix):])
+			p = path.Join(dir, gone)
+		} else if err := w.check(hdr, l); err != nil {
+			return err
 		}
 		n := w.nodes[p]
-		// A whiteout hides only lower layers; of two entries of one
-		// layer at one path the first wins (as in mutate.Extract).
-		if n.top > int32(l) || n.visAt == int32(l) || w.under(p, l) {
-			if !tomb {
-				if err := w.hidden(hdr, p, l, tr); err != nil {
-					return err
-				}
+		typ := hdr.Typeflag
+		if tomb {
+			typ = 'w'
+		}
+		if n.seenIn != int32(l) {
+			n.seenAbove, n.seenIn = n.seenIn, int32(l)
+		}
+		n.seenTyp = typ
+		if tomb {
+			// A whiteout hides only lower layers (and forgets this layer's
+			// entry, for hard links, as an unpacker removes it).
+			delete(w.entries, p)
+			n.touch(l, true)
+			if n.top == 0 {
+				n.top = int32(l)
 			}
-		} else if !tomb {
-			n.visAt = int32(l)
-			if err := w.t.visit(hdr, p, tr); err != nil {
+			w.nodes[p] = n
+			continue
+		}
+		info := entryInfo{typ: hdr.Typeflag, mode: hdr.Mode, uid: hdr.Uid, gid: hdr.Gid, size: hdr.Size}
+		if hdr.Typeflag == tar.TypeLink {
+			tgt, err := w.budget.Name(l, hdr.Linkname)
+			if err != nil {
 				return err
 			}
+			ti, ok := w.entries["/"+tgt]
+			if !ok || "/"+tgt == p {
+				return &tarlayer.EntryError{Layer: l, Name: hdr.Name, Why: fmt.Sprintf("a hard link to %s, which is not an earlier entry of this layer (a missing target)", tarlayer.Quote(hdr.Linkname))}
+			}
+			// The link is the target's inode: its mode and owner.
+			h := *hdr
+			h.Mode, h.Uid, h.Gid = ti.mode, ti.uid, ti.gid
+			hdr = &h
+			info.mode, info.uid, info.gid, info.size = ti.mode, ti.uid, ti.gid, 0
+		}
+		prev, dup := w.entries[p]
+		if n.visAt == int32(l) && dup && prev.visible {
+			// The same path again in this layer: the last entry wins.
+			w.t.unvisit(p, prev)
+			n.visAt = 0
+		} else if n.visAt == int32(l) && !dup {
+			// A directory of this layer replaced by this entry.
+			w.t.unvisit(p, entryInfo{typ: tar.TypeDir, visible: true})
+			n.visAt = 0
+		}
+		if n.top > int32(l) || n.visAt == int32(l) || w.under(p, l) {
+			if err := w.hidden(hdr, p, l, tr); err != nil {
+				return err
+			}
+		} else {
+			n.visAt = int32(l)
+			info.visible = true
+			fp, err := w.t.visit(hdr, p, tr)
+			if err != nil {
+				return err
+			}
+			info.fp = fp
+		}
+		if hdr.Typeflag != tar.TypeDir {
+			w.entries[p] = info
+		} else {
+			delete(w.entries, p)
 		}
 		if n.top == 0 {
 			n.top = int32(l)
 		}
-		if tomb || hdr.Typeflag != tar.TypeDir {
-			n.touch(l, tomb)
+		if hdr.Typeflag != tar.TypeDir {
+			n.touch(l, false)
 		}
 		w.nodes[p] = n
 	}
 	for _, d := range opaque {
 		w.opaque[d] = l
 	}
+	if err := w.throughLinks(l); err != nil {
+		return err
+	}
 	// Read what the tar reader left (padding after the end marker), so
-	// that the layer's digest is verified.
-	if _, err := io.Copy(io.Discard, r); err != nil {
+	// that the layer's digest is verified; it counts against the limit.
+	left := w.budget.Limits().UnpackedBytes - w.budget.Bytes()
+	m, err := io.Copy(io.Discard, io.LimitReader(r, left+1))
+	if err != nil {
 		return fmt.Errorf("verifying layer %d: %w", l, err)
+	}
+	if m > left {
+		return &tarlayer.LimitError{Layer: l, Name: "(data after the end of the tar)", What: "unpacked size over the limit", Flag: "--max-unpacked-size"}
+	}
+	// A reader that verifies digests may give its verdict only on Close.
+	if err := rc.Close(); err != nil {
+		return fmt.Errorf("verifying layer %d: %w", l, err)
+	}
+	return nil
+}
+
+// check refuses the entry types an unpacker would not apply: device nodes
+// (the runtime provides /dev) and types no layer needs.
+func (w *walker) check(hdr *tar.Header, l int) error {
+	switch hdr.Typeflag {
+	case tar.TypeDir, tar.TypeReg, tar.TypeRegA, tar.TypeSymlink, tar.TypeLink, tar.TypeFifo, tar.TypeXGlobalHeader: //nolint:staticcheck // TypeRegA still appears in old layers
+		return nil
+	case tar.TypeChar, tar.TypeBlock:
+		return &tarlayer.EntryError{Layer: l, Name: hdr.Name, Why: "a device node (images have none: the runtime provides /dev)"}
+	}
+	return &tarlayer.EntryError{Layer: l, Name: hdr.Name, Why: fmt.Sprintf("an entry of type %q, which no layer needs", hdr.Typeflag)}
+}
+
+// parents walks up from the entry at p of layer l: an earlier entry of
+// this layer at a parent that is not a directory means the entry is
+// written through a link (or under a file) and is refused; every parent
+// up to the first that this layer made a directory before learns that
+// layer l has an entry under it (childLow), for throughLinks.
+func (w *walker) parents(hdr *tar.Header, p string, l int) error {
+	for d := parent(p); d != "/"; d = parent(d) {
+		a := w.nodes[d]
+		if a.seenIn == int32(l) {
+			switch a.seenTyp {
+			case tar.TypeDir, 'w':
+				return nil
+			case tar.TypeSymlink:
+				return &tarlayer.EntryError{Layer: l, Name: hdr.Name, Why: fmt.Sprintf("its parent %s is a symbolic link: the entry would be written through it", d)}
+			default:
+				return &tarlayer.EntryError{Layer: l, Name: hdr.Name, Why: fmt.Sprintf("its parent %s is not a directory", d)}
+			}
+		}
+		a.childLow = int32(l)
+		w.nodes[d] = a
+	}
+	return nil
+}
+
+// throughLinks refuses, at the end of layer l, a symbolic link (or file)
+// of l that entries of l or of the layers above are written through: an
+// entry under it in a layer no higher than the lowest layer above l that
+// replaced it.
+func (w *walker) throughLinks(l int) error {
+	for p, e := range w.entries {
+		n := w.nodes[p]
+		if n.childLow == 0 || n.seenIn != int32(l) || n.seenTyp == tar.TypeDir || n.seenTyp == 'w' {
+			continue
+		}
+		if n.seenAbove != 0 && n.childLow > n.seenAbove {
+			continue
+		}
+		what := "is not a directory"
+		if e.typ == tar.TypeSymlink {
+			what = "is a symbolic link"
+		}
+		return &tarlayer.EntryError{Layer: l, Name: strings.TrimPrefix(p, "/"),
+			Why: fmt.Sprintf("it %s, and layer %d has entries under it: they would be written through it", what, n.childLow)}
 	}
 	return nil
 }

@@ -5,14 +5,22 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
+
+	"github.com/slipway/slipway/internal/hostile"
+	"github.com/slipway/slipway/internal/image"
+	"github.com/slipway/slipway/internal/lab/labtest"
+	tarlayer "github.com/slipway/slipway/internal/layer"
+	"github.com/slipway/slipway/internal/verify"
 )
 
 var fakeKey2 = strings.Replace(fakeKey, "b3BlbnNzaC1rZXktdjEAAAAA", "c2Vjb25kLWtleS12MQAAAAA", 1)
@@ -269,48 +277,75 @@ func TestStep(t *testing.T) {
 	}
 }
 
-// TestFlattenLikeExtract: the walk's flattened filesystem is what
-// mutate.Extract makes of the same layers (whiteouts, opaque directories,
-// overwrites, replaced directories, "./" names).
-func TestFlattenLikeExtract(t *testing.T) {
+// flatPaths lists the paths of the root filesystem that verify's
+// unpacker makes of img: the reference for the walk (layers applied from
+// the bottom up, the last entry of a path wins, as containerd and umoci
+// do).
+func flatPaths(t *testing.T, img v1.Image) []string {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		labtest.Unavailable(t, "verify's unpacker keeps owners: run as root")
+	}
+	root := t.TempDir()
+	if _, err := verify.Unpack(context.Background(), img, root, tarlayer.Limits{}); err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == root {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		want = append(want, "/"+filepath.ToSlash(rel))
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(want)
+	return want
+}
+
+func walkedPaths(t *testing.T, img v1.Image) (*tree, []string) {
+	t.Helper()
+	tr, err := walk(context.Background(), img, tarlayer.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// An unpacker makes the parents an entry needs; the walk knows only
+	// entries.
+	all := map[string]bool{}
+	for p := range tr.present {
+		for d := p; d != "/"; d = parent(d) {
+			all[d] = true
+		}
+	}
+	var got []string
+	for p := range all {
+		got = append(got, p)
+	}
+	sort.Strings(got)
+	return tr, got
+}
+
+// TestFlattenLikeUnpack: the walk's flattened filesystem is what verify's
+// unpacker makes of the same layers (whiteouts, opaque directories,
+// overwrites, replaced directories, "./" names, duplicates in one layer).
+func TestFlattenLikeUnpack(t *testing.T) {
 	img := build(t, goodConfig(), nil,
 		layer(t, baseEntries()...),
 		layer(t, dir("srv/", 0o755), dir("srv/a/", 0o755), file("srv/a/1", "1"), file("srv/a/2", "2"), dir("srv/b/", 0o755), file("srv/b/1", "1"),
 			file("srv/c", "c"), dir("srv/d/", 0o755), file("srv/d/x", "x"), entry{name: "./srv/e", typ: tar.TypeReg, mode: 0o644, body: "e"}),
-		layer(t, whiteout("srv/a", "1"), opaque("srv/b"), file("srv/b/2", "2"), whiteout("srv", "c"), whiteout("srv", "d"), file("srv/e", "E")),
-		layer(t, dir("srv/d/", 0o755), file("srv/d/y", "y"), file("srv/a/3", "3")),
+		layer(t, dir("srv/", 0o755), dir("srv/a/", 0o755), whiteout("srv/a", "1"), dir("srv/b/", 0o755), opaque("srv/b"), file("srv/b/2", "2"), whiteout("srv", "c"), whiteout("srv", "d"), file("srv/e", "E")),
+		layer(t, dir("srv/", 0o755), dir("srv/d/", 0o755), file("srv/d/y", "y"), file("srv/a/3", "3"),
+			dir("srv/f/", 0o755), file("srv/f", "a file now"), file("srv/g", "g"), dir("srv/g/", 0o755), file("srv/g/1", "1")),
 	)
-	tr, err := walk(context.Background(), img)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for p := range tr.present {
-		got = append(got, p)
-	}
-	sort.Strings(got)
-
-	var want []string
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	r := tar.NewReader(rc)
-	for {
-		h, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		if p := cleanPath(h.Name); p != "/" {
-			want = append(want, p)
-		}
-	}
-	sort.Strings(want)
+	tr, got := walkedPaths(t, img)
+	want := flatPaths(t, img)
 	if !slices.Equal(got, want) {
 		t.Errorf("flattened paths\n got %v\nwant %v", got, want)
 	}
-	for _, p := range []string{"/srv/a/2", "/srv/a/3", "/srv/b/2", "/srv/d/y", "/srv/e"} {
+	for _, p := range []string{"/srv/a/2", "/srv/a/3", "/srv/b/2", "/srv/d/y", "/srv/e", "/srv/f", "/srv/g/1"} {
 		if !tr.present[p] {
 			t.Errorf("%s is missing", p)
 		}
@@ -318,6 +353,145 @@ func TestFlattenLikeExtract(t *testing.T) {
 	for _, p := range []string{"/srv/a/1", "/srv/b/1", "/srv/c", "/srv/d/x"} {
 		if tr.present[p] {
 			t.Errorf("%s is present", p)
+		}
+	}
+}
+
+// TestWalkLayerCases runs scan's walk, and scan itself, over every layer
+// case of the hostile corpus (OCI layout and docker-save): a refused case
+// is a bad-input error naming its layer, an accepted one is reported with
+// the case's rules, and its flattened paths are those verify unpacks.
+func TestWalkLayerCases(t *testing.T) {
+	for _, c := range hostile.LayerCases() {
+		t.Run(c.Name, func(t *testing.T) {
+			p, err := c.Build(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := image.OpenLocal(p, t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			res, err := Image(context.Background(), img, Options{Name: c.Name})
+			if took := time.Since(start); took > 5*time.Second {
+				t.Errorf("scan took %s", took)
+			}
+			if c.Want.Refuse {
+				if err == nil || !tarlayer.IsBadInput(err) || !strings.Contains(err.Error(), c.Want.ErrorHas) || !strings.HasPrefix(err.Error(), "layer ") {
+					t.Fatalf("scan = %v; want a bad-input error naming the layer and containing %q", err, c.Want.ErrorHas)
+				}
+				if len(err.Error()) > 400 {
+					t.Errorf("the error is %d bytes long; keep it short", len(err.Error()))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			found := false
+			for _, f := range res.Findings {
+				if slices.Contains(c.Want.ScanRules, f.RuleID) {
+					found = true
+				}
+			}
+			if !found {
+				t.Errorf("scan found %v; want one of %v", res.Findings, c.Want.ScanRules)
+			}
+			if os.Geteuid() == 0 {
+				_, got := walkedPaths(t, img)
+				if want := flatPaths(t, img); !slices.Equal(got, want) {
+					t.Errorf("flattened paths\n got %v\nwant %v (verify's unpacker)", got, want)
+				}
+			}
+		})
+	}
+}
+
+// TestWalkLimits: the walk holds the image to the limits.
+func TestWalkLimits(t *testing.T) {
+	img, err := hostile.ManyFilesImage(3000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var le *tarlayer.LimitError
+	if _, err := walk(context.Background(), img, tarlayer.Limits{Files: 1000}); !errors.As(err, &le) || le.Flag != "--max-files" {
+		t.Fatalf("3000 files under --max-files 1000: %v", err)
+	}
+	if _, err := walk(context.Background(), img, tarlayer.Limits{Files: 5000}); err != nil {
+		t.Fatal(err)
+	}
+	bomb, err := hostile.GzipBombImage(64 << 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := walk(context.Background(), bomb, tarlayer.Limits{UnpackedBytes: 16 << 20}); !errors.As(err, &le) || le.Flag != "--max-unpacked-size" {
+		t.Fatalf("a 64 MiB bomb under --max-unpacked-size 16MiB: %v", err)
+	}
+}
+
+// peakRSS returns the process's peak resident set size in bytes, after
+// resetting it first when reset is set (clear_refs 5).
+func peakRSS(t *testing.T, reset bool) int64 {
+	t.Helper()
+	if reset {
+		if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+			labtest.Unavailable(t, "cannot reset the peak RSS: %v", err)
+		}
+	}
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			var kb int64
+			if _, err := fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), &kb); err != nil {
+				t.Fatal(err)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmHWM in /proc/self/status")
+	return 0
+}
+
+// TestWalkBombBounded: a 256 MiB gzip bomb (a 256 KB layer) is walked in
+// bounded memory, whether the limit refuses it or lets it through, and
+// the walk writes nothing to disk (TMPDIR stays empty).
+func TestWalkBombBounded(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: the bomb takes a few seconds to compress")
+	}
+	bomb, err := hostile.GzipBombImage(256 << 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := hostile.WriteDockerSave(t.TempDir(), "bomb.tar", bomb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmp := t.TempDir()
+	t.Setenv("TMPDIR", tmp)
+	const memBound = 160 << 20
+	for _, lim := range []int64{64 << 20, 512 << 20} {
+		peakRSS(t, true)
+		src, err := image.Open(context.Background(), p, image.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = Image(context.Background(), src, Options{Limits: tarlayer.Limits{UnpackedBytes: lim}})
+		src.Close()
+		peak := peakRSS(t, false)
+		t.Logf("limit %d MiB: %v; peak RSS %d MiB", lim>>20, err, peak>>20)
+		if refused := tarlayer.IsBadInput(err); refused != (lim < 256<<20) {
+			t.Errorf("limit %d MiB: %v", lim>>20, err)
+		}
+		if peak > memBound {
+			t.Errorf("peak RSS %d MiB, bound %d MiB", peak>>20, memBound>>20)
+		}
+		if ents, _ := os.ReadDir(tmp); len(ents) != 0 {
+			t.Errorf("TMPDIR holds %d entries after the scan", len(ents))
 		}
 	}
 }

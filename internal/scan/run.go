@@ -11,6 +11,7 @@ import (
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/goldenlock"
 	"github.com/slipway/slipway/internal/image"
+	tarlayer "github.com/slipway/slipway/internal/layer"
 	"github.com/slipway/slipway/internal/report"
 	"github.com/slipway/slipway/internal/rules"
 )
@@ -31,6 +32,8 @@ type RunOptions struct {
 	// Insecure allows plain HTTP to a non-loopback registry.
 	Insecure bool
 	Version  string // slipway's version, for SARIF
+	// Limits bound the walk over the layers (--max-unpacked-size, ...).
+	Limits tarlayer.Limits
 
 	Out, Err io.Writer
 }
@@ -98,7 +101,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		return nil, &InputError{err}
 	}
 	defer src.Close()
-	res, err := Image(ctx, src, Options{Name: o.Image, Team: team, Golden: lock, Remote: ro})
+	res, err := Image(ctx, src, Options{Name: o.Image, Team: team, Golden: lock, Remote: ro, Limits: o.Limits})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

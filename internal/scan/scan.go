@@ -21,6 +21,7 @@ import (
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/goldenlock"
 	"github.com/slipway/slipway/internal/image"
+	tarlayer "github.com/slipway/slipway/internal/layer"
 	"github.com/slipway/slipway/internal/rules"
 )
 
@@ -35,6 +36,9 @@ type Options struct {
 	// Remote reaches the registry holding the golden images, for the
 	// layer comparison.
 	Remote image.Options
+	// Limits bound the walk over the layers (zero fields take their
+	// defaults); going over one is an error (tarlayer.IsBadInput).
+	Limits tarlayer.Limits
 }
 
 // Result is what Image found.
@@ -75,7 +79,7 @@ func Image(ctx context.Context, img v1.Image, o Options) (*Result, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the image layers: %w", err)
 	}
-	t, err := walk(ctx, img)
+	t, err := walk(ctx, img, o.Limits)
 	if err != nil {
 		return nil, err
 	}

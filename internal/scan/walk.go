@@ -57,9 +57,63 @@ type usage struct {
 
 func (u *usage) add(n int64) { u.Files++; u.Bytes += n }
 
+// unvisit takes back what visit counted for an entry that a later entry
+// of the same layer replaced (the last entry of a path wins).
+func (t *tree) unvisit(p string, e entryInfo) {
+	switch e.typ {
+	case tar.TypeDir:
+		t.Dirs--
+	case tar.TypeReg, tar.TypeRegA: //nolint:staticcheck // TypeRegA still appears in old layers
+		t.Files--
+		t.Bytes -= e.size
+		if strings.HasPrefix(p, "/var/lib/apt/lists/") && path.Base(p) != "lock" && !strings.HasPrefix(p, "/var/lib/apt/lists/partial/") {
+			t.AptLists.Files--
+			t.AptLists.Bytes -= e.size
+		}
+		if c := cacheRoot(p); c != "" && t.Caches[c] != nil {
+			t.Caches[c].Files--
+			t.Caches[c].Bytes -= e.size
+			if t.Caches[c].Files == 0 {
+				delete(t.Caches, c)
+			}
+		}
+	case tar.TypeSymlink, tar.TypeLink:
+		t.Links--
+	}
+	delete(t.present, p)
+	t.Setuid = dropPath(t.Setuid, p)
+	t.WorldWritable = dropPath(t.WorldWritable, p)
+	t.SecretFiles = dropPath(t.SecretFiles, p)
+	t.EnvFiles = dropPath(t.EnvFiles, p)
+	if e.fp != "" {
+		delete(t.final, e.fp)
+	}
+	switch p {
+	case "/etc/passwd":
+		t.Passwd = nil
+	case "/etc/shadow":
+		t.Shadow = nil
+	case "/etc/group":
+		t.Group = nil
+	}
+}
+
+// dropPath removes the items about p ("p", "p (...)", "p/ (...)").
+func dropPath(l []string, p string) []string {
+	out := l[:0]
+	for _, s := range l {
+		if s == p || strings.HasPrefix(s, p+" (") || strings.HasPrefix(s, p+"/ (") {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
 // visit records one entry of the flattened filesystem (the version of a
 // path that upper layers did not replace or delete). r reads its content.
-func (t *tree) visit(hdr *tar.Header, p string, r io.Reader) error {
+// It returns the entry's fingerprint when it is a credential or .env file.
+func (t *tree) visit(hdr *tar.Header, p string, r io.Reader) (string, error) {
 	t.present[p] = true
 	mode := hdr.Mode
 	switch hdr.Typeflag {
@@ -86,7 +140,7 @@ func (t *tree) visit(hdr *tar.Header, p string, r io.Reader) error {
 		t.WorldWritable = append(t.WorldWritable, ww)
 	}
 	if !isFile {
-		return nil
+		return "", nil
 	}
 
 	if strings.HasPrefix(p, "/var/lib/apt/lists/") && path.Base(p) != "lock" && !strings.HasPrefix(p, "/var/lib/apt/lists/partial/") {
@@ -104,7 +158,7 @@ func (t *tree) visit(hdr *tar.Header, p string, r io.Reader) error {
 	case "/etc/passwd", "/etc/shadow", "/etc/group":
 		b, err := readAtMost(r, maxAccountLen)
 		if err != nil {
-			return fmt.Errorf("reading %s from the image: %w", p, err)
+			return "", fmt.Errorf("reading %s from the image: %w", p, err)
 		}
 		switch p {
 		case "/etc/passwd":
@@ -114,32 +168,35 @@ func (t *tree) visit(hdr *tar.Header, p string, r io.Reader) error {
 		default:
 			t.Group = b
 		}
-		return nil
+		return "", nil
 	}
 	env := envFile(p) && hdr.Size > 0
 	c := classify(p)
 	if (c == nil && !env) || hdr.Size == 0 {
-		return nil
+		return "", nil
 	}
 	var data []byte
 	if hdr.Size <= maxRead {
 		var err error
 		if data, err = readAtMost(r, maxRead); err != nil {
-			return fmt.Errorf("reading %s from the image: %w", p, err)
+			return "", fmt.Errorf("reading %s from the image: %w", p, err)
 		}
 	}
+	fp := ""
 	if env {
 		t.EnvFiles = append(t.EnvFiles, p)
-		t.final[fingerprint(p, data, hdr.Size)] = true
+		fp = fingerprint(p, data, hdr.Size)
+		t.final[fp] = true
 	}
 	if c == nil {
-		return nil
+		return fp, nil
 	}
 	if what := c(data, hdr.Size); what != "" {
 		t.SecretFiles = append(t.SecretFiles, p+" ("+what+")")
-		t.final[fingerprint(p, data, hdr.Size)] = true
+		fp = fingerprint(p, data, hdr.Size)
+		t.final[fp] = true
 	}
-	return nil
+	return fp, nil
 }
 
 // finish derives what needs the whole filesystem and sorts the lists.

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"archive/tar"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,118 +11,392 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"syscall"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sys/unix"
+
+	"github.com/slipway/slipway/internal/layer"
 )
 
-// ExtractStats describes what Extract wrote.
+// ExtractStats describes what Unpack wrote.
 type ExtractStats struct {
-	Files     int      // regular files
-	Dirs      int      // directories
-	Symlinks  int      // symbolic links
-	Hardlinks int      // hard links
-	Bytes     int64    // bytes of regular file content (hard links counted once)
-	Skipped   []string // entries not materialized (device nodes, fifos, unknown types)
+	Files     int   // regular file entries written, all layers
+	Dirs      int   // directory entries
+	Symlinks  int   // symbolic links
+	Hardlinks int   // hard links
+	Written   int64 // regular file bytes written, all layers (what the unpacked-size limit counts)
+	Bytes     int64 // regular file bytes of the final root filesystem (hard links counted once)
 }
 
 // maxLinks bounds symlink resolution, like the kernel's ELOOP limit.
 const maxLinks = 40
 
-// Extract writes the tar stream r (a flattened image filesystem, as
-// mutate.Extract produces) under root, which must exist.
+// Whiteout markers of the OCI layer format.
+const (
+	whiteoutPrefix = ".wh."
+	opaqueMarker   = ".wh..wh..opq"
+)
+
+// Unpack writes the root filesystem of img under root (which must exist),
+// applying its layers from the bottom up as containerd and umoci do: an
+// entry replaces whatever an earlier entry, of a lower layer or of the same
+// one, left at its path (the last entry wins), ".wh.NAME" removes NAME,
+// and ".wh..wh..opq" empties its directory of what lower layers put there.
 //
 // It keeps modes, including the setuid, setgid and sticky bits, and the
 // numeric owners of every entry (the caller runs as root). It never writes
-// outside root: a name with a ".." component is refused, and symbolic links
-// met in the parent directories of an entry are followed as if root were "/"
-// (an absolute or climbing link stays inside root, exactly as the container
-// will see it). An existing entry at the target is replaced, never written
-// through. Hard links whose target appears later in the stream are made at
-// the end. Device nodes and fifos are skipped: the runtime provides /dev.
-func Extract(r io.Reader, root string) (*ExtractStats, error) {
+// outside root, and never follows a link while writing: an entry whose
+// parent is a symbolic link or a file, a name that is absolute or holds
+// "..", a hard link to anything but an earlier entry of its own layer, a
+// device node, or an entry type no layer needs, is refused with an error
+// naming the layer and the entry (a *layer.EntryError). An unsafe entry
+// never ends the unpacking early and silently: each layer is read to its
+// end, which also verifies its digest. lim bounds the entries, their
+// names and the bytes written (*layer.LimitError); ctx stops it.
+func Unpack(ctx context.Context, img v1.Image, root string, lim layer.Limits) (*ExtractStats, error) {
+	layers, err := img.Layers()
+	if err != nil {
+		return nil, fmt.Errorf("reading the image layers: %w", err)
+	}
+	b := layer.NewBudget(lim)
 	st := &ExtractStats{}
-	x := &extractor{root: root, implicit: map[string]bool{}}
+	for i, l := range layers {
+		if err := unpackLayer(ctx, l, i+1, root, b, st); err != nil {
+			if cerr := ctx.Err(); cerr != nil {
+				return st, cerr
+			}
+			return st, err
+		}
+	}
+	st.Bytes, err = treeBytes(root)
+	return st, err
+}
+
+func unpackLayer(ctx context.Context, l v1.Layer, n int, root string, b *layer.Budget, st *ExtractStats) error {
+	rc, err := l.Uncompressed()
+	if err != nil {
+		return fmt.Errorf("layer %d: %w", n, err)
+	}
+	defer rc.Close()
+	r := ctxReader{ctx, rc}
+	if err := Apply(r, root, n, b, st); err != nil {
+		return err
+	}
+	// Read what the tar reader left after the end marker, so that the
+	// layer's digest is verified; it counts against the size limit.
+	left := b.Limits().UnpackedBytes - b.Bytes()
+	m, err := io.Copy(io.Discard, io.LimitReader(r, left+1))
+	if err != nil {
+		return fmt.Errorf("layer %d: verifying its content: %w", n, err)
+	}
+	if m > left {
+		return &layer.LimitError{Layer: n, Name: "(data after the end of the tar)", What: "unpacked size over the limit", Flag: "--max-unpacked-size"}
+	}
+	return nil
+}
+
+// Apply applies one layer tar (layer number n, 1-based from the bottom)
+// onto root, counting its entries in b and st. See Unpack.
+func Apply(r io.Reader, root string, n int, b *layer.Budget, st *ExtractStats) error {
+	x := &applier{root: root, layer: n, own: map[string]byte{}}
 	tr := tar.NewReader(r)
-	type link struct{ name, target string }
-	var pending []link
 	for {
 		hdr, err := tr.Next()
 		if errors.Is(err, io.EOF) {
-			break
+			return nil
 		}
-		if err != nil {
-			return st, fmt.Errorf("reading tar: %w", err)
+		// archive/tar may flag an insecure name with a usable header: the
+		// name is judged below, like every other.
+		if err != nil && !errors.Is(err, tar.ErrInsecurePath) {
+			return fmt.Errorf("layer %d: reading the tar: %w", n, err)
 		}
-		name, err := cleanName(hdr.Name)
+		name, err := b.Entry(n, hdr)
 		if err != nil {
-			return st, err
+			return err
 		}
 		if name == "" {
-			// The root directory itself: keep root's own mode and owner.
-			continue
+			continue // the root itself keeps root's mode and owner
 		}
-		switch hdr.Typeflag {
-		case tar.TypeDir:
-			if err := x.dir(name, hdr); err != nil {
-				return st, err
+		if err := x.entry(name, hdr, tr, b, st); err != nil {
+			if layer.IsBadInput(err) {
+				return err
 			}
-			st.Dirs++
-		case tar.TypeReg, tar.TypeRegA: //nolint:staticcheck // TypeRegA still appears in old layers
-			n, err := x.file(name, hdr, tr)
-			if err != nil {
-				return st, err
-			}
-			st.Files++
-			st.Bytes += n
-		case tar.TypeSymlink:
-			if err := x.symlink(name, hdr); err != nil {
-				return st, err
-			}
-			st.Symlinks++
-		case tar.TypeLink:
-			target, err := cleanName(hdr.Linkname)
-			if err != nil || target == "" {
-				return st, fmt.Errorf("hard link %s: target %q is outside the image", hdr.Name, hdr.Linkname)
-			}
-			ok, err := x.hardlink(name, target)
-			if err != nil {
-				return st, err
-			}
-			if !ok {
-				pending = append(pending, link{name, target})
-				continue
-			}
-			st.Hardlinks++
-		case tar.TypeXGlobalHeader:
-		default:
-			st.Skipped = append(st.Skipped, "/"+name)
+			return fmt.Errorf("layer %d: entry %s: %w", n, layer.Quote(hdr.Name), err)
 		}
 	}
-	for _, l := range pending {
-		ok, err := x.hardlink(l.name, l.target)
-		if err != nil {
-			return st, err
-		}
-		if !ok {
-			return st, fmt.Errorf("hard link /%s: target /%s is not in the image", l.name, l.target)
-		}
-		st.Hardlinks++
-	}
-	return st, nil
 }
 
-// cleanName turns a tar entry name into a clean slash path relative to the
-// root ("" for the root itself). A ".." component is refused outright:
-// layer tars never need one, and an attacker's tar does.
-func cleanName(name string) (string, error) {
-	n := strings.TrimLeft(filepath.ToSlash(name), "/")
-	for _, c := range strings.Split(n, "/") {
-		if c == ".." {
-			return "", fmt.Errorf("refusing tar entry %q: it climbs out of the image with ..", name)
+// applier applies one layer.
+type applier struct {
+	root  string
+	layer int
+	// own holds the paths this layer wrote so far (relative, clean), with
+	// their tar type: an opaque marker keeps them, a hard link may point
+	// only at one of them.
+	own map[string]byte
+}
+
+func (x *applier) refuse(hdr *tar.Header, format string, args ...any) error {
+	return &layer.EntryError{Layer: x.layer, Name: hdr.Name, Why: fmt.Sprintf(format, args...)}
+}
+
+func (x *applier) host(rel string) string { return filepath.Join(x.root, filepath.FromSlash(rel)) }
+
+func (x *applier) entry(name string, hdr *tar.Header, r io.Reader, b *layer.Budget, st *ExtractStats) error {
+	dir, base := path.Split(name)
+	dir = strings.TrimSuffix(dir, "/")
+	if base == opaqueMarker {
+		return x.opaque(dir, hdr)
+	}
+	if gone, ok := strings.CutPrefix(base, whiteoutPrefix); ok {
+		if gone == "" || gone == "." || gone == ".." {
+			return x.refuse(hdr, "a whiteout of %q", gone)
+		}
+		return x.whiteout(path.Join(dir, gone), hdr)
+	}
+	switch hdr.Typeflag {
+	case tar.TypeDir, tar.TypeReg, tar.TypeRegA, tar.TypeSymlink, tar.TypeLink, tar.TypeFifo: //nolint:staticcheck // TypeRegA still appears in old layers
+	case tar.TypeChar, tar.TypeBlock:
+		return x.refuse(hdr, "a device node (images have none: the runtime provides /dev)")
+	case tar.TypeXGlobalHeader:
+		return nil
+	default:
+		return x.refuse(hdr, "an entry of type %q, which no layer needs", hdr.Typeflag)
+	}
+	if err := x.parents(dir, hdr, true); err != nil {
+		return err
+	}
+	p := x.host(name)
+	switch hdr.Typeflag {
+	case tar.TypeDir:
+		fi, err := os.Lstat(p)
+		switch {
+		case err == nil && fi.IsDir():
+		case err == nil || errors.Is(err, fs.ErrNotExist):
+			if err := clear(p); err != nil {
+				return err
+			}
+			if err := os.Mkdir(p, 0o700); err != nil {
+				return err
+			}
+		default:
+			return err
+		}
+		st.Dirs++
+		x.own[name] = tar.TypeDir
+		return setOwnerMode(p, hdr)
+	case tar.TypeReg, tar.TypeRegA: //nolint:staticcheck
+		if err := clear(p); err != nil {
+			return err
+		}
+		f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY|unix.O_NOFOLLOW, 0o600)
+		if err != nil {
+			return err
+		}
+		// The budget has counted hdr.Size, and the tar reader gives no
+		// more than that.
+		m, err := io.Copy(f, r)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		st.Written += m
+		if err != nil {
+			return err
+		}
+		st.Files++
+		x.own[name] = tar.TypeReg
+		return setOwnerMode(p, hdr)
+	case tar.TypeSymlink:
+		if err := clear(p); err != nil {
+			return err
+		}
+		// The link's text is stored as it is: it is only ever interpreted
+		// inside the container, or by ResolveIn, which keeps it under root.
+		if err := os.Symlink(hdr.Linkname, p); err != nil {
+			return err
+		}
+		st.Symlinks++
+		x.own[name] = tar.TypeSymlink
+		return os.Lchown(p, hdr.Uid, hdr.Gid)
+	case tar.TypeFifo:
+		if err := clear(p); err != nil {
+			return err
+		}
+		if err := unix.Mkfifo(p, 0o600); err != nil {
+			return err
+		}
+		x.own[name] = tar.TypeFifo
+		return setOwnerMode(p, hdr)
+	}
+	// A hard link.
+	tgt, err := b.Name(x.layer, hdr.Linkname)
+	if err != nil {
+		return err
+	}
+	switch t, ok := x.own[tgt]; {
+	case tgt == "" || tgt == name:
+		return x.refuse(hdr, "a hard link to %s", layer.Quote(hdr.Linkname))
+	case !ok:
+		return x.refuse(hdr, "a hard link to %s, which is not an earlier entry of this layer (a missing target)", layer.Quote(hdr.Linkname))
+	case t == tar.TypeDir:
+		return x.refuse(hdr, "a hard link to the directory %s", layer.Quote(hdr.Linkname))
+	}
+	// The target's directories may have changed since it was written (a
+	// later entry put a link in their place): check them again, so that
+	// the link is never made through a symbolic link.
+	tdir, _ := path.Split(tgt)
+	if err := x.parents(strings.TrimSuffix(tdir, "/"), hdr, false); errors.Is(err, errNoParent) {
+		return x.refuse(hdr, "a hard link to %s, which a later entry removed (a missing target)", layer.Quote(hdr.Linkname))
+	} else if err != nil {
+		return err
+	}
+	if fi, err := os.Lstat(x.host(tgt)); errors.Is(err, fs.ErrNotExist) {
+		return x.refuse(hdr, "a hard link to %s, which a later entry removed (a missing target)", layer.Quote(hdr.Linkname))
+	} else if err != nil {
+		return err
+	} else if fi.IsDir() {
+		return x.refuse(hdr, "a hard link to the directory %s", layer.Quote(hdr.Linkname))
+	}
+	if err := clear(p); err != nil {
+		return err
+	}
+	if err := os.Link(x.host(tgt), p); err != nil {
+		return err
+	}
+	st.Hardlinks++
+	x.own[name] = x.own[tgt]
+	return nil
+}
+
+// parents checks that every component of dir (relative, clean) is a real
+// directory, creating the missing ones (0755, root's) when create is set.
+// A symbolic link or a file on the way is refused: an unpacker would write
+// through the link, somewhere other than the entry's name says.
+func (x *applier) parents(dir string, hdr *tar.Header, create bool) error {
+	if dir == "" {
+		return nil
+	}
+	cur := ""
+	for c := range strings.SplitSeq(dir, "/") {
+		cur = path.Join(cur, c)
+		p := x.host(cur)
+		fi, err := os.Lstat(p)
+		switch {
+		case errors.Is(err, fs.ErrNotExist):
+			if !create {
+				return errNoParent
+			}
+			if err := os.Mkdir(p, 0o755); err != nil {
+				return err
+			}
+			x.own[cur] = tar.TypeDir
+			continue
+		case err != nil:
+			return err
+		case fi.Mode()&fs.ModeSymlink != 0:
+			return x.refuse(hdr, "its parent /%s is a symbolic link: the entry would be written through it", cur)
+		case !fi.IsDir():
+			return x.refuse(hdr, "its parent /%s is not a directory", cur)
 		}
 	}
-	n = path.Clean("/" + n)[1:]
-	return n, nil
+	return nil
+}
+
+// errNoParent is a whiteout or opaque marker under a directory that does
+// not exist: there is nothing to remove.
+var errNoParent = errors.New("no such directory")
+
+// whiteout removes name (the lower layers' version; a whiteout of a path
+// that does not exist removes nothing).
+func (x *applier) whiteout(name string, hdr *tar.Header) error {
+	dir, _ := path.Split(name)
+	err := x.parents(strings.TrimSuffix(dir, "/"), hdr, false)
+	if errors.Is(err, errNoParent) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	delete(x.own, name)
+	return os.RemoveAll(x.host(name))
+}
+
+// opaque removes from dir everything this layer did not write.
+func (x *applier) opaque(dir string, hdr *tar.Header) error {
+	err := x.parents(dir, hdr, false)
+	if errors.Is(err, errNoParent) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	top := x.host(dir)
+	if fi, err := os.Lstat(top); err != nil || !fi.IsDir() {
+		return nil
+	}
+	return filepath.WalkDir(top, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == top {
+			return err
+		}
+		rel, err := filepath.Rel(x.root, p)
+		if err != nil {
+			return err
+		}
+		if _, ok := x.own[filepath.ToSlash(rel)]; ok {
+			return nil
+		}
+		if err := os.RemoveAll(p); err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return filepath.SkipDir
+		}
+		return nil
+	})
+}
+
+// clear removes whatever is at p, so that a new entry takes its place
+// instead of being written through it.
+func clear(p string) error {
+	err := os.RemoveAll(p)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
+}
+
+// setOwnerMode sets the numeric owner, then the mode: chown clears the
+// setuid and setgid bits, so the order matters.
+func setOwnerMode(p string, hdr *tar.Header) error {
+	if err := os.Lchown(p, hdr.Uid, hdr.Gid); err != nil {
+		return err
+	}
+	return unix.Chmod(p, uint32(hdr.Mode&0o7777))
+}
+
+// treeBytes sums the regular files under root, each inode once.
+func treeBytes(root string) (int64, error) {
+	var n int64
+	seen := map[uint64]bool{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		if s, ok := fi.Sys().(*syscall.Stat_t); ok && s.Nlink > 1 {
+			if seen[s.Ino] {
+				return nil
+			}
+			seen[s.Ino] = true
+		}
+		n += fi.Size()
+		return nil
+	})
+	return n, err
 }
 
 // ResolveIn returns the host path of the image path name under root. Every
@@ -134,53 +409,6 @@ func ResolveIn(root, name string) (string, error) {
 		return "", err
 	}
 	return filepath.Join(root, filepath.FromSlash(rel)), nil
-}
-
-// extractor holds what one Extract call has made so far.
-type extractor struct {
-	root string
-	// implicit holds the directories created only because an entry lay
-	// under them (relative paths). mutate.Extract emits upper layers first,
-	// so the entry for such a directory, or for what a lower layer had at
-	// its place, may come later.
-	implicit map[string]bool
-}
-
-// target returns the host path where the entry name is written and its
-// path relative to root: its parent directories resolved inside root (and
-// created), its last component not followed.
-func (x *extractor) target(name string) (host, rel string, err error) {
-	dir, base := path.Split(name)
-	prel, err := resolve(x.root, dir)
-	if err != nil {
-		return "", "", fmt.Errorf("resolving /%s: %w", name, err)
-	}
-	if err := x.mkdirs(prel); err != nil {
-		return "", "", err
-	}
-	rel = path.Join(prel, base)
-	return filepath.Join(x.root, filepath.FromSlash(rel)), rel, nil
-}
-
-// mkdirs creates the missing directories of the resolved path rel.
-func (x *extractor) mkdirs(rel string) error {
-	cur := ""
-	for _, c := range splitPath(rel) {
-		if c == "" {
-			continue
-		}
-		cur = path.Join(cur, c)
-		p := filepath.Join(x.root, filepath.FromSlash(cur))
-		err := os.Mkdir(p, 0o755)
-		if err == nil {
-			x.implicit[cur] = true
-			continue
-		}
-		if !errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("creating /%s: %w", cur, err)
-		}
-	}
-	return nil
 }
 
 // resolve walks name component by component under root and returns the
@@ -238,177 +466,4 @@ func parentOf(rel string) string {
 		return ""
 	}
 	return d
-}
-
-// clearPath removes whatever is at p so that a new entry can take its place.
-// A directory is kept when keepDir is set.
-func clearPath(p string, keepDir bool) (exists bool, err error) {
-	fi, err := os.Lstat(p)
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	if keepDir && fi.IsDir() {
-		return true, nil
-	}
-	return false, os.RemoveAll(p)
-}
-
-func (x *extractor) dir(name string, hdr *tar.Header) error {
-	p, rel, err := x.target(name)
-	if err != nil {
-		return err
-	}
-	exists, err := clearPath(p, true)
-	if err != nil {
-		return fmt.Errorf("replacing /%s: %w", name, err)
-	}
-	if !exists {
-		if err := os.Mkdir(p, 0o700); err != nil {
-			return fmt.Errorf("creating /%s: %w", name, err)
-		}
-	}
-	delete(x.implicit, rel)
-	return setOwnerMode(p, name, hdr)
-}
-
-// taken reports whether rel is a directory made for entries of an upper
-// layer: a lower layer's file there stays hidden, as in overlayfs.
-func (x *extractor) taken(rel string) bool { return x.implicit[rel] }
-
-func (x *extractor) file(name string, hdr *tar.Header, r io.Reader) (int64, error) {
-	p, rel, err := x.target(name)
-	if err != nil {
-		return 0, err
-	}
-	if x.taken(rel) {
-		return 0, nil
-	}
-	if _, err := clearPath(p, false); err != nil {
-		return 0, fmt.Errorf("replacing /%s: %w", name, err)
-	}
-	f, err := os.OpenFile(p, os.O_CREATE|os.O_EXCL|os.O_WRONLY|unix.O_NOFOLLOW, 0o600)
-	if err != nil {
-		return 0, fmt.Errorf("creating /%s: %w", name, err)
-	}
-	n, err := io.Copy(f, r)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		return n, fmt.Errorf("writing /%s: %w", name, err)
-	}
-	return n, setOwnerMode(p, name, hdr)
-}
-
-func (x *extractor) symlink(name string, hdr *tar.Header) error {
-	p, rel, err := x.target(name)
-	if err != nil {
-		return err
-	}
-	moving := ""
-	if x.taken(rel) {
-		// Entries of an upper layer were written under this path before the
-		// lower layer's link showed up (/bin -> usr/bin): after the link is
-		// made they move to where it points, as when layers are applied in
-		// order.
-		moving = p + ".slipway-moving"
-		if err := os.Rename(p, moving); err != nil {
-			return err
-		}
-		defer os.RemoveAll(moving)
-		delete(x.implicit, rel)
-	} else if _, err := clearPath(p, false); err != nil {
-		return fmt.Errorf("replacing /%s: %w", name, err)
-	}
-	// The link's text is stored as is; it is only ever interpreted inside
-	// the container, or by resolve, which keeps it under root.
-	if err := os.Symlink(hdr.Linkname, p); err != nil {
-		return fmt.Errorf("creating /%s: %w", name, err)
-	}
-	if err := os.Lchown(p, hdr.Uid, hdr.Gid); err != nil {
-		return fmt.Errorf("chown /%s: %w", name, err)
-	}
-	if moving != "" {
-		return x.moveInto(moving, rel)
-	}
-	return nil
-}
-
-// moveInto moves the children of the directory from into the directory the
-// link rel resolves to (inside root).
-func (x *extractor) moveInto(from, rel string) error {
-	ents, err := os.ReadDir(from)
-	if err != nil {
-		return err
-	}
-	dest, err := resolve(x.root, rel)
-	if err != nil {
-		return fmt.Errorf("resolving /%s: %w", rel, err)
-	}
-	if dest == rel || strings.HasPrefix(dest+"/", rel+"/") {
-		return fmt.Errorf("/%s: a link into itself", rel)
-	}
-	if err := x.mkdirs(dest); err != nil {
-		return err
-	}
-	for _, e := range ents {
-		to := filepath.Join(x.root, filepath.FromSlash(dest), e.Name())
-		if err := os.RemoveAll(to); err != nil {
-			return err
-		}
-		if err := os.Rename(filepath.Join(from, e.Name()), to); err != nil {
-			return fmt.Errorf("moving /%s/%s under /%s: %w", rel, e.Name(), dest, err)
-		}
-	}
-	return nil
-}
-
-// hardlink links name to the existing entry tgt. It reports false when tgt
-// does not exist yet.
-func (x *extractor) hardlink(name, tgt string) (bool, error) {
-	dir, base := path.Split(tgt)
-	rel, err := resolve(x.root, dir)
-	if err != nil {
-		return false, fmt.Errorf("resolving link target /%s: %w", tgt, err)
-	}
-	src := filepath.Join(x.root, filepath.FromSlash(rel), base)
-	fi, err := os.Lstat(src)
-	if errors.Is(err, fs.ErrNotExist) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	if fi.IsDir() {
-		return false, fmt.Errorf("hard link /%s: target /%s is a directory", name, tgt)
-	}
-	p, lrel, err := x.target(name)
-	if err != nil {
-		return false, err
-	}
-	if p == src || x.taken(lrel) {
-		return true, nil
-	}
-	if _, err := clearPath(p, false); err != nil {
-		return false, fmt.Errorf("replacing /%s: %w", name, err)
-	}
-	if err := os.Link(src, p); err != nil {
-		return false, fmt.Errorf("linking /%s to /%s: %w", name, tgt, err)
-	}
-	return true, nil
-}
-
-// setOwnerMode sets the numeric owner, then the mode: chown clears the
-// setuid and setgid bits, so the order matters.
-func setOwnerMode(p, name string, hdr *tar.Header) error {
-	if err := os.Lchown(p, hdr.Uid, hdr.Gid); err != nil {
-		return fmt.Errorf("chown /%s: %w", name, err)
-	}
-	if err := unix.Chmod(p, uint32(hdr.Mode&0o7777)); err != nil {
-		return fmt.Errorf("chmod /%s: %w", name, err)
-	}
-	return nil
 }

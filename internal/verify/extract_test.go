@@ -3,20 +3,34 @@ package verify
 import (
 	"archive/tar"
 	"bytes"
+	"context"
+	"errors"
+	"fmt"
 	"io"
+	"io/fs"
+	"maps"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/google/go-containerregistry/pkg/v1/types"
 
+	"github.com/slipway/slipway/internal/hostile"
+	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/lab/labtest"
+	"github.com/slipway/slipway/internal/layer"
 )
 
 // entry is one tar entry for the tests: a header and, for files, content.
@@ -81,14 +95,21 @@ func needRoot(t *testing.T) {
 	}
 }
 
+func unpackErr(t *testing.T, img v1.Image, lim layer.Limits) (string, *ExtractStats, error) {
+	t.Helper()
+	root := filepath.Join(t.TempDir(), "rootfs")
+	if err := os.Mkdir(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	st, err := Unpack(context.Background(), img, root, lim)
+	return root, st, err
+}
+
 func unpack(t *testing.T, img v1.Image) (string, *ExtractStats) {
 	t.Helper()
-	root := t.TempDir()
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	st, err := Extract(rc, root)
+	root, st, err := unpackErr(t, img, layer.Limits{})
 	if err != nil {
-		t.Fatalf("Extract: %v", err)
+		t.Fatalf("Unpack: %v", err)
 	}
 	return root, st
 }
@@ -102,7 +123,7 @@ func statT(t *testing.T, p string) *syscall.Stat_t {
 	return fi.Sys().(*syscall.Stat_t)
 }
 
-func TestExtractKeepsModesOwnersLinks(t *testing.T) {
+func TestUnpackKeepsModesOwnersLinks(t *testing.T) {
 	needRoot(t)
 	base := tarOf(t,
 		dir("usr/", 0o755),
@@ -116,11 +137,12 @@ func TestExtractKeepsModesOwnersLinks(t *testing.T) {
 		file("home/app/data", 0o640, 1000, 1001, "data"),
 		dir("tmp/", 0o1777),
 		file("etc/gone", 0o644, 0, 0, "removed by the next layer"),
+		file("etc/replaced", 0o644, 0, 0, "replaced by the next layer"),
 	)
 	top := tarOf(t,
 		file("etc/.wh.gone", 0o644, 0, 0, ""),
-		// Written through the /bin -> usr/bin link of the layer below.
-		file("bin/added", 0o755, 0, 0, "added"),
+		file("etc/replaced", 0o600, 0, 0, "new"),
+		file("usr/bin/added", 0o755, 0, 0, "added"),
 	)
 	root, st := unpack(t, imageOf(t, base, top))
 
@@ -146,9 +168,6 @@ func TestExtractKeepsModesOwnersLinks(t *testing.T) {
 	if s := statT(t, filepath.Join(root, "home/app/data")); s.Uid != 1000 || s.Gid != 1001 {
 		t.Errorf("home/app/data owned by %d:%d, want 1000:1001", s.Uid, s.Gid)
 	}
-	if s := statT(t, filepath.Join(root, "usr/bin/wall")); s.Gid != 5 {
-		t.Errorf("usr/bin/wall group %d, want 5", s.Gid)
-	}
 	if l, err := os.Readlink(filepath.Join(root, "bin")); err != nil || l != "usr/bin" {
 		t.Errorf("bin: readlink = %q, %v; want usr/bin", l, err)
 	}
@@ -159,17 +178,16 @@ func TestExtractKeepsModesOwnersLinks(t *testing.T) {
 	if _, err := os.Lstat(filepath.Join(root, "etc/gone")); !os.IsNotExist(err) {
 		t.Errorf("etc/gone survived its whiteout: %v", err)
 	}
-	if got, err := os.ReadFile(filepath.Join(root, "usr/bin/added")); err != nil || string(got) != "added" {
-		t.Errorf("bin/added was not written through the bin link: %q, %v", got, err)
+	if got, err := os.ReadFile(filepath.Join(root, "etc/replaced")); err != nil || string(got) != "new" || mode("etc/replaced").Perm() != 0o600 {
+		t.Errorf("etc/replaced: the upper layer's version must win: %q, %v", got, err)
 	}
 	if st.Hardlinks != 1 || st.Symlinks != 1 {
 		t.Errorf("stats %+v: want 1 hard link, 1 symlink", st)
 	}
-	// Content bytes: su, wall, tool, data, added (the hard link shares tool's).
-	if want := int64(len("su") + len("wall") + len("tool") + len("data") + len("added")); st.Bytes != want {
+	// Final content: su, wall, tool (tool2 shares it), data, new, added.
+	if want := int64(len("su") + len("wall") + len("tool") + len("data") + len("new") + len("added")); st.Bytes != want {
 		t.Errorf("unpacked bytes = %d, want %d", st.Bytes, want)
 	}
-
 	priv, err := findPrivileged(root)
 	if err != nil {
 		t.Fatal(err)
@@ -178,22 +196,18 @@ func TestExtractKeepsModesOwnersLinks(t *testing.T) {
 	for _, p := range priv {
 		got = append(got, p.Path+":"+p.Bits)
 	}
-	// /tmp is sticky and home/app is a plain dir: neither is listed.
 	if strings.Join(got, " ") != "/usr/bin/su:setuid /usr/bin/wall:setgid" {
 		t.Errorf("findPrivileged = %v", got)
 	}
 }
 
-func TestExtractRandomImage(t *testing.T) {
+func TestUnpackRandomImage(t *testing.T) {
 	needRoot(t)
 	img, err := random.Image(1024, 3)
 	if err != nil {
 		t.Fatal(err)
 	}
 	root, st := unpack(t, img)
-	if st.Files != 3 {
-		t.Fatalf("random image with 3 layers of one file each: extracted %d files", st.Files)
-	}
 	ents, err := os.ReadDir(root)
 	if err != nil {
 		t.Fatal(err)
@@ -204,128 +218,250 @@ func TestExtractRandomImage(t *testing.T) {
 			n++
 		}
 	}
-	if n != 3 {
-		t.Errorf("root holds %d regular files, want 3", n)
+	if st.Files != 3 || n != 3 {
+		t.Errorf("3 layers of one file each: %d files written, %d in the root", st.Files, n)
 	}
 }
 
-func TestExtractRefusesTraversal(t *testing.T) {
+// TestUnpackLayerCases runs verify's unpacker over every layer case of
+// the hostile corpus, as an OCI layout and as a docker-save tarball: a
+// refused case fails with a bad-input error naming its layer and what is
+// wrong, and writes nothing outside the root; an accepted one has the
+// setuid file or the shell the case hides.
+func TestUnpackLayerCases(t *testing.T) {
 	needRoot(t)
-	for _, name := range []string{"../escaped", "a/../../escaped", "./../escaped"} {
-		t.Run(name, func(t *testing.T) {
-			parent := t.TempDir()
-			root := filepath.Join(parent, "root")
-			if err := os.Mkdir(root, 0o755); err != nil {
+	for _, c := range hostile.LayerCases() {
+		t.Run(c.Name, func(t *testing.T) {
+			dir := t.TempDir()
+			p, err := c.Build(dir)
+			if err != nil {
 				t.Fatal(err)
 			}
-			_, err := Extract(bytes.NewReader(tarOf(t, file(name, 0o644, 0, 0, "x"))), root)
-			if err == nil || !strings.Contains(err.Error(), "..") {
-				t.Fatalf("Extract(%q) = %v, want a refusal naming ..", name, err)
+			img, err := image.OpenLocal(p, t.TempDir())
+			if err != nil {
+				t.Fatal(err)
 			}
-			if _, err := os.Lstat(filepath.Join(parent, "escaped")); !os.IsNotExist(err) {
-				t.Fatalf("%s was written outside the root", name)
+			parent := t.TempDir()
+			root := filepath.Join(parent, "a", "rootfs")
+			if err := os.MkdirAll(root, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			start := time.Now()
+			_, err = Unpack(context.Background(), img, root, layer.Limits{})
+			if took := time.Since(start); took > 5*time.Second {
+				t.Errorf("unpacking took %s", took)
+			}
+			if c.Want.Refuse {
+				if err == nil || !layer.IsBadInput(err) || !strings.Contains(err.Error(), c.Want.ErrorHas) || !strings.HasPrefix(err.Error(), "layer ") {
+					t.Fatalf("Unpack = %v; want a bad-input error naming the layer and containing %q", err, c.Want.ErrorHas)
+				}
+				if len(err.Error()) > 400 {
+					t.Errorf("the error is %d bytes long; keep it short", len(err.Error()))
+				}
+				// Nothing beside the root.
+				ents, _ := os.ReadDir(filepath.Join(parent, "a"))
+				if len(ents) != 1 {
+					t.Errorf("something was written beside the root: %v", ents)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("Unpack: %v", err)
+			}
+			priv, err := findPrivileged(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			shells, err := findShells(root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range c.Want.VerifyFails {
+				switch f {
+				case CheckNoSetuid:
+					if len(priv) == 0 {
+						t.Errorf("no setuid file found; the case hides one")
+					}
+				case CheckNoShell:
+					if len(shells) == 0 {
+						t.Errorf("no shell found; the case hides one")
+					}
+				default:
+					t.Errorf("unknown check %q", f)
+				}
 			}
 		})
 	}
-	// A hard link may not point out either.
-	root := t.TempDir()
-	if _, err := Extract(bytes.NewReader(tarOf(t, hardlink("passwd", "../../etc/passwd"))), root); err == nil {
-		t.Fatal("a hard link to ../../etc/passwd was accepted")
+}
+
+func TestUnpackDuplicateLastWins(t *testing.T) {
+	needRoot(t)
+	root, _ := unpack(t, imageOf(t, tarOf(t,
+		file("a", 0o644, 0, 0, "first"), file("a", 0o600, 0, 0, "second"),
+		dir("d/", 0o755), file("d", 0o644, 0, 0, "a file now"),
+		file("s", 0o644, 0, 0, "a file"), symlink("s", "a"),
+		symlink("e", "a"), dir("e/", 0o700),
+	)))
+	if b, _ := os.ReadFile(filepath.Join(root, "a")); string(b) != "second" {
+		t.Errorf("a = %q, want the second entry", b)
+	}
+	if fi, err := os.Lstat(filepath.Join(root, "d")); err != nil || !fi.Mode().IsRegular() {
+		t.Errorf("d: want the file that came after the directory: %v", err)
+	}
+	if l, err := os.Readlink(filepath.Join(root, "s")); err != nil || l != "a" {
+		t.Errorf("s: want the link that came after the file: %q %v", l, err)
+	}
+	if fi, err := os.Lstat(filepath.Join(root, "e")); err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+		t.Errorf("e: want the directory that came after the link: %v", err)
 	}
 }
 
-func TestExtractSymlinksStayInside(t *testing.T) {
+func TestUnpackHardlinkToRemovedParent(t *testing.T) {
 	needRoot(t)
-	parent := t.TempDir()
-	root := filepath.Join(parent, "root")
-	outside := filepath.Join(parent, "outside")
-	for _, d := range []string{root, outside} {
-		if err := os.Mkdir(d, 0o755); err != nil {
-			t.Fatal(err)
-		}
-	}
-	victim := filepath.Join(outside, "victim")
-	if err := os.WriteFile(victim, []byte("untouched"), 0o644); err != nil {
+	outside := t.TempDir()
+	if err := os.WriteFile(filepath.Join(outside, "x"), []byte("host"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	_, err := Extract(bytes.NewReader(tarOf(t,
-		symlink("abs", "/"),             // absolute: means the image root
-		symlink("up", "../../../../.."), // climbs: clamped at the image root
-		symlink("out", outside),         // absolute path of a host directory
-		symlink("replaced", victim),     // replaced by a file below, not written through
-		file("abs/via-abs", 0o644, 0, 0, "a"),
-		file("up/via-up", 0o644, 0, 0, "b"),
-		file("out/victim", 0o644, 0, 0, "overwritten?"),
-		file("replaced", 0o644, 0, 0, "new file"),
-	)), root)
-	if err != nil {
-		t.Fatalf("Extract: %v", err)
-	}
-	for _, p := range []string{"via-abs", "via-up", strings.TrimPrefix(outside, "/") + "/victim"} {
-		if _, err := os.Stat(filepath.Join(root, p)); err != nil {
-			t.Errorf("want %s inside the root: %v", p, err)
-		}
-	}
-	if b, _ := os.ReadFile(victim); string(b) != "untouched" {
-		t.Errorf("a file outside the root was changed: %q", b)
-	}
-	if fi, err := os.Lstat(filepath.Join(root, "replaced")); err != nil || !fi.Mode().IsRegular() {
-		t.Errorf("replaced: want a regular file in place of the link: %v %v", fi, err)
-	}
-	for _, p := range []string{"via-abs", "via-up"} {
-		if _, err := os.Lstat(filepath.Join(parent, p)); !os.IsNotExist(err) {
-			t.Errorf("%s escaped the root", p)
-		}
+	// a/x is written, then a becomes a link to a host directory: a hard
+	// link to a/x must not be made through it.
+	_, _, err := unpackErr(t, imageOf(t, tarOf(t,
+		dir("a/", 0o755), file("a/x", 0o644, 0, 0, "x"), symlink("a", outside), hardlink("y", "a/x"),
+	)), layer.Limits{})
+	if !layer.IsBadInput(err) || !strings.Contains(err.Error(), "symbolic link") {
+		t.Fatalf("Unpack = %v, want a refusal", err)
 	}
 }
 
-func TestExtractSymlinkLoop(t *testing.T) {
-	needRoot(t)
-	_, err := Extract(bytes.NewReader(tarOf(t,
-		symlink("etc", "/etc"), // points at itself inside the image
-		file("etc/passwd", 0o644, 0, 0, "x"),
-	)), t.TempDir())
-	if err == nil || !strings.Contains(err.Error(), "symbolic links") {
-		t.Fatalf("Extract through a self-referencing link = %v, want a loop error", err)
+// hwm returns the process's peak resident set size, in bytes, and resets
+// it (clear_refs 5) when reset is set.
+func hwm(t *testing.T, reset bool) int64 {
+	t.Helper()
+	if reset {
+		if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+			labtest.Unavailable(t, "cannot reset the peak RSS: %v", err)
+		}
 	}
-}
-
-func TestExtractHardlinks(t *testing.T) {
-	needRoot(t)
-	root := t.TempDir()
-	// The link comes before its target (mutate.Extract emits upper layers
-	// first): it is made at the end.
-	st, err := Extract(bytes.NewReader(tarOf(t,
-		hardlink("b", "a"),
-		file("a", 0o4711, 0, 0, "content"),
-	)), root)
+	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, b := statT(t, filepath.Join(root, "a")), statT(t, filepath.Join(root, "b"))
-	if a.Ino != b.Ino || st.Hardlinks != 1 {
-		t.Errorf("b is not a hard link to a")
+	for _, l := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			var kb int64
+			if _, err := fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), &kb); err != nil {
+				t.Fatal(err)
+			}
+			return kb << 10
+		}
 	}
-	if _, err := Extract(bytes.NewReader(tarOf(t, hardlink("c", "missing"))), t.TempDir()); err == nil || !strings.Contains(err.Error(), "not in the image") {
-		t.Errorf("a hard link to a missing file = %v, want an error", err)
+	t.Fatal("no VmHWM")
+	return 0
+}
+
+func duBytes(root string) int64 {
+	var n int64
+	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() {
+			if fi, err := d.Info(); err == nil {
+				n += fi.Sys().(*syscall.Stat_t).Blocks * 512
+			}
+		}
+		return nil
+	})
+	return n
+}
+
+// TestUnpackGzipBomb: a 256 MiB file of zeros, a 256 KB layer, under a 64
+// MiB limit: refused at its header with no byte written, in bounded
+// memory; and with the limit above it, written in bounded memory too.
+func TestUnpackGzipBomb(t *testing.T) {
+	needRoot(t)
+	if testing.Short() {
+		t.Skip("-short: the bomb takes a few seconds to compress")
 	}
-	if _, err := Extract(bytes.NewReader(tarOf(t, dir("d/", 0o755), hardlink("e", "d"))), t.TempDir()); err == nil {
-		t.Error("a hard link to a directory was accepted")
+	const size = 256 << 20
+	img, err := hostile.GzipBombImage(size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls, _ := img.Layers()
+	csize, _ := ls[0].Size()
+	t.Logf("bomb: %d bytes compressed, %d unpacked", csize, size)
+	if csize > 1<<20 {
+		t.Fatalf("the generated bomb is %d bytes; keep it under 1 MiB", csize)
+	}
+	const memBound = 160 << 20
+	hwm(t, true)
+	root, _, err := unpackErr(t, img, layer.Limits{UnpackedBytes: 64 << 20})
+	var le *layer.LimitError
+	if !errors.As(err, &le) || le.Flag != "--max-unpacked-size" {
+		t.Fatalf("Unpack = %v, want the unpacked-size limit", err)
+	}
+	peak, used := hwm(t, false), duBytes(root)
+	t.Logf("refused: peak RSS %d MiB, %d bytes written", peak>>20, used)
+	if used > 0 || peak > memBound {
+		t.Errorf("refused bomb: %d bytes written (want 0), peak RSS %d MiB (bound %d MiB)", used, peak>>20, memBound>>20)
+	}
+	hwm(t, true)
+	root, st, err := unpackErr(t, img, layer.Limits{UnpackedBytes: 512 << 20})
+	if err != nil {
+		t.Fatal(err)
+	}
+	peak = hwm(t, false)
+	t.Logf("accepted: peak RSS %d MiB, %d bytes written", peak>>20, st.Written)
+	if st.Written != size || peak > memBound {
+		t.Errorf("accepted bomb: %d bytes written, peak RSS %d MiB (bound %d MiB)", st.Written, peak>>20, memBound>>20)
+	}
+	_ = root
+}
+
+func TestUnpackLimits(t *testing.T) {
+	needRoot(t)
+	img, err := hostile.ManyFilesImage(3000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = unpackErr(t, img, layer.Limits{Files: 1000})
+	var le *layer.LimitError
+	if !errors.As(err, &le) || le.Flag != "--max-files" {
+		t.Fatalf("3000 files under --max-files 1000: %v", err)
+	}
+	if _, _, err := unpackErr(t, img, layer.Limits{Files: 5000}); err != nil {
+		t.Fatalf("3000 files under --max-files 5000: %v", err)
+	}
+	deep := strings.Repeat("d/", 20) + "f"
+	img = imageOf(t, tarOf(t, file(deep, 0o644, 0, 0, "x")))
+	if _, _, err := unpackErr(t, img, layer.Limits{PathDepth: 10}); !errors.As(err, &le) || le.Flag != "--max-path-depth" {
+		t.Fatalf("21 components under --max-path-depth 10: %v", err)
+	}
+	if _, _, err := unpackErr(t, img, layer.Limits{PathDepth: 30}); err != nil {
+		t.Fatalf("21 components under --max-path-depth 30: %v", err)
+	}
+}
+
+// TestUnpackCanceled: a canceled unpacking stops with ctx's error.
+func TestUnpackCanceled(t *testing.T) {
+	needRoot(t)
+	img, err := hostile.ManyFilesImage(20000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err = Unpack(ctx, img, t.TempDir(), layer.Limits{})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Unpack after cancel = %v", err)
 	}
 }
 
 func TestFindShellsThroughLinks(t *testing.T) {
 	needRoot(t)
-	root := t.TempDir()
-	_, err := Extract(bytes.NewReader(tarOf(t,
+	root, _ := unpack(t, imageOf(t, tarOf(t,
 		dir("usr/bin/", 0o755),
 		symlink("bin", "/usr/bin"), // absolute: resolved inside the root, not on the host
 		file("usr/bin/busybox", 0o755, 0, 0, "bb"),
 		symlink("usr/bin/sh", "busybox"),
-	)), root)
-	if err != nil {
-		t.Fatal(err)
-	}
+	)))
 	got, err := findShells(root)
 	if err != nil {
 		t.Fatal(err)
@@ -338,5 +474,223 @@ func TestFindShellsThroughLinks(t *testing.T) {
 	empty := t.TempDir()
 	if got, err := findShells(empty); err != nil || len(got) != 0 {
 		t.Errorf("findShells(empty) = %v, %v", got, err)
+	}
+}
+
+var _ = bytes.NewReader
+
+func TestTailBuffer(t *testing.T) {
+	tb := newTail(10)
+	for _, w := range []string{"abc", "defghijklmnop", "q", "rstuvwxyz0123"} {
+		if n, err := tb.Write([]byte(w)); n != len(w) || err != nil {
+			t.Fatal(n, err)
+		}
+	}
+	if got := string(tb.Bytes()); got != "uvwxyz0123" {
+		t.Errorf("tail = %q", got)
+	}
+	tb = newTail(4)
+	for i := range 100 {
+		fmt.Fprintf(tb, "%d", i%10)
+	}
+	if got := string(tb.Bytes()); got != "6789" {
+		t.Errorf("tail = %q, want 6789", got)
+	}
+}
+
+// TestRunBoundsContainerOutput: a container that writes 1 GiB to stdout
+// before it listens costs verify a 64 KiB tail, not the output: peak RSS
+// stays bounded and nothing is stored on disk.
+func TestRunBoundsContainerOutput(t *testing.T) {
+	needRunc(t)
+	if testing.Short() {
+		t.Skip("-short: the container writes 1 GiB")
+	}
+	cfg := goodConfig()
+	cfg.Cmd = []string{"-spew", "1024"}
+	img := writeLayout(t, svcImage(t, cfg))
+	work := t.TempDir()
+	hwm(t, true)
+	rep, err := Run(context.Background(), Options{Image: img, WorkDir: work, Timeout: 60 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	peak := hwm(t, false)
+	t.Logf("peak RSS %d MiB while the container wrote 1 GiB", peak>>20)
+	if peak > 160<<20 {
+		t.Errorf("peak RSS %d MiB, bound 160 MiB", peak>>20)
+	}
+	if st := statuses(rep); st[CheckPort] != Pass {
+		t.Errorf("port row: %+v", rep.Row(CheckPort))
+	}
+	if last := rep.ContainerLog; !slices.Contains(last, "svc: spewed") {
+		t.Errorf("the container log's tail lacks the line after the output: %.200q", last)
+	}
+	leftovers(t, work)
+}
+
+// fileFacts is what a runtime's unpacker decides about one path.
+type fileFacts struct {
+	typ      fs.FileMode
+	mode     fs.FileMode // permissions and the setuid, setgid and sticky bits
+	uid, gid uint32
+	link     string
+	size     int64
+}
+
+func treeFacts(t *testing.T, root string) map[string]fileFacts {
+	t.Helper()
+	out := map[string]fileFacts{}
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || p == root {
+			return err
+		}
+		fi, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		s := fi.Sys().(*syscall.Stat_t)
+		f := fileFacts{typ: fi.Mode().Type(), mode: fi.Mode() & (fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky), uid: s.Uid, gid: s.Gid}
+		if f.typ == fs.ModeSymlink {
+			f.link, _ = os.Readlink(p)
+			f.mode = 0 // a link's own mode means nothing on Linux
+		}
+		if f.typ.IsRegular() {
+			f.size = fi.Size()
+		}
+		rel, _ := filepath.Rel(root, p)
+		out["/"+filepath.ToSlash(rel)] = f
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestUnpackLikeUmoci unpacks every accepted layer case of the corpus, and
+// ordinary images, with verify's unpacker and with umoci (the reference a
+// runtime uses), and compares the two root filesystems: the same paths,
+// file types, modes, owners, sizes and symbolic link targets.
+func TestUnpackLikeUmoci(t *testing.T) {
+	labtest.NeedRootAndRunc(t)
+	umoci, err := exec.LookPath("umoci")
+	if err != nil {
+		labtest.Unavailable(t, "umoci is not installed (apt-get install umoci)")
+	}
+	images := map[string]v1.Image{}
+	ord, err := hostile.OrdinaryImages()
+	if err != nil {
+		t.Fatal(err)
+	}
+	maps.Copy(images, ord)
+	dir := t.TempDir()
+	for _, c := range hostile.LayerCases() {
+		if c.Want.Refuse || strings.HasSuffix(c.Name, "-docker") {
+			continue
+		}
+		p, err := c.Build(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		img, err := image.OpenLocal(p, t.TempDir())
+		if err != nil {
+			t.Fatal(err)
+		}
+		images[c.Name] = img
+	}
+	if len(images) < 10 {
+		t.Fatalf("only %d images to compare", len(images))
+	}
+	for _, name := range slices.Sorted(maps.Keys(images)) {
+		t.Run(name, func(t *testing.T) { compareWithUmoci(t, umoci, images[name]) })
+	}
+}
+
+// TestUnpackLabBasesLikeUmoci compares the two unpackers on the lab's
+// stand-in base images (debootstrap's Debian, a distroless-style image).
+func TestUnpackLabBasesLikeUmoci(t *testing.T) {
+	labtest.NeedRootAndRunc(t)
+	l := labtest.Require(t)
+	umoci, err := exec.LookPath("umoci")
+	if err != nil {
+		labtest.Unavailable(t, "umoci is not installed (apt-get install umoci)")
+	}
+	for _, ref := range []string{"library/debian:bookworm-slim", "distroless/static-debian12:nonroot"} {
+		t.Run(ref, func(t *testing.T) {
+			r, err := name.ParseReference(l.Registry+"/"+ref, name.Insecure)
+			if err != nil {
+				t.Fatal(err)
+			}
+			img, err := remote.Image(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// umoci reads OCI media types only: the same layers, relabeled.
+			ls, err := img.Layers()
+			if err != nil {
+				t.Fatal(err)
+			}
+			oci := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
+			for _, ly := range ls {
+				nl, err := tarball.LayerFromOpener(ly.Compressed, tarball.WithMediaType(types.OCILayer))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if oci, err = mutate.AppendLayers(oci, nl); err != nil {
+					t.Fatal(err)
+				}
+			}
+			orig, err := img.ConfigFile()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cf, err := oci.ConfigFile()
+			if err != nil {
+				t.Fatal(err)
+			}
+			cf = cf.DeepCopy()
+			cf.OS, cf.Architecture, cf.Config = orig.OS, orig.Architecture, orig.Config
+			if oci, err = mutate.ConfigFile(oci, cf); err != nil {
+				t.Fatal(err)
+			}
+			compareWithUmoci(t, umoci, oci)
+		})
+	}
+}
+
+// compareWithUmoci unpacks img with umoci and with Unpack and compares
+// the root filesystems.
+func compareWithUmoci(t *testing.T, umoci string, img v1.Image) {
+	t.Helper()
+	{
+		{
+			lp, err := hostile.WriteLayout(t.TempDir(), "layout", img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			bundle := filepath.Join(t.TempDir(), "bundle")
+			if out, err := exec.Command(umoci, "unpack", "--image", lp+":"+hostile.RefName, bundle).CombinedOutput(); err != nil {
+				t.Fatalf("umoci unpack: %v\n%s", err, out)
+			}
+			root, _ := unpack(t, img)
+			want, got := treeFacts(t, filepath.Join(bundle, "rootfs")), treeFacts(t, root)
+			if len(want) < 2 {
+				t.Fatalf("umoci unpacked only %d paths", len(want))
+			}
+			t.Logf("%d paths compared", len(want))
+			for _, p := range slices.Sorted(maps.Keys(want)) {
+				if g, ok := got[p]; !ok {
+					t.Errorf("%s: umoci has it, verify does not", p)
+				} else if g != want[p] {
+					t.Errorf("%s: verify %+v, umoci %+v", p, g, want[p])
+				}
+			}
+			for _, p := range slices.Sorted(maps.Keys(got)) {
+				if _, ok := want[p]; !ok {
+					t.Errorf("%s: verify has it, umoci does not", p)
+				}
+			}
+		}
 	}
 }

@@ -1,18 +1,19 @@
 package verify
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -25,8 +26,52 @@ type container struct {
 	state  string // runc --root
 	bundle string // holds config.json and rootfs
 	id     string
-	log    string // the container's stdout and stderr
-	pid    int    // the container's init process, as seen from the host
+	log    *tailBuffer // the end of the container's stdout and stderr
+	pid    int         // the container's init process, as seen from the host
+}
+
+// logTailBytes is how much of the container's output verify keeps: the
+// last 64 KiB, whatever the container writes (it is read from a pipe as it
+// comes, never stored whole, in memory or on disk).
+const logTailBytes = 64 << 10
+
+// tailBuffer keeps the last max bytes written to it. It is safe for use
+// by the goroutine that copies the container's output and the checks that
+// read it.
+type tailBuffer struct {
+	mu      sync.Mutex
+	max     int
+	buf     []byte // up to 2*max bytes; the tail is its last max
+	written int64
+}
+
+func newTail(max int) *tailBuffer { return &tailBuffer{max: max} }
+
+func (t *tailBuffer) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	n := len(p)
+	t.written += int64(n)
+	if len(p) > t.max {
+		p = p[len(p)-t.max:]
+	}
+	if len(t.buf)+len(p) > 2*t.max {
+		keep := max(0, t.max-len(p))
+		t.buf = append(t.buf[:0], t.buf[len(t.buf)-min(keep, len(t.buf)):]...)
+	}
+	t.buf = append(t.buf, p...)
+	return n, nil
+}
+
+// Bytes returns a copy of the last max bytes written.
+func (t *tailBuffer) Bytes() []byte {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := t.buf
+	if len(b) > t.max {
+		b = b[len(b)-t.max:]
+	}
+	return append([]byte(nil), b...)
 }
 
 // newID returns a container id that is unique per run.
@@ -47,20 +92,27 @@ func (c *container) start(ctx context.Context, spec *specs.Spec) error {
 	if err := os.WriteFile(filepath.Join(c.bundle, "config.json"), b, 0o600); err != nil {
 		return fmt.Errorf("writing the runtime bundle: %w", err)
 	}
-	logf, err := os.OpenFile(c.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
+	// The container inherits the write end of a pipe as its stdout and
+	// stderr; a goroutine keeps the tail of what comes out. It must be an
+	// *os.File, so that runc's exit does not wait for the container's.
+	pr, pw, err := os.Pipe()
 	if err != nil {
 		return err
 	}
-	defer logf.Close()
+	go func() {
+		_, _ = io.Copy(c.log, pr)
+		pr.Close()
+	}()
+	defer pw.Close()
 	pidFile := filepath.Join(c.state, c.id+".pid")
-	// The container inherits the log file as its stdout and stderr. It must
-	// be a file, not a pipe, or runc's exit would wait for the container's.
 	ctx, cancel := context.WithTimeout(ctx, 60*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, c.runc, "--root", c.state, "run", "--detach",
 		"--pid-file", pidFile, "--bundle", c.bundle, c.id)
-	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Stdout, cmd.Stderr = pw, pw
 	if err := cmd.Run(); err != nil {
+		pw.Close()
+		time.Sleep(50 * time.Millisecond) // let runc's last words reach the tail
 		return fmt.Errorf("runc run: %w%s", err, c.logTail(8))
 	}
 	raw, err := os.ReadFile(pidFile)
@@ -81,8 +133,8 @@ func (c *container) exec(ctx context.Context, u User, timeout time.Duration, arg
 	defer cancel()
 	full := append([]string{"--root", c.state, "exec", "--user", u.String(), c.id}, args...)
 	cmd := exec.CommandContext(ctx, c.runc, full...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
+	out := newTail(logTailBytes)
+	cmd.Stdout, cmd.Stderr = out, out
 	cmd.WaitDelay = 2 * time.Second
 	err := cmd.Run()
 	var ee *exec.ExitError
@@ -140,12 +192,11 @@ func (c *container) logTail(n int) string {
 	return "\n  container output:\n    " + strings.Join(lines, "\n    ")
 }
 
-func tailLines(path string, n int) []string {
-	b, err := os.ReadFile(path)
-	if err != nil {
+func tailLines(t *tailBuffer, n int) []string {
+	if t == nil {
 		return nil
 	}
-	s := strings.TrimRight(string(b), "\n")
+	s := strings.TrimRight(string(t.Bytes()), "\n")
 	if s == "" {
 		return nil
 	}

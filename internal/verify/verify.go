@@ -37,12 +37,12 @@ import (
 
 	"github.com/docker/go-units"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/generate"
 	"github.com/slipway/slipway/internal/image"
+	"github.com/slipway/slipway/internal/layer"
 	"github.com/slipway/slipway/templates"
 )
 
@@ -92,6 +92,8 @@ type Options struct {
 	WorkDir string
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+	// Limits bound the unpacking (zero fields take their defaults).
+	Limits layer.Limits
 }
 
 // Status is a check's outcome.
@@ -278,7 +280,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	defer os.RemoveAll(work)
 
-	img, err := image.OpenLocal(o.Image, work)
+	img, err := image.OpenLocalContext(ctx, o.Image, work)
 	if err != nil {
 		return nil, err
 	}
@@ -321,9 +323,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := os.MkdirAll(rootfs, 0o755); err != nil {
 		return nil, err
 	}
-	flat := mutate.Extract(img)
-	stats, err := Extract(ctxReader{ctx, flat}, rootfs)
-	flat.Close()
+	stats, err := Unpack(ctx, img, rootfs, o.Limits)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
@@ -366,7 +366,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	if err := os.MkdirAll(state, 0o700); err != nil {
 		return nil, err
 	}
-	c := &container{runc: runc, state: state, bundle: bundle, id: newID(), log: filepath.Join(work, "container.log")}
+	c := &container{runc: runc, state: state, bundle: bundle, id: newID(), log: newTail(logTailBytes)}
 	fmt.Fprintf(logw, "running %s as %s with runc (container %s)\n", strings.Join(spec.Process.Args, " "), u, c.id)
 	if len(rep.EnvKeys) > 0 {
 		fmt.Fprintf(logw, "with env %s (values not shown)\n", strings.Join(rep.EnvKeys, ", "))

@@ -4,6 +4,7 @@
 // probes, -getenv KEY prints $KEY (exit 1 when unset) and -write FILE
 // creates FILE (exit 1 when it cannot). With $DATA_DIR set, the service
 // writes $DATA_DIR/started before it listens, and fails when it cannot.
+// -spew N writes N MiB to stdout before it listens, then "svc: spewed".
 package main
 
 import (
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"strings"
 	"time"
 )
 
@@ -19,7 +21,18 @@ func main() {
 	exit := flag.Bool("exit", false, "exit at once with status 3")
 	getenv := flag.String("getenv", "", "print this variable; exit 1 when it is unset")
 	write := flag.String("write", "", "create this file; exit 1 when that fails")
+	spew := flag.Int("spew", 0, "write this many MiB to stdout before listening")
 	flag.Parse()
+	if *spew > 0 {
+		line := []byte(strings.Repeat("spew ", 1<<20/5-1) + "spew\n")[:1<<20]
+		line[len(line)-1] = '\n'
+		for range *spew {
+			if _, err := os.Stdout.Write(line); err != nil {
+				os.Exit(1)
+			}
+		}
+		fmt.Println("svc: spewed")
+	}
 	if *getenv != "" {
 		v, ok := os.LookupEnv(*getenv)
 		if !ok {

@@ -55,7 +55,7 @@ func detectEntry(d *provider.Detector, pkg *packageJSON) error {
 		unusable = append(unusable, fmt.Sprintf("scripts.%s is `%s`, whose file %s does not exist and no build script makes it", key, s, st.file))
 	}
 	if len(unusable) > 0 {
-		d.R.Choice("main", true, "%s: the final image has no npm or shell to run it; pass --main with the file node runs (or --entrypoint)", strings.Join(unusable, "; "))
+		d.R.Choice("main", true, "%s: the final image has no npm or shell to run it; main must name the file node runs (or set entrypoint)", strings.Join(unusable, "; "))
 		return nil
 	}
 	if pkg.Main != "" {
@@ -84,7 +84,7 @@ func detectEntry(d *provider.Detector, pkg *packageJSON) error {
 	}
 	switch len(cands) {
 	case 0:
-		d.R.Choice("main", true, "no entry file: package.json has neither main nor a `node FILE` start script, and none of %s exists; pass --main with the file node runs", strings.Join(entryCandidates, ", "))
+		d.R.Choice("main", true, "no entry file: package.json has neither main nor a `node FILE` start script, and none of %s exists; main must name the file node runs", strings.Join(entryCandidates, ", "))
 	case 1:
 		d.R.Main = cands[0]
 		d.R.Found("main", d.R.Main, "the only conventional entry file present")
@@ -261,7 +261,7 @@ func detectNext(d *provider.Detector, pkg *packageJSON) error {
 				// A custom server (node server.js) that embeds Next.
 				return nil
 			}
-			d.R.Choice("main", true, "package.json scripts.start is `%s`, neither `next start` nor `node FILE`: the final image has no npm or shell to run it; pass --main with the file node runs (or --entrypoint)", s)
+			d.R.Choice("main", true, "package.json scripts.start is `%s`, neither `next start` nor `node FILE`: the final image has no npm or shell to run it; main must name the file node runs (or set entrypoint)", s)
 			return nil
 		}
 		args = append(args, w[2:]...)

@@ -80,6 +80,7 @@ const (
 	shCGO       = 34
 	shPM        = 35 // 2 bits: package manager (0 default, else the n-th of the language's)
 	shDigest    = 37
+	shNpmrc     = 38
 )
 
 func (in fuzzInput) bits(at, n uint) uint64 { return (in.Shape >> at) & (1<<n - 1) }
@@ -173,6 +174,7 @@ func (in fuzzInput) project(set *templates.Set, placeholder bool) config.Project
 		p.BuildPackages = []string{pick(in.Pkg, "placeholder-pkg")}
 	}
 	p.CGO = in.on(shCGO)
+	p.Npmrc = in.on(shNpmrc)
 	if in.on(shSize) {
 		p.SizeBudget = pick(in.Size, "1MB")
 	}
@@ -664,6 +666,8 @@ func repair(in fuzzInput, err error) (fuzzInput, bool) {
 			in.User = v.User
 		case k == "cgo":
 			in.Shape &^= 1 << shCGO
+		case k == "npmrc":
+			in.Shape &^= 1 << shNpmrc
 		case strings.HasPrefix(k, "build_packages"):
 			in.Pkg = v.Pkg
 		case k == "size_budget":

@@ -47,10 +47,20 @@ func newBuildCmd() *cobra.Command {
 		Short: "Build the image through BuildKit, with secrets as mounts",
 		Long: `build sends DIR (default the current directory) as the build context to a
 BuildKit daemon and builds its Dockerfile. The context honours .dockerignore:
-excluded files (.env, keys) are never sent.
+excluded files (.env, keys) are never sent. Before sending it, build names on
+stderr every credential-looking file (keys, .npmrc, .aws/credentials,
+kubeconfigs, Terraform state, ...) that the .dockerignore still lets through.
+When DIR/slipway.toml sets service_dir, the context is the folder above DIR
+that service_dir names (a repository root), and DIR/Dockerfile with
+DIR/Dockerfile.dockerignore is built against it, as docker build -f
+DIR/Dockerfile ROOT would.
 
 Credentials reach the build only as secret mounts (--secret), never as build
-args: a --build-arg whose name looks like a credential is refused. When
+args: a --build-arg whose name looks like a credential is refused, and so is
+one whose value looks like one whatever its name (a GitHub, AWS, Slack,
+GitLab, npm, PyPI, Google or Stripe key, a JSON Web Token, a private key, a
+password in a URL): build args are kept in the image history and, with
+--provenance max, verbatim in the provenance attestation. When
 DIR/slipway.toml declares secrets, each non-optional one must be given, and
 the build stops before it starts when one is missing.
 
@@ -214,6 +224,12 @@ func (f *buildFlags) options(dir string) (build.Options, error) {
 			if !s.Optional {
 				o.RequiredSecrets = append(o.RequiredSecrets, s.ID)
 			}
+		}
+		if p.ServiceDir != "" {
+			// service_dir: the context is the folder above DIR that holds
+			// it; the Dockerfile (and its Dockerfile.dockerignore) stay in
+			// DIR, as with docker build -f DIR/Dockerfile CONTEXT.
+			o.ContextDir = generate.ContextDir(dir, p)
 		}
 	}
 	// Dockerfiles slipway generated must pass BuildKit's checks.

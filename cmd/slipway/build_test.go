@@ -123,6 +123,12 @@ func TestBuildBuildArgFromEnv(t *testing.T) {
 	}
 }
 
+// Made-up credentials of real shapes: never issued.
+var (
+	fakeGitHubToken = "ghp_" + strings.Repeat("Zq7W", 9)
+	fakeURLPassword = "pw" + strings.Repeat("9x", 6)
+)
+
 // These fail before any daemon is contacted: the address is unreachable on
 // purpose, so a test that got as far as connecting would see exit 1.
 func TestBuildRefusalsBeforeConnecting(t *testing.T) {
@@ -137,6 +143,12 @@ func TestBuildRefusalsBeforeConnecting(t *testing.T) {
 	}{
 		{"credential build arg", []string{dir, "--secret", "id=netrc,src=" + secret, "--build-arg", "GITHUB_TOKEN=ghp_x"},
 			[]string{"GITHUB_TOKEN looks like a credential", "--secret id=github_token,env=GITHUB_TOKEN"}},
+		{"credential value under an innocent name", []string{dir, "--secret", "id=netrc,src=" + secret, "--provenance", "max",
+			"--build-arg", "GH=" + fakeGitHubToken, "--build-arg", "VERSION=1.2"},
+			[]string{"build arg GH holds what looks like a GitHub token", "value is not shown", "--secret id=gh,env=GH"}},
+		{"password in a URL", []string{dir, "--secret", "id=netrc,src=" + secret,
+			"--build-arg", "GOPROXY=https://bob:" + fakeURLPassword + "@proxy.example.com"},
+			[]string{"build arg GOPROXY holds what looks like a password in a URL", "--secret id=goproxy,env=GOPROXY"}},
 		{"missing declared secret", []string{dir},
 			[]string{"missing build secret netrc", "--secret id=netrc,src=FILE"}},
 		{"bad secret flag", []string{dir, "--secret", "src=/x"}, []string{"missing id="}},
@@ -154,7 +166,7 @@ func TestBuildRefusalsBeforeConnecting(t *testing.T) {
 					t.Errorf("message lacks %q: %s", w, msg)
 				}
 			}
-			if strings.Contains(msg, "ghp_x") {
+			if strings.Contains(msg, "ghp_x") || strings.Contains(msg, fakeGitHubToken[4:]) || strings.Contains(msg, fakeURLPassword) {
 				t.Errorf("message echoes the build arg's value: %s", msg)
 			}
 		})
@@ -238,5 +250,30 @@ func ociIndex(t *testing.T, path string) string {
 			}
 			return string(b)
 		}
+	}
+}
+
+// TestBuildWarnsAboutContextCredentials: a context whose .dockerignore
+// lets a credential file through builds, with a warning on stderr that
+// names the file (never its content).
+func TestBuildWarnsAboutContextCredentials(t *testing.T) {
+	l := labtest.Require(t)
+	dir := writeFiles(t, map[string]string{
+		"Dockerfile":              "FROM scratch\nCOPY hello.txt /\n",
+		"hello.txt":               "hello\n",
+		".dockerignore":           ".git\n",
+		"deploy/.aws/credentials": "[default]\naws_secret_access_key = " + fakeURLPassword + "\n",
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	code, _, msg := runBuild(t, ctx, dir, "--addr", l.BuildkitHost, "--progress", "quiet")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, msg)
+	}
+	if !strings.Contains(msg, "warning: the build context") || !strings.Contains(msg, "deploy/.aws/credentials (AWS credentials)") {
+		t.Errorf("no warning naming the file:\n%s", msg)
+	}
+	if strings.Contains(msg, fakeURLPassword) {
+		t.Errorf("the warning shows the file's content:\n%s", msg)
 	}
 }

@@ -63,6 +63,10 @@ type Options struct {
 	// ProgressOut receives it (default os.Stderr).
 	Progress    string
 	ProgressOut io.Writer
+
+	// allowCredentialArgs skips CheckBuildArgs: only tests set it, to build
+	// the leak slipway refuses and prove that scan finds it.
+	allowCredentialArgs bool
 }
 
 // Secret is one build secret: its id and either a file (Src) or an

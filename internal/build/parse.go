@@ -5,7 +5,10 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
+
+	"github.com/slipway/slipway/internal/secrets"
 )
 
 // csvFields splits buildx's comma-separated key=value syntax (a field may
@@ -167,9 +170,13 @@ var secretLikeArg = regexp.MustCompile(`(?i)(token|passw|secret|credential|api_?
 // no secret.
 var notSecretArgs = []string{"BUILDKIT_SYNTAX"}
 
-// CheckBuildArgs refuses build args whose name looks like a credential:
-// a build arg's value is recorded in the image history and cache, so a
-// credential must reach the build as a secret mount instead.
+// CheckBuildArgs refuses build args that look like credentials, by their
+// name or by their value whatever the name (secrets.Values: token shapes,
+// private keys, passwords in URLs). A build arg's value is recorded in the
+// image history, in the build cache and, with a max provenance
+// attestation, verbatim in the attestation, so a credential must reach the
+// build as a secret mount instead. The error names the args and never
+// their values.
 func CheckBuildArgs(args map[string]string) error {
 	var bad []string
 	for name := range args {
@@ -180,13 +187,59 @@ func CheckBuildArgs(args map[string]string) error {
 			bad = append(bad, name)
 		}
 	}
-	if len(bad) == 0 {
+	if len(bad) > 0 {
+		slices.Sort(bad)
+		n := bad[0]
+		return fmt.Errorf("build arg %s looks like a credential (its name contains token, password, key, secret, auth or credential); "+
+			"build args are recorded in the image history and the build cache. Pass it as a secret instead: "+
+			"--secret id=%s,env=%s (or src=FILE) and mount it in the Dockerfile with RUN --mount=type=secret,id=%s,env=%s ...",
+			strings.Join(quoteNames(bad), ", "), strings.ToLower(n), n, strings.ToLower(n), n)
+	}
+	return checkBuildArgValues(args)
+}
+
+// checkBuildArgValues refuses build args whose value looks like a
+// credential, naming each arg and what its value looks like.
+func checkBuildArgValues(args map[string]string) error {
+	ms := secrets.Values(args)
+	if len(ms) == 0 {
 		return nil
 	}
-	slices.Sort(bad)
-	n := bad[0]
-	return fmt.Errorf("build arg %s looks like a credential (its name contains token, password, key, secret, auth or credential); "+
-		"build args are recorded in the image history and the build cache. Pass it as a secret instead: "+
+	var what []string
+	for _, m := range ms {
+		what = append(what, fmt.Sprintf("build arg %s holds what looks like %s", quoteName(m.Name), m.What))
+	}
+	n := ms[0].Name
+	id := strings.ToLower(n)
+	if !quotable(n) {
+		n, id = "VAR", "ID"
+	}
+	return fmt.Errorf("%s (the value is not shown); build args are recorded in the image history, the build cache and "+
+		"provenance attestations (--provenance max keeps them verbatim). Pass it as a secret instead: "+
 		"--secret id=%s,env=%s (or src=FILE) and mount it in the Dockerfile with RUN --mount=type=secret,id=%s,env=%s ...",
-		strings.Join(bad, ", "), strings.ToLower(n), n, strings.ToLower(n), n)
+		strings.Join(what, "; "), id, n, id, n)
+}
+
+// quotable names can be printed as they are: ARG names BuildKit accepts.
+func quotable(name string) bool {
+	return name != "" && !strings.ContainsFunc(name, func(r rune) bool {
+		return !(r == '_' || r == '-' || r == '.' || r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z')
+	})
+}
+
+// quoteName prints a build-arg name, quoted and escaped when it holds
+// anything but letters, digits and _-. (a name is the user's input too).
+func quoteName(name string) string {
+	if quotable(name) {
+		return name
+	}
+	return strconv.Quote(name)
+}
+
+func quoteNames(names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = quoteName(n)
+	}
+	return out
 }

@@ -131,3 +131,38 @@ func TestParseCache(t *testing.T) {
 		t.Errorf("cache without type: %v", err)
 	}
 }
+
+// TestCheckBuildArgValues: a credential-shaped value is refused whatever
+// its arg's name; the error names the arg and what it looks like, points at
+// --secret, and never holds the value.
+func TestCheckBuildArgValues(t *testing.T) {
+	gh := "ghp_" + strings.Repeat("Qm4n", 9)
+	jwt := "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJjaSJ9." + strings.Repeat("s1Gn", 8)
+	for name, v := range map[string]string{
+		"GH": gh, "X": "AKIA" + "Z9Y8X7W6V5U4T3S2", "REPO_URL": "https://ci:" + "hunter2hunter2" + "@git.example.com/r.git",
+		"CI_JOB": jwt, "IDX": "pypi-AgEIcHlwaS5vcmc" + strings.Repeat("Ab9_", 16), "BUILDKIT_SYNTAX": gh,
+		"weird\x1b[2Jname": gh,
+	} {
+		err := CheckBuildArgs(map[string]string{name: v, "VERSION": "1.2.3"})
+		if err == nil {
+			t.Errorf("build arg %q with a credential-shaped value was accepted", name)
+			continue
+		}
+		msg := err.Error()
+		if strings.Contains(msg, v) || strings.Contains(msg, v[len(v)-12:]) {
+			t.Errorf("build arg %q: the error holds the value: %s", name, msg)
+		}
+		if strings.ContainsRune(msg, '\x1b') {
+			t.Errorf("build arg %q: the error holds a raw escape: %q", name, msg)
+		}
+		if !strings.Contains(msg, "--secret id=") || !strings.Contains(msg, "holds what looks like") {
+			t.Errorf("build arg %q: error lacks the --secret hint or what it looks like: %s", name, msg)
+		}
+		if quotable(name) && !strings.Contains(msg, "build arg "+name+" ") {
+			t.Errorf("build arg %q: error does not name it: %s", name, msg)
+		}
+	}
+	if err := CheckBuildArgs(map[string]string{"VERSION": "1.2.3", "GOPROXY": "https://proxy.golang.org,direct", "COMMIT_SHA": strings.Repeat("ab12", 10)}); err != nil {
+		t.Errorf("ordinary build args refused: %v", err)
+	}
+}

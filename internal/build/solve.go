@@ -91,8 +91,10 @@ func prepare(o Options) (*prepared, error) {
 	}
 	p.dockerfileDir, p.dockerfileName = filepath.Split(df)
 
-	if err := CheckBuildArgs(o.BuildArgs); err != nil {
-		return nil, err
+	if !o.allowCredentialArgs {
+		if err := CheckBuildArgs(o.BuildArgs); err != nil {
+			return nil, err
+		}
 	}
 	if p.secrets, err = resolveSecrets(o.Secrets, o.RequiredSecrets); err != nil {
 		return nil, err
@@ -403,6 +405,15 @@ func (c *Client) build(ctx context.Context, o Options, hook fsHook) (*Result, er
 	if err != nil {
 		return nil, err
 	}
+	warnOut := o.ProgressOut
+	if warnOut == nil {
+		warnOut = os.Stderr
+	}
+	creds, n, err := contextCredentials(ctx, ctxFS, maxContextFiles)
+	if err != nil {
+		return nil, err
+	}
+	warnContext(warnOut, p.contextDir, creds, n)
 	dfFS, err := dockerfileFS(p.dockerfileDir, p.dockerfileName)
 	if err != nil {
 		return nil, err

@@ -441,4 +441,3 @@ func copyTree(src, dst string) error {
 		}
 	})
 }
-

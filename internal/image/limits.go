@@ -80,3 +80,8 @@ func settingsFrom(ctx context.Context, o Options) Settings {
 	}
 	return s
 }
+
+// ContextLimits returns the limits a command set with WithSettings (the
+// defaults where it set none), for readers outside this package that walk
+// image structure themselves (scan's attestation reader).
+func ContextLimits(ctx context.Context) Limits { return settingsFrom(ctx, Options{}).Limits }

@@ -94,6 +94,14 @@ func imageRules() []Rule {
 			CIS:     []string{"4.10"},
 		},
 		{
+			ID: "SW226", Name: "image-secret-in-attestation", Severity: Error,
+			Message: "An attestation attached to the image (SLSA provenance, SBOM) records a credential, or could not be read to check",
+			Why:     "BuildKit attaches in-toto statements to an image as attestation manifests in its index, and they travel with it to every registry. A max provenance attestation records every build argument verbatim, whatever its name; anyone who can pull the index reads them (`docker buildx imagetools inspect --format '{{json .Provenance}}'`).",
+			Fix:     "Rotate the credential and rebuild without it: give it to the build as a secret mount (`slipway build --secret`, `RUN --mount=type=secret`), which provenance records only by its id. An attestation larger than scan's limit, or one whose blob is missing or does not match its digest, is reported too: rebuild or inspect it by hand.",
+			Example: "RUN --mount=type=secret,id=gh,env=GH_TOKEN ./fetch-private-deps.sh\n# slipway build --secret id=gh,env=GH_TOKEN --provenance max",
+			CIS:     []string{"4.10"}, BuildKit: []string{"SecretsUsedInArgOrEnv"},
+		},
+		{
 			ID: "SW230", Name: "image-apt-lists", Severity: Warning,
 			Message: "apt's package lists were left in the image (/var/lib/apt/lists)",
 			Why:     "The lists are tens of megabytes that are stale the day after the build, and they say the install step did not clean up.",

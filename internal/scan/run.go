@@ -101,7 +101,14 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		return nil, &InputError{err}
 	}
 	defer src.Close()
-	res, err := Image(ctx, src, Options{Name: o.Image, Team: team, Golden: lock, Remote: ro, Limits: o.Limits})
+	atts, err := ReadAttestations(ctx, o.Image, ro)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &InputError{err}
+	}
+	res, err := Image(ctx, src, Options{Name: o.Image, Team: team, Golden: lock, Remote: ro, Limits: o.Limits, Attestations: atts})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

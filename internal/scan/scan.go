@@ -39,6 +39,10 @@ type Options struct {
 	// Limits bound the walk over the layers (zero fields take their
 	// defaults); going over one is an error (tarlayer.IsBadInput).
 	Limits tarlayer.Limits
+
+	// Attestations are the in-toto statements attached to the image
+	// (ReadAttestations); each credential in them is reported (SW226).
+	Attestations []Attestation
 }
 
 // Result is what Image found.
@@ -87,6 +91,7 @@ func Image(ctx context.Context, img v1.Image, o Options) (*Result, error) {
 	s.config()
 	s.files()
 	s.accounts()
+	s.attestations(o.Attestations)
 	if o.Golden != nil {
 		if err := s.golden(ctx, o.Golden, o.Remote); err != nil {
 			return nil, err

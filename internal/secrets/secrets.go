@@ -1,9 +1,11 @@
 // Package secrets recognises credentials: variable names that look like
 // they hold one (token, password, key, ...) and values that look like one
-// (AWS, GitHub, GitLab, Slack, Google, npm and Stripe keys, private key
-// blocks, passwords in URLs). `slipway lint` uses it on Dockerfiles and
-// `slipway scan` on image configs, history and files. Regular expressions
-// here look at one name or one value, never at Dockerfile structure.
+// (AWS, GitHub, GitLab, Slack, Google, npm, PyPI and Stripe keys, JSON Web
+// Tokens, private key blocks, passwords in URLs). `slipway lint` uses it on
+// Dockerfiles, `slipway scan` on image configs, history, files and
+// attestations, and `slipway build` on build-arg values (buildargs.go).
+// Regular expressions here look at one name or one value, never at
+// Dockerfile structure.
 package secrets
 
 import (
@@ -39,9 +41,14 @@ var valuePatterns = []valuePattern{
 	{"a GitHub token", regexp.MustCompile(`\bgithub_pat_[A-Za-z0-9_]{60,}\b`), 11},
 	{"a GitLab token", regexp.MustCompile(`\bglpat-[A-Za-z0-9_-]{20,}\b`), 6},
 	{"a private key", regexp.MustCompile(`-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----`), 11},
-	{"a Slack token", regexp.MustCompile(`\bxox[abprs]-[A-Za-z0-9-]{10,}\b`), 5},
+	{"a Slack token", regexp.MustCompile(`\bxox[a-z]-[A-Za-z0-9-]{10,}\b`), 5},
 	{"a Google API key", regexp.MustCompile(`\bAIza[0-9A-Za-z_-]{35}\b`), 4},
 	{"an npm token", regexp.MustCompile(`\bnpm_[A-Za-z0-9]{36}\b`), 4},
+	// PyPI API tokens are macaroons: "pypi-" and a long base64url body.
+	{"a PyPI token", regexp.MustCompile(`\bpypi-[A-Za-z0-9_-]{50,}`), 5},
+	// A JSON Web Token: a base64url JSON header ("eyJ" is `{"`), a
+	// base64url JSON payload and a signature.
+	{"a JSON Web Token", regexp.MustCompile(`\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}`), 4},
 	{"a Stripe live key", regexp.MustCompile(`\b[sr]k_live_[0-9A-Za-z]{24,}\b`), 8},
 	{"a password in a URL", regexp.MustCompile(`\b[a-z][a-z0-9+.-]*://[^/\s:@$]+:[^/\s@$]{3,}@[A-Za-z0-9.-]+`), 0},
 }

@@ -2,6 +2,7 @@ package node
 
 import (
 	"encoding/json"
+	"fmt"
 	"regexp"
 	"sort"
 	"strings"
@@ -70,6 +71,50 @@ func (Provider) Detect(d *provider.Detector) error {
 	}
 	if d.R.Main != "" && !strings.HasPrefix(d.R.Main, "node_modules/") {
 		d.Sources = append(d.Sources, localModules(d, d.R.Main)...)
+	}
+	return detectPortEnv(d)
+}
+
+// rePortEnv finds the variable a program reads its listen port from:
+// process.env.PORT, process.env["PAYMENT_PORT"].
+var rePortEnv = regexp.MustCompile(`process\.env(?:\.((?:[A-Z_][A-Z0-9_]*)?PORT)\b|\[\s*["']((?:[A-Z_][A-Z0-9_]*)?PORT)["']\s*\])`)
+
+// detectPortEnv sets port_env when the entry sources read the port from
+// the environment, so the image sets it to the port (next start reads PORT).
+func detectPortEnv(d *provider.Detector) error {
+	if d.R.Framework == "nextjs" && d.R.Main == nextBin {
+		d.R.PortEnv = "PORT"
+		d.R.Found("port_env", "PORT", "next start reads $PORT")
+		return nil
+	}
+	vars := map[string]string{}
+	var order []string
+	for _, rel := range d.Sources {
+		src, err := d.Read(rel)
+		if err != nil {
+			return err
+		}
+		for i, l := range strings.Split(string(src), "\n") {
+			for _, m := range rePortEnv.FindAllStringSubmatch(l, -1) {
+				v := m[1] + m[2]
+				if _, ok := vars[v]; !ok {
+					vars[v] = fmt.Sprintf("%s:%d", rel, i+1)
+					order = append(order, v)
+				}
+			}
+		}
+	}
+	switch len(order) {
+	case 0:
+	case 1:
+		d.R.PortEnv = order[0]
+		d.R.Found("port_env", order[0], "%s", vars[order[0]])
+	default:
+		var parts []string
+		for _, v := range order {
+			parts = append(parts, v+" ("+vars[v]+")")
+		}
+		d.R.Choice("port_env", false, "the sources read several port variables: %s; none is set by the image", strings.Join(parts, ", "))
 	}
 	return nil
 }

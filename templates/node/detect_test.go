@@ -31,17 +31,18 @@ func TestDetectCorpus(t *testing.T) {
 		npmrc        bool
 		secrets      []provider.Secret
 		framework    string
+		portEnv      string
 		refused      string // a word of the refusal, "" when none
 	}{
-		{dir: "node-auth-bcrypt", main: "index.js", port: 8000, health: "/health", native: toolchain, framework: "express"},
-		{dir: "node-binding-gyp", main: "server.js", port: 3000, health: "/healthz", native: toolchain, buildCommand: []string{"npm", "rebuild"}},
-		{dir: "node-currency", main: "server.js", port: 7000},
-		{dir: "node-express-heroku", main: "index.js", port: 5006, health: "/health", framework: "express"},
-		{dir: "node-npm-start", main: "src/index.js", port: 3000, health: "/v1/health", framework: "express"},
-		{dir: "node-npmrc-token", main: "server.js", port: 8080, health: "/healthz", npmrc: true, secrets: []provider.Secret{{ID: "npm_token", Env: "NPM_TOKEN"}}},
-		{dir: "nextjs-hello", main: "node_modules/next/dist/bin/next", cmd: []string{"start"}, port: 3000, health: "/api/health", framework: "nextjs"},
-		{dir: "monorepo-shop/src/payment", main: "index.js", port: 50052},
-		{dir: "node-no-lockfile", main: "app.js", port: 3000, health: "/healthz", framework: "express", refused: "package-lock.json: not found"},
+		{dir: "node-auth-bcrypt", main: "index.js", port: 8000, health: "/health", native: toolchain, framework: "express", portEnv: "PORT"},
+		{dir: "node-binding-gyp", main: "server.js", port: 3000, health: "/healthz", native: toolchain, buildCommand: []string{"npm", "rebuild"}, portEnv: "PORT"},
+		{dir: "node-currency", main: "server.js", port: 7000, portEnv: "PORT"},
+		{dir: "node-express-heroku", main: "index.js", port: 5006, health: "/health", framework: "express", portEnv: "PORT"},
+		{dir: "node-npm-start", main: "src/index.js", port: 3000, health: "/v1/health", framework: "express", portEnv: "PORT"},
+		{dir: "node-npmrc-token", main: "server.js", port: 8080, health: "/healthz", npmrc: true, secrets: []provider.Secret{{ID: "npm_token", Env: "NPM_TOKEN"}}, portEnv: "PORT"},
+		{dir: "nextjs-hello", main: "node_modules/next/dist/bin/next", cmd: []string{"start"}, port: 3000, health: "/api/health", framework: "nextjs", portEnv: "PORT"},
+		{dir: "monorepo-shop/src/payment", main: "index.js", port: 50052, portEnv: "PAYMENT_PORT"},
+		{dir: "node-no-lockfile", main: "app.js", port: 3000, health: "/healthz", framework: "express", refused: "package-lock.json: not found", portEnv: "PORT"},
 		{dir: "vite-react-spa", refused: "static single-page app (Vite"},
 	} {
 		t.Run(c.dir, func(t *testing.T) {
@@ -67,6 +68,7 @@ func TestDetectCorpus(t *testing.T) {
 			check("npmrc", r.Npmrc, c.npmrc)
 			check("secrets", r.BuildSecrets, c.secrets)
 			check("framework", r.Framework, c.framework)
+			check("port_env", r.PortEnv, c.portEnv)
 			if len(r.Unresolved) > 0 {
 				t.Errorf("unresolved %q: %q", r.Unresolved, r.Ambiguities)
 			}

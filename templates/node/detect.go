@@ -72,6 +72,9 @@ func (Provider) Detect(d *provider.Detector) error {
 	if d.R.Main != "" && !strings.HasPrefix(d.R.Main, "node_modules/") {
 		d.Sources = append(d.Sources, localModules(d, d.R.Main)...)
 	}
+	if err := detectOutside(d); err != nil {
+		return err
+	}
 	return detectPortEnv(d)
 }
 

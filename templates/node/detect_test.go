@@ -32,6 +32,8 @@ func TestDetectCorpus(t *testing.T) {
 		secrets      []provider.Secret
 		framework    string
 		portEnv      string
+		serviceDir   string
+		shared       []string
 		refused      string // a word of the refusal, "" when none
 	}{
 		{dir: "node-auth-bcrypt", main: "index.js", port: 8000, health: "/health", native: toolchain, framework: "express", portEnv: "PORT"},
@@ -41,7 +43,7 @@ func TestDetectCorpus(t *testing.T) {
 		{dir: "node-npm-start", main: "src/index.js", port: 3000, health: "/v1/health", framework: "express", portEnv: "PORT"},
 		{dir: "node-npmrc-token", main: "server.js", port: 8080, health: "/healthz", npmrc: true, secrets: []provider.Secret{{ID: "npm_token", Env: "NPM_TOKEN"}}, portEnv: "PORT"},
 		{dir: "nextjs-hello", main: "node_modules/next/dist/bin/next", cmd: []string{"start"}, port: 3000, health: "/api/health", framework: "nextjs", portEnv: "PORT"},
-		{dir: "monorepo-shop/src/payment", main: "index.js", port: 50052, portEnv: "PAYMENT_PORT"},
+		{dir: "monorepo-shop/src/payment", main: "index.js", port: 50052, portEnv: "PAYMENT_PORT", serviceDir: "src/payment", shared: []string{"pb"}},
 		{dir: "node-no-lockfile", main: "app.js", port: 3000, health: "/healthz", framework: "express", refused: "package-lock.json: not found", portEnv: "PORT"},
 		{dir: "vite-react-spa", refused: "static single-page app (Vite"},
 	} {
@@ -69,6 +71,8 @@ func TestDetectCorpus(t *testing.T) {
 			check("secrets", r.BuildSecrets, c.secrets)
 			check("framework", r.Framework, c.framework)
 			check("port_env", r.PortEnv, c.portEnv)
+			check("service_dir", r.ServiceDir, c.serviceDir)
+			check("shared_paths", r.SharedPaths, c.shared)
 			if len(r.Unresolved) > 0 {
 				t.Errorf("unresolved %q: %q", r.Unresolved, r.Ambiguities)
 			}

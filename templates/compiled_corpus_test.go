@@ -75,3 +75,24 @@ func TestCompiledCorpusDetection(t *testing.T) {
 		})
 	}
 }
+
+// An <AssemblyName> other than the project file's name is the entry
+// assembly dotnet publish writes: the run command names it.
+func TestDotnetAssemblyName(t *testing.T) {
+	dir := t.TempDir()
+	for name, body := range map[string]string{
+		"api.csproj": `<Project Sdk="Microsoft.NET.Sdk.Web"><PropertyGroup><TargetFramework>net8.0</TargetFramework><AssemblyName>Shop.Api</AssemblyName></PropertyGroup></Project>`,
+		"Program.cs": `var app = WebApplication.CreateBuilder(args).Build(); app.Run();`,
+	} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r, err := detect.Detect(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"dotnet", "/app/Shop.Api.dll"}; !slices.Equal(r.Entrypoint, want) || r.Framework != "aspnetcore" {
+		t.Errorf("entrypoint %q framework %q, want %q aspnetcore\n%s", r.Entrypoint, r.Framework, want, strings.Join(r.Evidence, "\n"))
+	}
+}

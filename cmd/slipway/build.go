@@ -12,6 +12,7 @@ import (
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/generate"
+	"github.com/slipway/slipway/internal/lint"
 )
 
 // buildFlags are slipway build's flags before they become build.Options.
@@ -38,6 +39,7 @@ type buildFlags struct {
 	checks        bool
 	configPath    string
 	configMissing bool
+	team          string
 }
 
 func newBuildCmd() *cobra.Command {
@@ -80,6 +82,12 @@ The daemon is --addr, else $BUILDKIT_HOST, else
 unix:///run/buildkit/buildkitd.sock: unix://, tcp:// (with --tlscacert,
 --tlscert, --tlskey for mTLS) and docker-container://NAME (a buildx builder).
 
+Before anything is sent, the Dockerfile is held to the team's floors (every
+slipway-team.toml from DIR up, and --team): a final USER that is root in any
+spelling or below min_uid (with the build args given), a base outside
+allowed_bases or allowed_registries, a missing required HEALTHCHECK or label.
+A Dockerfile under a floor is refused with exit 1, whoever wrote it.
+
 The image digest is printed on stdout when the build ends.`,
 		Example: `  slipway build                                  build ./Dockerfile, keep the image in the daemon
   slipway build svc/api -t registry.example/api:1.4 --push
@@ -109,6 +117,9 @@ The image digest is printed on stdout when the build ends.`,
 			o.ProgressOut = cmd.ErrOrStderr()
 			if err := o.Validate(); err != nil {
 				return withCode(exitUsage, err)
+			}
+			if err := checkFloors(cmd, o, f.team); err != nil {
+				return err
 			}
 
 			ctx := cmd.Context()
@@ -156,6 +167,7 @@ The image digest is printed on stdout when the build ends.`,
 	fl.StringVar(&f.provenance, "provenance", "", "attach a SLSA provenance attestation: min or max (max records the build's inputs; secrets are never among them)")
 	fl.StringVar(&f.progress, "progress", "auto", "progress output: auto, tty, plain, rawjson or quiet")
 	fl.Int64Var(&f.epoch, "source-date-epoch", 0, "timestamp (Unix seconds) for reproducible builds; -1 disables (default the last git commit touching DIR, else 0)")
+	fl.StringVar(&f.team, "team", "", "team standard file, applied on top of every slipway-team.toml above DIR (it can only tighten them)")
 	fl.BoolVar(&f.checks, "checks", false, "fail on BuildKit's Dockerfile check warnings (default: on for Dockerfiles slipway generated)")
 	return c
 }
@@ -241,6 +253,30 @@ func (f *buildFlags) options(dir string) (build.Options, error) {
 		}
 	}
 	return o, nil
+}
+
+// checkFloors refuses, before the build starts, a Dockerfile under the
+// team's floors, printing each floor it goes below (exit 1), and prints
+// the warnings of nested team files that tried to loosen them.
+func checkFloors(cmd *cobra.Command, o build.Options, team string) error {
+	res, err := lint.CheckFloors(cmd.Context(), lint.FloorOptions{
+		Dockerfile: o.Dockerfile, ContextDir: o.ContextDir, Team: team, BuildArgs: o.BuildArgs, Target: o.Target,
+	})
+	var ie *lint.InputError
+	if errors.As(err, &ie) {
+		return withCode(exitUsage, err)
+	}
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Team.Warnings {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
+	}
+	if len(res.Below) > 0 {
+		fmt.Fprint(cmd.ErrOrStderr(), res.String())
+		return withCode(exitFailure, fmt.Errorf("%s is below the team's floors (%d finding(s)); nothing was built", o.Dockerfile, len(res.Below)))
+	}
+	return nil
 }
 
 // keyValues parses repeated KEY=VALUE flags. With fromEnv, a bare KEY takes

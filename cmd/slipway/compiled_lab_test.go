@@ -42,9 +42,10 @@ func copyTree(t *testing.T, src, dst string) {
 // TestCompiledCorpusLab runs `slipway init --yes`, `slipway build` and
 // `slipway verify` through the CLI on the corpus services whose images
 // need runtime files (go-frontend: templates/ and static/ read at run
-// time) and a build context above the service folder
-// (monorepo-shop/src/checkout: go.mod replaces a module at the repository
-// root), with no edit of the slipway.toml init writes. For go-frontend a
+// time; go-productcatalog: products.json), a build context above the
+// service folder (monorepo-shop/src/checkout: go.mod replaces a module at
+// the repository root) and $PORT (java-httpserver), with no edit of the
+// slipway.toml init writes. For go-frontend a
 // control build without runtime_files must fail verify: the files are what
 // makes it start.
 func TestCompiledCorpusLab(t *testing.T) {
@@ -60,14 +61,15 @@ func TestCompiledCorpusLab(t *testing.T) {
 	}{
 		{"go-frontend", ".", "/_healthz", []string{`runtime_files = ["static", "templates"]`, `port_env = "PORT"`}},
 		{"monorepo-shop", "src/checkout", "/healthz", []string{`service_dir = "src/checkout"`, `shared_paths = ["shared"]`}},
+		{"go-productcatalog", ".", "/healthz", []string{`runtime_files = ["products.json"]`, `port_env = "PORT"`}},
+		// Maven through the lab's mirror of Debian's Maven repository.
+		{"java-httpserver", ".", "/health", []string{`port_env = "PORT"`}},
 	} {
 		t.Run(tc.root, func(t *testing.T) {
 			root := filepath.Join(t.TempDir(), tc.root)
 			copyTree(t, filepath.Join(corpusDir, tc.root), root)
 			dir := filepath.Join(root, tc.service)
-			// The lab's Go stand-in is the machine's Go (1.26); the
-			// services declare go 1.25, which Go 1.26 builds.
-			code, _, stderr := runIO(t, "", "init", dir, "--yes", "--version", "1.26")
+			code, _, stderr := runIO(t, "", "init", dir, "--yes")
 			if code != exitOK {
 				t.Fatalf("init: exit %d: %s", code, stderr)
 			}

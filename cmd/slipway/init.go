@@ -240,6 +240,9 @@ func validateGiven(p config.Project, given map[string]bool) error {
 		if !given[key] || (key == "package_manager" && !given["language"]) {
 			continue
 		}
+		if key == "shared_paths" && !given["service_dir"] && strings.Contains(fe.Msg, "needs service_dir") {
+			continue // service_dir may come from detection; the render checks the pair
+		}
 		flag := flagOf[key]
 		if flag == "" {
 			flag = key

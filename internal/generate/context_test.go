@@ -43,8 +43,24 @@ func monorepo(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
+	for _, d := range []string{"", "shared/", "src/checkout/", "src/checkout/a/b/"} {
+		for _, f := range credentials {
+			p := filepath.Join(root, filepath.FromSlash(d+f))
+			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(p, []byte("secret\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	return root
 }
+
+// credentials are files that never enter a build context, written at the
+// repository root, in the shared folder and in the service folder.
+var credentials = []string{".aws/credentials", ".npmrc", ".netrc", ".git/config", ".kube/config", "terraform.tfstate",
+	"secrets.yaml", "server.key", ".ssh/id_ed25519", "node_modules/x/index.js", ".env.local"}
 
 // sent lists the files BuildKit's context transfer would send from root
 // with the ignore file's patterns (fsutil, as slipway build sends them).
@@ -110,6 +126,13 @@ func TestServiceDirIgnoreSendsOnlyWhatTheServiceNeeds(t *testing.T) {
 		t.Fatal(err)
 	}
 	got = sent(t, root, out.Dockerignore)
+	for _, c := range credentials {
+		for _, d := range []string{"", "shared/", "src/checkout/", "src/checkout/a/b/"} {
+			if slices.Contains(got, d+c) {
+				t.Errorf("whole context: %s%s was sent", d, c)
+			}
+		}
+	}
 	for _, f := range []string{".env", "shared/.env", "src/checkout/.env", "src/checkout/id_rsa", "src/checkout/bin/checkout"} {
 		if slices.Contains(got, f) {
 			t.Errorf("whole context: %s was sent: %q", f, got)

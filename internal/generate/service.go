@@ -54,6 +54,9 @@ func Run(set *templates.Set, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, w := range team.Warnings {
+		fmt.Fprintf(o.Warnings, "warning: %s\n", w)
+	}
 	src, _ := os.ReadFile(cfgPath)
 	out, err := RenderIn(set, p, team, o.Dir)
 	if err != nil {

@@ -88,6 +88,7 @@ const (
 	shServiceDir = 39
 	shShared     = 40
 	shPortEnv    = 41
+	shNpmrc      = 42
 )
 
 func (in fuzzInput) bits(at, n uint) uint64 { return (in.Shape >> at) & (1<<n - 1) }
@@ -181,6 +182,7 @@ func (in fuzzInput) project(set *templates.Set, placeholder bool) config.Project
 		p.BuildPackages = []string{pick(in.Pkg, "placeholder-pkg")}
 	}
 	p.CGO = in.on(shCGO)
+	p.Npmrc = in.on(shNpmrc)
 	if in.on(shSize) {
 		p.SizeBudget = pick(in.Size, "1MB")
 	}
@@ -708,6 +710,8 @@ func repair(in fuzzInput, err error) (fuzzInput, bool) {
 			in.Shape &^= 1 << shPortEnv
 		case k == "cgo":
 			in.Shape &^= 1 << shCGO
+		case k == "npmrc":
+			in.Shape &^= 1 << shNpmrc
 		case strings.HasPrefix(k, "build_packages"):
 			in.Pkg = v.Pkg
 		case k == "size_budget":

@@ -42,6 +42,10 @@ type Project struct {
 	BuildPackages []string `toml:"build_packages,omitempty"`
 	// CGO enables cgo for Go builds (needs a glibc base).
 	CGO bool `toml:"cgo,omitempty"`
+	// Npmrc makes a Node build read the service's .npmrc (which must name
+	// its credentials only as ${VAR}, given as secrets): the install and
+	// build steps mount it; it never reaches the final image.
+	Npmrc bool `toml:"npmrc,omitempty"`
 	// RuntimeFiles are the files and folders (relative to the service
 	// folder) the program reads at run time ("templates", "static",
 	// "data/catalog.json"). The final stage carries each under /app, its

@@ -301,7 +301,7 @@ func validateForLanguage(pr *problems, p *Project) {
 		return
 	}
 	info := prov.Info()
-	set := map[string]bool{"cgo": p.CGO, "healthcheck.binary": p.Healthcheck.Binary != "", "runtime_files": len(p.RuntimeFiles) > 0, "service_dir": p.ServiceDir != "", "shared_paths": len(p.SharedPaths) > 0}
+	set := map[string]bool{"cgo": p.CGO, "healthcheck.binary": p.Healthcheck.Binary != "", "npmrc": p.Npmrc, "runtime_files": len(p.RuntimeFiles) > 0, "service_dir": p.ServiceDir != "", "shared_paths": len(p.SharedPaths) > 0}
 	for _, k := range provider.LanguageKeys {
 		if set[k] && !contains(info.Keys, k) {
 			pr.add(k, "only %s builds use %s; remove it for %s", strings.Join(templates.Honouring(k), ", "), k, p.Language)

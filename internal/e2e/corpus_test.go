@@ -48,8 +48,8 @@ type corpusService struct {
 	// Secrets are the environment variables the build reads as secrets:
 	// init must declare each as a [[secret]] with that env.
 	Secrets []string `toml:"secrets"`
-	// GRPCHealth: the service speaks gRPC, so verify checks its port with
-	// a TCP connect.
+	// GRPCHealth: the service serves grpc.health.v1 (verify checks its
+	// port with a TCP connect, as for every service with no HTTP health).
 	GRPCHealth bool   `toml:"grpc_health"`
 	Native     string `toml:"native"`
 }
@@ -321,7 +321,9 @@ func runCorpusService(ctx context.Context, t *testing.T, env []string, s corpusS
 	for _, e := range s.Env {
 		verifyArgs = append(verifyArgs, "--env", e)
 	}
-	if s.GRPCHealth && s.Health == "" {
+	if s.Health == "" && s.Port != 0 {
+		// No HTTP health endpoint (a gRPC service, or none): the port is
+		// checked with a TCP connect, as verify does for non-HTTP services.
 		verifyArgs = append(verifyArgs, "--tcp")
 	}
 	verifyRun := runSlipway(ctx, t, env, verifyArgs...)

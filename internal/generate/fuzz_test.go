@@ -88,7 +88,8 @@ const (
 	shServiceDir = 39
 	shShared     = 40
 	shPortEnv    = 41
-	shHCProbe    = 42 // 2 bits: with HC mode 0, 1 grpc, 2 binary named HC0 (3 means 2)
+	shNpmrc      = 42
+	shHCProbe    = 43 // 2 bits: with HC mode 0, 1 grpc, 2 binary named HC0 (3 means 2)
 )
 
 func (in fuzzInput) bits(at, n uint) uint64 { return (in.Shape >> at) & (1<<n - 1) }
@@ -182,6 +183,7 @@ func (in fuzzInput) project(set *templates.Set, placeholder bool) config.Project
 		p.BuildPackages = []string{pick(in.Pkg, "placeholder-pkg")}
 	}
 	p.CGO = in.on(shCGO)
+	p.Npmrc = in.on(shNpmrc)
 	if in.on(shSize) {
 		p.SizeBudget = pick(in.Size, "1MB")
 	}
@@ -722,6 +724,8 @@ func repair(in fuzzInput, err error) (fuzzInput, bool) {
 			in.Shape &^= 1 << shPortEnv
 		case k == "cgo":
 			in.Shape &^= 1 << shCGO
+		case k == "npmrc":
+			in.Shape &^= 1 << shNpmrc
 		case strings.HasPrefix(k, "build_packages"):
 			in.Pkg = v.Pkg
 		case k == "size_budget":

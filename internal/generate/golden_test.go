@@ -166,6 +166,7 @@ func TestGolden(t *testing.T) {
 		w.SharedPaths = nil
 		cases = append(cases, goldenCase{file: lang + "-whole-context", project: w, ignore: lang + "-whole-context"})
 	}
+	cases = append(cases, nodeGoldenCases(set)...)
 	examples, err := filepath.Glob("../../examples/*/slipway.toml")
 	if err != nil {
 		t.Fatal(err)

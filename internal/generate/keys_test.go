@@ -68,6 +68,7 @@ var keyChanges = map[string]func(set *templates.Set, p *config.Project){
 	"user":           func(_ *templates.Set, p *config.Project) { p.User = 12345 },
 	"build_packages": func(_ *templates.Set, p *config.Project) { p.BuildPackages = []string{"libssl-dev"} },
 	"cgo":            func(_ *templates.Set, p *config.Project) { p.CGO = true },
+	"npmrc":          func(_ *templates.Set, p *config.Project) { p.Npmrc = true },
 	"runtime_files":  func(_ *templates.Set, p *config.Project) { p.RuntimeFiles = []string{"templates", "data/catalog.json"} },
 	"service_dir":    func(_ *templates.Set, p *config.Project) { p.ServiceDir = "src/svc" },
 	"shared_paths": func(_ *templates.Set, p *config.Project) {

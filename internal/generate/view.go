@@ -27,6 +27,7 @@ type View struct {
 	CreateUser     bool // the base runs as root: create a user UID
 	Port           int
 	CGO            bool
+	Npmrc          bool // node: mount the service's .npmrc in the install steps
 	BuildPackages  []string
 	Secrets        []SecretView
 	SecretMounts   string // every secret mount flag, each followed by " \\\n    "
@@ -224,6 +225,7 @@ func (r *Resolved) View() (*View, error) {
 		CreateUser:     r.Base.User == 0 && r.Base.Shell, // a shell-less base gets a numeric USER with no passwd entry
 		Port:           p.Port,
 		CGO:            p.CGO,
+		Npmrc:          p.Npmrc,
 		BuildPackages:  append([]string(nil), p.BuildPackages...),
 	}
 	v.SrcDir = "/src"

@@ -93,16 +93,28 @@ func recipes() []recipe {
 	rs = append(rs,
 		recipe{
 			ref: refNodeBuild, parent: refDebian,
-			inputs: []string{"ca-certificates node-user", nodeVersion},
+			inputs: []string{"ca-certificates node-user", nodeVersion, "headers in /usr/local/include/node, npm_config_nodedir"},
 			layer: func(ctx context.Context, b *builder, dir string) error {
 				if err := b.aptLayer(ctx, dir, `apt-get install -y -q ca-certificates
 groupadd --gid 1000 node && useradd --uid 1000 --gid node --shell /bin/bash --create-home node`); err != nil {
 					return err
 				}
-				return copyHostNode(dir, true)
+				if err := copyHostNode(dir, true); err != nil {
+					return err
+				}
+				// The official image carries Node's headers here; node-gyp
+				// compiles addons against them.
+				if err := copyTree(hostNodeHeaders, filepath.Join(dir, "usr/local/include/node")); err != nil {
+					return fmt.Errorf("the node build stand-in needs this machine's Node headers (%s, from the nodejs package): %w", hostNodeHeaders, err)
+				}
+				return nil
 			},
 			config: func(c *v1.Config) {
-				setEnv(c, "NODE_VERSION="+strings.TrimPrefix(nodeVersion, "v"))
+				// Where the official image's node-gyp would download the same
+				// headers from nodejs.org (unreachable here), the stand-in
+				// points it at the ones it carries. Only the build stand-in
+				// says so; generated Dockerfiles never name a nodedir.
+				setEnv(c, "NODE_VERSION="+strings.TrimPrefix(nodeVersion, "v"), "npm_config_nodedir=/usr/local")
 				nodeExtraCAs(c)
 				c.Cmd = []string{"node"}
 			},
@@ -177,6 +189,10 @@ func hostNode() string {
 	}
 	return strings.TrimSpace(string(out))
 }
+
+// hostNodeHeaders holds the headers of this machine's node (Debian and
+// NodeSource packages install them there).
+const hostNodeHeaders = "/usr/include/node"
 
 // copyHostNode copies the machine's node (and npm) into an image tree: as
 // /usr/local/bin/node with npm for the build image, /nodejs/bin/node for distroless.

@@ -202,12 +202,12 @@ func (c *checker) checkInstr(ss *stageState, in *instr, onbuild bool) {
 		if x.Chmod != "" && setuidMode(x.Chmod) {
 			c.add("SW154", in.line, "ADD --chmod=%s sets a setuid/setgid bit", x.Chmod)
 		}
-		c.checkContextCopy(in, x.SourcePaths, "")
+		c.checkContextCopy(in, x.SourcePaths, "", x.ExcludePatterns)
 	case *instructions.CopyCommand:
 		if x.Chmod != "" && setuidMode(x.Chmod) {
 			c.add("SW154", in.line, "COPY --chmod=%s sets a setuid/setgid bit", x.Chmod)
 		}
-		c.checkContextCopy(in, x.SourcePaths, x.From)
+		c.checkContextCopy(in, x.SourcePaths, x.From, x.ExcludePatterns)
 	}
 }
 

@@ -40,7 +40,7 @@ func wholeContext(src string) bool {
 	return c == "." || c == "/" || c == "*" || c == "./*"
 }
 
-func (c *checker) checkContextCopy(in *instr, srcs []string, from string) {
+func (c *checker) checkContextCopy(in *instr, srcs []string, from string, excludes []string) {
 	if from != "" {
 		return
 	}
@@ -62,9 +62,47 @@ func (c *checker) checkContextCopy(in *instr, srcs []string, from string) {
 		c.add("SW123", in.line, "%s cannot be read: %v", c.doc.ignore.Path, err)
 		return
 	}
+	if len(excludes) > 0 && len(leaks) > 0 {
+		// COPY --exclude keeps these paths out of this copy, as the
+		// .dockerignore would (the context still has them, for mounts).
+		if leaks, err = notExcluded(leaks, excludes); err != nil {
+			c.add("SW123", in.line, "the --exclude patterns cannot be read: %v", err)
+			return
+		}
+	}
 	if len(leaks) > 0 {
 		c.add("SW123", in.line, "COPY of the whole context, and %s does not exclude %s", path.Base(c.doc.ignore.Path), strings.Join(leaks, ", "))
 	}
+}
+
+// notExcluded drops the sensitive paths (as ignoreLeaks shows them) that a
+// COPY's --exclude patterns match.
+func notExcluded(leaks, excludes []string) ([]string, error) {
+	pm, err := patternmatcher.New(excludes)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, l := range leaks {
+		keep := true
+		for _, s := range sensitivePaths {
+			if s.show != l {
+				continue
+			}
+			keep = false
+			for _, p := range s.paths {
+				ex, err := excluded(pm, p)
+				if err != nil {
+					return nil, err
+				}
+				keep = keep || !ex
+			}
+		}
+		if keep {
+			out = append(out, l)
+		}
+	}
+	return out, nil
 }
 
 // ignoreLeaks evaluates a .dockerignore with BuildKit's pattern matcher and

@@ -61,7 +61,7 @@ type Info struct {
 // runtime_files, service_dir and shared_paths need COPY lines the
 // language's template renders (templates/_shared/context.tmpl); a provider
 // lists them once its template does.
-var LanguageKeys = []string{"cgo", "healthcheck.binary", "runtime_files", "service_dir", "shared_paths"}
+var LanguageKeys = []string{"cgo", "healthcheck.binary", "runtime_files", "service_dir", "shared_paths", "npmrc"}
 
 // Settings are the slipway.toml values a provider may check.
 type Settings struct {

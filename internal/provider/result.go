@@ -21,6 +21,15 @@ type Result struct {
 	// (from the manifest and Main) is not how the service starts.
 	Entrypoint []string
 	Cmd        []string
+	// BuildCommand replaces the language's build step (config's
+	// build_command), when the default would not build the service.
+	BuildCommand []string
+	// Env are runtime environment variables the service's own start
+	// command sets (NODE_OPTIONS for the flags of `node --flag main.js`).
+	Env map[string]string
+	// Npmrc says the Node build must read the service's .npmrc (config's
+	// npmrc).
+	Npmrc bool
 	// RuntimeFiles are the paths (relative to the service root) that the
 	// program reads at run time and the final stage must carry.
 	RuntimeFiles []string
@@ -67,6 +76,15 @@ type Result struct {
 	Ambiguities []string
 	// Unresolved lists the config keys left empty because of an ambiguity.
 	Unresolved []string
+	// Refusals are what the tree lacks before slipway can build it, which
+	// no flag settles (a missing lock file, a static site with no server),
+	// each starting with the file or key it concerns; init stops on them.
+	Refusals []string
+}
+
+// Refuse records a refusal on what (a file or key).
+func (r *Result) Refuse(what, format string, args ...any) {
+	r.Refusals = append(r.Refusals, what+": "+fmt.Sprintf(format, args...))
 }
 
 // Secret is a credential the build reads: its BuildKit secret id and, when

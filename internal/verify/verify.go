@@ -698,19 +698,6 @@ func checkHealth(ctx context.Context, rep *Report, c *container, u User, cf *v1.
 	}
 }
 
-// ctxReader stops a long unpacking when ctx ends (SIGINT).
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
-}
-
 // checkHTTP is the port check for an HTTP service: GET the health path
 // until it answers 2xx.
 func checkHTTP(ctx context.Context, rep *Report, c *container, dial dialFunc, exp expectations, timeout time.Duration, name string) {

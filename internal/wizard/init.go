@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -96,6 +97,9 @@ func Init(ctx context.Context, set *templates.Set, o InitOptions) (*InitResult, 
 	}
 	res := &InitResult{Detected: det}
 	printDetection(o.Log, o.Dir, det, existing != nil)
+	if err := refused(det); err != nil {
+		return res, err
+	}
 
 	var p config.Project
 	if existing != nil {
@@ -259,6 +263,11 @@ func fromDetection(r *detect.Result) config.Project {
 		ServiceDir:    r.ServiceDir,
 		SharedPaths:   slices.Clone(r.SharedPaths),
 		PortEnv:       r.PortEnv,
+		BuildCommand:  slices.Clone(r.BuildCommand),
+		Npmrc:         r.Npmrc,
+	}
+	if len(r.Env) > 0 {
+		p.Env = maps.Clone(r.Env)
 	}
 	for _, s := range r.BuildSecrets {
 		p.Secrets = append(p.Secrets, config.Secret{ID: s.ID, Env: s.Env})
@@ -431,6 +440,20 @@ func missing(p *config.Project, det *detect.Result, given map[string]bool, fromC
 				add(k, flags[k], ambiguity(det, k))
 			}
 		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return &config.InvalidError{Errs: errs}
+}
+
+// refused stops init on what the tree lacks before any image can be built
+// (detect's Refusals), whatever the flags say.
+func refused(det *detect.Result) error {
+	var errs []error
+	for _, r := range det.Refusals {
+		what, msg, _ := strings.Cut(r, ": ")
+		errs = append(errs, &config.FieldError{Key: what, Msg: msg})
 	}
 	if len(errs) == 0 {
 		return nil

@@ -29,6 +29,7 @@ func (Provider) Info() provider.Info {
 		RuntimeName:     "node",
 		MainHelp:        "The entry file node runs, e.g. server.js or dist/index.js.",
 		Toolchains:      []string{"node"},
+		Keys:            []string{"npmrc", "service_dir", "shared_paths"},
 	}
 }
 

@@ -129,7 +129,7 @@ be configured with the same mirror.`,
 	f.StringVar(&o.Dir, "dir", "golden", "folder of golden image specs (*.toml) and golden.lock")
 	f.StringVar(&o.Registry, "registry", "", "registry prefix to push to, e.g. registry.example.com/platform (default: registry_prefix in slipway-team.toml)")
 	f.StringVar(&team, "team", "", "team standard file (default: nearest slipway-team.toml above --dir)")
-	f.StringVar(&mirror, "registry-mirror", "", "registry (host:port) that mirrors docker.io and the others, for resolving bases (default $"+golden.EnvRegistryMirror+")")
+	addRegistryMirrorFlag(f, &mirror, "registry (host:port) that mirrors docker.io and the others, for resolving bases")
 	f.IntVarP(&o.Jobs, "jobs", "j", golden.DefaultJobs, "images built at once")
 	f.BoolVar(&o.Stale, "stale", false, "build only stale images (see golden check) and the images built FROM them")
 	f.StringSliceVar(&o.Platforms, "platform", nil, "target platforms, e.g. linux/amd64,linux/arm64 (default the daemon's)")
@@ -185,7 +185,7 @@ It exits 1 when any image is stale; rebuild them with
 	}
 	f := c.Flags()
 	f.StringVar(&dir, "dir", "golden", "folder of golden image specs (*.toml) and golden.lock")
-	f.StringVar(&mirror, "registry-mirror", "", "registry (host:port) that mirrors docker.io and the others (default $"+golden.EnvRegistryMirror+")")
+	addRegistryMirrorFlag(f, &mirror, "registry (host:port) that mirrors docker.io and the others")
 	addFormatFlags(c, &format, "the statuses on stdout")
 	return c
 }

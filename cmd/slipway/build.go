@@ -149,7 +149,7 @@ The image digest is printed on stdout when the build ends.`,
 	fl.StringArrayVar(&f.labels, "label", nil, "image label KEY=VALUE (repeatable)")
 	fl.StringVar(&f.target, "target", "", "build stage to stop at")
 	fl.BoolVar(&f.noCache, "no-cache", false, "do not use the build cache")
-	fl.StringVar(&f.provenance, "provenance", "", "attach a SLSA provenance attestation: min or max (max records the build's inputs; secrets are never among them)")
+	fl.StringVar(&f.provenance, "provenance", "", "attach a SLSA provenance attestation: min or max (also mode=min|max; true is min, false none; max records the build's inputs, never secrets)")
 	fl.StringVar(&f.progress, "progress", "auto", "progress output: auto, tty, plain, rawjson or quiet")
 	fl.Int64Var(&f.epoch, "source-date-epoch", 0, "timestamp (Unix seconds) for reproducible builds; -1 disables (default the last git commit touching DIR, else 0)")
 	fl.BoolVar(&f.checks, "checks", false, "fail on BuildKit's Dockerfile check warnings (default: on for Dockerfiles slipway generated)")
@@ -169,7 +169,6 @@ func (f *buildFlags) options(dir string) (build.Options, error) {
 		CacheTo:    f.cacheTo,
 		Target:     f.target,
 		NoCache:    f.noCache,
-		Provenance: f.provenance,
 		Progress:   f.progress,
 	}
 	if o.Dockerfile == "" {
@@ -190,6 +189,9 @@ func (f *buildFlags) options(dir string) (build.Options, error) {
 		o.Outputs = append(o.Outputs, out)
 	}
 	var err error
+	if o.Provenance, err = build.ParseProvenance(f.provenance); err != nil {
+		return o, err
+	}
 	if o.BuildArgs, err = keyValues("--build-arg", f.buildArgs, true); err != nil {
 		return o, err
 	}

@@ -42,6 +42,7 @@ type buildFlags struct {
 
 func newBuildCmd() *cobra.Command {
 	var f buildFlags
+	var rf buildResultFlags
 	c := &cobra.Command{
 		Use:   "build [DIR]",
 		Short: "Build the image through BuildKit, with secrets as mounts",
@@ -76,7 +77,11 @@ The daemon is --addr, else $BUILDKIT_HOST, else
 unix:///run/buildkit/buildkitd.sock: unix://, tcp:// (with --tlscacert,
 --tlscert, --tlskey for mTLS) and docker-container://NAME (a buildx builder).
 
-The image digest is printed on stdout when the build ends.`,
+The image digest is printed on stdout when the build ends: for an image file
+(-o type=oci or type=docker) the digest 'slipway verify' and 'slipway scan'
+report for that file. A summary on stderr says where the image went (file,
+registry, BuildKit's image store) and what to run next; --progress=quiet
+leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 		Example: `  slipway build                                  build ./Dockerfile, keep the image in the daemon
   slipway build svc/api -t registry.example/api:1.4 --push
   slipway build --secret id=npm,src=$HOME/.npmrc  give the secret slipway.toml declares
@@ -123,8 +128,18 @@ The image digest is printed on stdout when the build ends.`,
 			for _, w := range res.Warnings {
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s:%d: %s\n", w.File, w.Line, w.Rule)
 			}
-			if res.ImageDigest != "" {
-				fmt.Fprintln(cmd.OutOrStdout(), res.ImageDigest)
+			sum := outcome(ctx, o, res)
+			for _, w := range sum.Warnings {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", printable(w))
+			}
+			if err := rf.write(sum, o, res); err != nil {
+				return err
+			}
+			if sum.Digest != "" {
+				fmt.Fprintln(cmd.OutOrStdout(), sum.Digest)
+			}
+			if f.progress != "quiet" {
+				sum.writeSummary(cmd.ErrOrStderr(), res)
 			}
 			return nil
 		},
@@ -152,6 +167,7 @@ The image digest is printed on stdout when the build ends.`,
 	fl.StringVar(&f.provenance, "provenance", "", "attach a SLSA provenance attestation: min or max (also mode=min|max; true is min, false none; max records the build's inputs, never secrets)")
 	fl.StringVar(&f.progress, "progress", "auto", "progress output: auto, tty, plain, rawjson or quiet")
 	fl.Int64Var(&f.epoch, "source-date-epoch", 0, "timestamp (Unix seconds) for reproducible builds; -1 disables (default the last git commit touching DIR, else 0)")
+	rf.add(fl)
 	fl.BoolVar(&f.checks, "checks", false, "fail on BuildKit's Dockerfile check warnings (default: on for Dockerfiles slipway generated)")
 	return c
 }

@@ -114,6 +114,9 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 
 			ctx := cmd.Context()
 			cl, err := build.Connect(ctx, f.conn)
+			if build.IsInvalid(err) {
+				return withCode(exitUsage, err) // a malformed address or TLS flags
+			}
 			if err != nil {
 				return err
 			}

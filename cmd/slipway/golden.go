@@ -84,6 +84,9 @@ be configured with the same mirror.`,
   eval "$(bin/slipway-lab up)"; slipway golden build --registry $SLIPWAY_LAB_REGISTRY --registry-mirror $SLIPWAY_LAB_REGISTRY`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Names = args
+			if _, err := build.ParseAddr(build.ResolveAddr(conn.Addr)); err != nil {
+				return withCode(exitUsage, err) // before any spec is read or base resolved
+			}
 			if o.Jobs < 1 {
 				return &usageError{err: fmt.Errorf("--jobs %d: at least 1", o.Jobs), cmd: cmd}
 			}
@@ -107,6 +110,9 @@ be configured with the same mirror.`,
 			o.Builder = lb
 			sum, err := golden.Build(ctx, o)
 			if lb.err != nil && !sum.AnyBuilt() {
+				if build.IsInvalid(lb.err) {
+					return withCode(exitUsage, lb.err) // a malformed address or TLS flags
+				}
 				return lb.err // no daemon: say so once, not per image
 			}
 			if sum != nil {

@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -214,9 +215,13 @@ const SpecExt = ".toml"
 const LockFileName = goldenlock.FileName
 
 // LoadDir reads and validates every spec in dir (*.toml). Every problem in
-// every file is reported, each naming its file and line.
+// every file is reported, each naming its file and line. A dir that is
+// missing or holds no spec is bad input too (a *config.InvalidError).
 func LoadDir(dir string) ([]*Spec, error) {
 	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &config.InvalidError{Errs: []error{fmt.Errorf("no golden image specs: %s does not exist (give the folder of golden/*.toml with --dir)", dir)}}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading golden specs: %w", err)
 	}
@@ -237,7 +242,7 @@ func LoadDir(dir string) ([]*Spec, error) {
 		return nil, &config.InvalidError{Errs: errs}
 	}
 	if len(specs) == 0 {
-		return nil, fmt.Errorf("no golden image specs (*%s) in %s", SpecExt, dir)
+		return nil, &config.InvalidError{Errs: []error{fmt.Errorf("no golden image specs (*%s) in %s", SpecExt, dir)}}
 	}
 	sort.Slice(specs, func(i, j int) bool { return specs[i].Name < specs[j].Name })
 	return specs, nil

@@ -69,7 +69,7 @@ golden-update: ## rewrite the golden Dockerfiles under internal/generate/testdat
 bench: build lab-deps ## measure image size, rebuild, generate, lint, scan and golden build against the lab (starts it; prunes its build cache)
 	env=$$($(LAB) up) || { echo "make bench: the lab did not start (see the lines above)" >&2; exit 1; }; eval "$$env"; \
 	mkdir -p .lab/bench; \
-	if [ -d internal/lint ]; then $(GO) test -run '^$$' -bench Lint2000 -benchmem ./internal/lint | tee .lab/bench/lint.txt; \
+	if [ -d internal/lint ]; then $(GO) test -run '^$$' -bench 'Lint2000|LintScale' -benchmem ./internal/lint | tee .lab/bench/lint.txt; \
 	else echo "internal/lint does not exist: no lint benchmark" > .lab/bench/lint.txt; fi; \
 	$(GO) build -o $(BIN)/slipway-bench ./cmd/slipway-bench; \
 	$(BIN)/slipway-bench --lint-result .lab/bench/lint.txt --json .lab/bench/results.json $(BENCHFLAGS)

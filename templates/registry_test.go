@@ -30,11 +30,12 @@ var languageMentionsAllowed = map[string]string{
 	"internal/bench/golden.go":      "the go command that runs the golden benchmark",
 	"internal/bench/report.go":      "the Go toolchain version of the machine the benchmarks ran on",
 	// Program names, not languages.
-	"internal/lab/buildkitd.go": "runs the go command to build buildkitd",
-	"internal/lab/registry.go":  "runs the go command to build slipway-lab",
-	"internal/lab/procs.go":     "checks the go command is installed",
-	"internal/lab/recipes.go":   "the lab's stand-in toolchain images run this machine's go and node",
-	"internal/lint/run.go":      "python as a program in RUN lines (python -m pip install)",
+	"internal/lab/buildkitd.go":  "runs the go command to build buildkitd",
+	"internal/lab/registry.go":   "runs the go command to build slipway-lab",
+	"internal/lab/procs.go":      "checks the go command is installed",
+	"internal/lab/recipes.go":    "the lab's stand-in toolchain images run this machine's go and node",
+	"internal/lab/gostandins.go": "runs the go command to download Go toolchains from the module proxy",
+	"internal/lint/run.go":       "python as a program in RUN lines (python -m pip install)",
 }
 
 // TestNoLanguageListOutsideProviders is the claim that a new language is its

@@ -12,6 +12,7 @@ import (
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/generate"
+	"github.com/slipway/slipway/internal/lint"
 )
 
 // buildFlags are slipway build's flags before they become build.Options.
@@ -38,6 +39,7 @@ type buildFlags struct {
 	checks        bool
 	configPath    string
 	configMissing bool
+	team          string
 }
 
 func newBuildCmd() *cobra.Command {
@@ -51,6 +53,10 @@ BuildKit daemon and builds its Dockerfile. The context honours .dockerignore:
 excluded files (.env, keys) are never sent. Before sending it, build names on
 stderr every credential-looking file (keys, .npmrc, .aws/credentials,
 kubeconfigs, Terraform state, ...) that the .dockerignore still lets through.
+When DIR/slipway.toml sets service_dir, the context is the folder above DIR
+that service_dir names (a repository root), and DIR/Dockerfile with
+DIR/Dockerfile.dockerignore is built against it, as docker build -f
+DIR/Dockerfile ROOT would.
 
 Credentials reach the build only as secret mounts (--secret), never as build
 args: a --build-arg whose name looks like a credential is refused, and so is
@@ -76,6 +82,12 @@ directory, and a local output replaces an existing directory whole.
 The daemon is --addr, else $BUILDKIT_HOST, else
 unix:///run/buildkit/buildkitd.sock: unix://, tcp:// (with --tlscacert,
 --tlscert, --tlskey for mTLS) and docker-container://NAME (a buildx builder).
+
+Before anything is sent, the Dockerfile is held to the team's floors (every
+slipway-team.toml from DIR up, and --team): a final USER that is root in any
+spelling or below min_uid (with the build args given), a base outside
+allowed_bases or allowed_registries, a missing required HEALTHCHECK or label.
+A Dockerfile under a floor is refused with exit 1, whoever wrote it.
 
 The image digest is printed on stdout when the build ends: for an image file
 (-o type=oci or type=docker) the digest 'slipway verify' and 'slipway scan'
@@ -110,6 +122,9 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 			o.ProgressOut = cmd.ErrOrStderr()
 			if err := o.Validate(); err != nil {
 				return withCode(exitUsage, err)
+			}
+			if err := checkFloors(cmd, o, f.team); err != nil {
+				return err
 			}
 
 			ctx := cmd.Context()
@@ -171,6 +186,7 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 	fl.StringVar(&f.progress, "progress", "auto", "progress output: auto, tty, plain, rawjson or quiet")
 	fl.Int64Var(&f.epoch, "source-date-epoch", 0, "timestamp (Unix seconds) for reproducible builds; -1 disables (default the last git commit touching DIR, else 0)")
 	rf.add(fl)
+	fl.StringVar(&f.team, "team", "", "team standard file, applied on top of every slipway-team.toml above DIR (it can only tighten them)")
 	fl.BoolVar(&f.checks, "checks", false, "fail on BuildKit's Dockerfile check warnings (default: on for Dockerfiles slipway generated)")
 	return c
 }
@@ -242,6 +258,12 @@ func (f *buildFlags) options(dir string) (build.Options, error) {
 				o.RequiredSecrets = append(o.RequiredSecrets, s.ID)
 			}
 		}
+		if p.ServiceDir != "" {
+			// service_dir: the context is the folder above DIR that holds
+			// it; the Dockerfile (and its Dockerfile.dockerignore) stay in
+			// DIR, as with docker build -f DIR/Dockerfile CONTEXT.
+			o.ContextDir = generate.ContextDir(dir, p)
+		}
 	}
 	// Dockerfiles slipway generated must pass BuildKit's checks.
 	if f.checksSet {
@@ -252,6 +274,30 @@ func (f *buildFlags) options(dir string) (build.Options, error) {
 		}
 	}
 	return o, nil
+}
+
+// checkFloors refuses, before the build starts, a Dockerfile under the
+// team's floors, printing each floor it goes below (exit 1), and prints
+// the warnings of nested team files that tried to loosen them.
+func checkFloors(cmd *cobra.Command, o build.Options, team string) error {
+	res, err := lint.CheckFloors(cmd.Context(), lint.FloorOptions{
+		Dockerfile: o.Dockerfile, ContextDir: o.ContextDir, Team: team, BuildArgs: o.BuildArgs, Target: o.Target,
+	})
+	var ie *lint.InputError
+	if errors.As(err, &ie) {
+		return withCode(exitUsage, err)
+	}
+	if err != nil {
+		return err
+	}
+	for _, w := range res.Team.Warnings {
+		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)
+	}
+	if len(res.Below) > 0 {
+		fmt.Fprint(cmd.ErrOrStderr(), res.String())
+		return withCode(exitFailure, fmt.Errorf("%s is below the team's floors (%d finding(s)); nothing was built", o.Dockerfile, len(res.Below)))
+	}
+	return nil
 }
 
 // keyValues parses repeated KEY=VALUE flags. With fromEnv, a bare KEY takes

@@ -13,6 +13,7 @@ import (
 	"github.com/slipway/slipway/internal/atomicfile"
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/image"
+	"github.com/slipway/slipway/internal/textsafe"
 )
 
 // Keys of BuildKit's exporter response, as buildx and buildctl write them
@@ -230,14 +231,8 @@ func exporterValue(v string) any {
 	return v
 }
 
-// printable is s with control characters escaped, for a line of text.
-func printable(s string) string {
-	if strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) < 0 {
-		return s
-	}
-	q := fmt.Sprintf("%q", s)
-	return q[1 : len(q)-1]
-}
+// printable is s safe for a line of text on a terminal (textsafe).
+func printable(s string) string { return textsafe.String(s) }
 
 // shellWord quotes s for a POSIX shell when it needs it, so a printed
 // command can be pasted.
@@ -247,8 +242,9 @@ func shellWord(s string) string {
 	}) < 0 {
 		return s
 	}
-	if strings.IndexFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f }) >= 0 {
-		return "$'" + strings.ReplaceAll(printable(s), "'", `\'`) + "'"
+	if printable(s) != s { // control characters: bash's $'...' with escapes
+		p := printable(strings.ReplaceAll(s, `\`, `\\`))
+		return "$'" + strings.ReplaceAll(p, "'", `\'`) + "'"
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }

@@ -109,7 +109,9 @@ func TestBuildSummaryDestinations(t *testing.T) {
 			t.Errorf("digest %s, want BuildKit's %s when no file was written", sum.Digest, res.ImageDigest)
 		}
 	}
-	if got := shellWord("a b'c"); got != `'a b'\''c'` {
-		t.Errorf("shellWord = %s", got)
+	for in, want := range map[string]string{"out/api.tar": "out/api.tar", "a b'c": `'a b'\''c'`, "a\x1b[2J\\b": `$'a\x1b[2J\\b'`} {
+		if got := shellWord(in); got != want {
+			t.Errorf("shellWord(%q) = %s, want %s", in, got, want)
+		}
 	}
 }

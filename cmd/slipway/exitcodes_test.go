@@ -1,117 +1,127 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"net"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
-
-	"github.com/slipway/slipway/internal/golden"
 )
 
-// runCtx runs the CLI in process under ctx, as main does, and returns the
-// exit code and stderr.
-func runCtx(ctx context.Context, args ...string) (int, string) {
-	root := newRootCmd()
-	var out, errOut bytes.Buffer
-	root.SetOut(&out)
-	root.SetErr(&errOut)
-	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
-	if err != nil {
-		errOut.WriteString(err.Error())
-	}
-	return report(ctx, err), errOut.String()
-}
-
-// The README's exit codes, per command: 0 success, 1 the command found a
-// problem, 2 bad usage, bad configuration or an input that is not what the
-// command reads, 130 cancelled. None of these cases needs a daemon: an
-// address that dials nothing makes any case that got as far as connecting
-// exit 1, not 2.
-func TestExitCodes(t *testing.T) {
-	t.Setenv(golden.EnvRegistryMirror, "")
-	t.Setenv("BUILDKIT_HOST", "unix:///nonexistent/buildkitd.sock")
-	spec := "name = \"base\"\nfrom = \"docker.io/library/debian:bookworm-slim\"\n[user]\nname = \"app\"\nuid = 10001\n"
-	tree := writeTree(t, map[string]string{
-		"golden/base.toml":  spec,
-		"empty/README":      "no specs here\n",
-		"svc/Dockerfile":    "FROM scratch\nCOPY a /\n",
-		"svc/a":             "a\n",
-		"bad/slipway.toml":  "name = \"api\"\nlanguage = \"go\"\nport = \"http\"\n",
-		"lint/Dockerfile":   "FROM debian:bookworm-slim\nRUN apt-get update\n",
-		"notimage.tar":      "this is not a tarball\n",
-		"notimage/index.js": "not an image layout\n",
-	})
-	at := func(p string) string { return filepath.Join(tree, p) }
-	type exitCase struct {
-		name string
-		env  map[string]string
-		args []string
-		want int
-	}
-	cases := []exitCase{
-		{"rules: success", nil, []string{"rules"}, exitOK},
-		{"lint: a finding", nil, []string{"lint", at("lint/Dockerfile")}, exitFailure},
-		{"golden check: stale", nil, []string{"golden", "check", "--dir", at("golden")}, exitFailure},
-		{"unknown flag", nil, []string{"verify", "--no-such-flag", "x"}, exitUsage},
-		{"generate: bad config", nil, []string{"generate", at("bad")}, exitUsage},
-		{"golden build: no registry", nil, []string{"golden", "build", "--dir", at("golden")}, exitUsage},
-		{"golden build: a bad registry", nil, []string{"golden", "build", "--dir", at("golden"), "--registry", "r.example.com/"}, exitUsage},
-		{"golden build: no golden/ folder", nil, []string{"golden", "build", "--dir", at("nope"), "--registry", "r.example.com/p"}, exitUsage},
-		{"golden check: no golden/ folder", nil, []string{"golden", "check", "--dir", at("nope")}, exitUsage},
-		{"golden check: no specs in the folder", nil, []string{"golden", "check", "--dir", at("empty")}, exitUsage},
-		{"verify: not an image", nil, []string{"verify", at("notimage.tar")}, exitUsage},
-		{"verify: a folder that is not a layout", nil, []string{"verify", at("notimage")}, exitUsage},
-		{"verify: no such file", nil, []string{"verify", at("absent.tar")}, exitUsage},
-		{"scan: not an image", nil, []string{"scan", at("notimage.tar")}, exitUsage},
-		{"build: unreachable daemon", nil, []string{"build", at("svc")}, exitFailure},
-	}
-	for _, h := range []string{"bogus", "foo://bar", "tcp://", "tcp://host", "tcp://host:notaport", "tcp://host:0", "unix://", "docker-container://"} {
-		env := map[string]string{"BUILDKIT_HOST": h}
-		cases = append(cases,
-			exitCase{"build: BUILDKIT_HOST=" + h, env, []string{"build", at("svc")}, exitUsage},
-			exitCase{"golden build: BUILDKIT_HOST=" + h, env, []string{"golden", "build", "--dir", at("golden"), "--registry", "r.example.com/p"}, exitUsage})
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			for k, v := range c.env {
-				t.Setenv(k, v)
-			}
-			code, stderr := runCtx(context.Background(), c.args...)
-			if code != c.want {
-				t.Errorf("exit %d, want %d; stderr:\n%s", code, c.want, stderr)
-			}
-			if code == exitUsage && strings.Contains(c.name, "BUILDKIT_HOST") && !strings.Contains(stderr, "buildkit address") {
-				t.Errorf("the message does not name the address:\n%s", stderr)
-			}
-		})
-	}
-
-	// Cancelled: golden build blocked on a registry that accepts and never
-	// answers stops when its context does, with 130.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// runCtx is runIO with a context: a cancelled one is what SIGINT leaves.
+func runCtx(t *testing.T, ctx context.Context, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	tmp := t.TempDir()
+	outF, err := os.Create(filepath.Join(tmp, "stdout"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
+	errF, err := os.Create(filepath.Join(tmp, "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	savedOut, savedErr := os.Stdout, os.Stderr
+	os.Stdout, os.Stderr = outF, errF
+	code = run(ctx, args)
+	os.Stdout, os.Stderr = savedOut, savedErr
+	outF.Close()
+	errF.Close()
+	o, _ := os.ReadFile(outF.Name())
+	e, _ := os.ReadFile(errF.Name())
+	return code, string(o), string(e)
+}
+
+// The README's promise, per command: 0 success, 1 a problem found, 2 bad
+// usage or input, 130 cancelled.
+func TestExitCodesLintGenerateRules(t *testing.T) {
+	dir := t.TempDir()
+	clean := writeFile(t, dir, "clean.Dockerfile", cleanDockerfile)
+	writeFile(t, dir, ".dockerignore", ".git\n.env\n.env.*\n**/.env\n*.pem\n*.key\n**/id_rsa*\n**/id_ed25519*\n.npmrc\n.pypirc\n.netrc\n.aws\n.docker\n")
+	dirty := writeFile(t, dir, "dirty.Dockerfile", dirtyDockerfile)
+	bom := writeFile(t, dir, "bom.Dockerfile", "\ufeffFROM debian:bookworm-slim AS Build\nUSER 65532\nCMD [\"/a\"]\n")
+	nul := writeFile(t, dir, "nul.Dockerfile", "FROM debian:bookworm-slim\nRUN echo \x00\n")
+	missingTeam := filepath.Join(dir, "no-such", "slipway-team.toml")
+
+	svc := serviceDir(t, "name = \"api\"\nlanguage = \"go\"\n")
+	drifted := serviceDir(t, "name = \"api\"\nlanguage = \"go\"\n")
+	if code, _, stderr := slipway(t, "generate", drifted); code != 0 {
+		t.Fatalf("generate: exit %d\n%s", code, stderr)
+	}
+	if err := os.WriteFile(filepath.Join(drifted, "slipway.toml"), []byte("name = \"api\"\nlanguage = \"go\"\nport = 9090\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	edited := serviceDir(t, "name = \"api\"\nlanguage = \"go\"\n")
+	if err := os.WriteFile(filepath.Join(edited, "Dockerfile"), []byte("FROM scratch\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, c := range []struct {
+		name string
+		args []string
+		want int
+		says string // in stderr
+	}{
+		{"lint clean", []string{"lint", clean}, exitOK, ""},
+		{"lint findings", []string{"lint", dirty}, exitFailure, ""},
+		{"lint BOM: BuildKit's checks run", []string{"lint", bom}, exitFailure, ""},
+		{"lint NUL byte", []string{"lint", nul}, exitUsage, nul + ":2: column 10: a NUL byte"},
+		{"lint missing file", []string{"lint", filepath.Join(dir, "missing")}, exitUsage, "missing"},
+		{"lint missing --team", []string{"lint", "--team", missingTeam, clean}, exitUsage, missingTeam},
+		{"lint bad --format", []string{"lint", "--format", "xml", clean}, exitUsage, "--format"},
+		{"generate", []string{"generate", svc}, exitOK, ""},
+		{"generate --check clean", []string{"generate", "--check", svc}, exitOK, ""},
+		{"generate --check drift", []string{"generate", "--check", drifted}, exitFailure, "differ"},
+		{"generate hand-edited", []string{"generate", edited}, exitFailure, "Dockerfile"},
+		{"generate missing --team", []string{"generate", "--team", missingTeam, svc}, exitUsage, missingTeam},
+		{"generate bad flags", []string{"generate", "--check", "--force", svc}, exitUsage, ""},
+		{"generate missing slipway.toml", []string{"generate", dir}, exitUsage, "slipway init"},
+		{"rules", []string{"rules"}, exitOK, ""},
+		{"rules ID", []string{"rules", "SW130"}, exitOK, ""},
+		{"rules unknown ID", []string{"rules", "SW999"}, exitUsage, "SW999"},
+		{"rules bad --kind", []string{"rules", "--kind", "nope"}, exitUsage, "--kind"},
+		{"rules bad --format", []string{"rules", "--format", "xml"}, exitUsage, "xml"},
+		{"rules two IDs", []string{"rules", "SW130", "SW131"}, exitUsage, ""},
+	} {
+		code, _, stderr := slipway(t, c.args...)
+		if code != c.want || !strings.Contains(stderr, c.says) {
+			t.Errorf("%s: %v: exit %d, want %d (saying %q); stderr:\n%s", c.name, c.args, code, c.want, c.says, stderr)
 		}
-	}()
-	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	code, stderr := runCtx(ctx, "golden", "build", "--dir", at("golden"), "--registry", "r.example.com/p", "--registry-mirror", ln.Addr().String())
-	if code != exitCanceled || time.Since(start) > 5*time.Second {
-		t.Errorf("cancelled golden build: exit %d after %v, want %d; stderr:\n%s", code, time.Since(start), exitCanceled, stderr)
+	}
+
+	// Cancelled (SIGINT): 130.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, args := range [][]string{{"lint", clean}, {"generate", serviceDir(t, "name = \"api\"\nlanguage = \"go\"\n")}} {
+		if code, _, stderr := runCtx(t, ctx, args...); code != exitCanceled || !strings.Contains(stderr, "slipway: canceled") {
+			t.Errorf("%v cancelled: exit %d, want 130; stderr:\n%s", args, code, stderr)
+		}
+	}
+}
+
+// SIGINT during generate's write: the write finishes (each file whole,
+// by temporary file and rename), then the command exits 130. The signal
+// cancels the context main made; here it is cancelled before the run, the
+// earliest a signal can come, and every file is still written whole.
+func TestGenerateInterruptedFinishesTheWriteThenExits130(t *testing.T) {
+	svc := serviceDir(t, "name = \"api\"\nlanguage = \"go\"\n")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	code, _, stderr := runCtx(t, ctx, "generate", svc)
+	if code != exitCanceled {
+		t.Fatalf("exit %d, want 130; stderr:\n%s", code, stderr)
+	}
+	for _, f := range []string{"Dockerfile", ".dockerignore"} {
+		if !strings.Contains(stderr, f+": written") {
+			t.Errorf("stderr does not say %s was written:\n%s", f, stderr)
+		}
+	}
+	// Whole and as rendered: --check finds no drift, no temporary file left.
+	if code, _, stderr := slipway(t, "generate", "--check", svc); code != exitOK {
+		t.Errorf("generate --check after the interrupted run: exit %d\n%s", code, stderr)
+	}
+	for _, n := range listDir(t, svc) {
+		if n != "slipway.toml" && n != "Dockerfile" && n != ".dockerignore" {
+			t.Errorf("left behind: %s", n)
+		}
 	}
 }

@@ -49,7 +49,7 @@ renders, so a hand edit or a forgotten regenerate fails the pipeline.`,
 				return err
 			}
 			if o.Stdout {
-				return nil
+				return cmd.Context().Err()
 			}
 			for _, c := range res.Changes {
 				switch {
@@ -62,6 +62,13 @@ renders, so a hand edit or a forgotten regenerate fails the pipeline.`,
 				default:
 					fmt.Fprintf(cmd.ErrOrStderr(), "%s: written (%s)\n", c.Path, c.State)
 				}
+			}
+			// An interrupt does not stop a write half way: generate.Run
+			// writes each file whole (temporary file and rename) and the
+			// signal only cancels the context. Once the writes are done, a
+			// cancelled run still exits 130, as every command does.
+			if err := cmd.Context().Err(); err != nil {
+				return err
 			}
 			if o.Check && res.Drift {
 				return withCode(exitFailure, errors.New("generated files differ from slipway.toml: run `slipway generate` (or --diff to see how)"))

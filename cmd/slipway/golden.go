@@ -16,6 +16,7 @@ import (
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/golden"
+	"github.com/slipway/slipway/internal/textsafe"
 )
 
 func newGoldenCmd() *cobra.Command {
@@ -121,7 +122,7 @@ be configured with the same mirror.`,
 						return jerr
 					}
 				} else {
-					fmt.Fprintf(cmd.ErrOrStderr(), "\ngolden images (%s):\n%s", sum.LockPath, sum)
+					fmt.Fprintf(cmd.ErrOrStderr(), "\ngolden images (%s):\n%s", textsafe.String(sum.LockPath), textsafe.Lines(sum.String()))
 				}
 			}
 			var be *golden.BuildError
@@ -200,10 +201,10 @@ func printStatuses(w io.Writer, st []golden.Status) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, s := range st {
 		if s.Current {
-			fmt.Fprintf(tw, "%s\tcurrent\t%s\n", s.Name, s.Digest)
+			fmt.Fprintf(tw, "%s\tcurrent\t%s\n", safeCell(s.Name), safeCell(s.Digest))
 			continue
 		}
-		fmt.Fprintf(tw, "%s\tSTALE\t%s\n", s.Name, strings.Join(s.Reasons, "; "))
+		fmt.Fprintf(tw, "%s\tSTALE\t%s\n", safeCell(s.Name), safeCell(strings.Join(s.Reasons, "; ")))
 	}
 	tw.Flush()
 }
@@ -276,10 +277,10 @@ golden/golden.lock found in DIR or above it.`,
 
 func printUses(w io.Writer, uses []golden.Use, dir, lockPath string) {
 	if len(uses) == 0 {
-		fmt.Fprintf(w, "no service under %s builds FROM a golden image\n", dir)
+		fmt.Fprintf(w, "no service under %s builds FROM a golden image\n", textsafe.String(dir))
 		return
 	}
-	fmt.Fprintf(w, "services under %s (lock: %s):\n", dir, filepath.Clean(lockPath))
+	fmt.Fprintf(w, "services under %s (lock: %s):\n", textsafe.String(dir), textsafe.String(filepath.Clean(lockPath)))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, u := range uses {
 		digest := u.Digest
@@ -293,9 +294,15 @@ func printUses(w io.Writer, uses []golden.Use, dir, lockPath string) {
 		case golden.UseInvalid:
 			detail = u.Error
 		}
-		fmt.Fprintf(tw, "%s\tgolden:%s\t%s\t%s\t%s\n", u.Service, u.Golden, digest, u.State, detail)
+		fmt.Fprintf(tw, "%s\tgolden:%s\t%s\t%s\t%s\n", safeCell(u.Service), safeCell(u.Golden), safeCell(digest), safeCell(string(u.State)), safeCell(detail))
 	}
 	tw.Flush()
+}
+
+// safeCell is a table cell from specs, locks and service files: escaped by
+// textsafe, and a tab (which would shift the columns) shown as \t.
+func safeCell(s string) string {
+	return strings.ReplaceAll(textsafe.String(s), "\t", `\t`)
 }
 
 func goldenJSON(w io.Writer, v any) error {

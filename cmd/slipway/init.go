@@ -115,6 +115,10 @@ differs without --force (it shows the diff), nor a Dockerfile edited by hand.`,
 	fl.BoolVar(&f.noHC, "no-healthcheck", false, "no HEALTHCHECK")
 	fl.StringArrayVar(&f.secrets, "secret", nil, "build secret: id=ID,env=VAR or id=ID,target=/path[,optional] (repeatable)")
 	fl.StringArrayVar(&f.labels, "label", nil, "image label key=value (repeatable)")
+	fl.StringArrayVar(&f.p.RuntimeFiles, "runtime-file", nil, "a file or folder the program reads at run time, relative to DIR (templates, static, data/catalog.json); copied under /app, its working directory (repeatable; replaces what was detected)")
+	fl.StringVar(&f.p.ServiceDir, "service-dir", "", `build from a context above DIR: DIR's path in it (src/checkout builds from two levels up, as docker build -f src/checkout/Dockerfile .); "" builds from DIR`)
+	fl.StringArrayVar(&f.p.SharedPaths, "shared-path", nil, "with --service-dir: a path of the build context the build needs besides DIR (shared, pb/demo.proto) (repeatable; none sends the whole context)")
+	fl.StringVar(&f.p.PortEnv, "port-env", "", `the environment variable the program reads its port from ("PORT"); the image sets it to --port`)
 	fl.IntVar(&f.p.User, "user", 0, "numeric non-root uid of the final stage (default: the base's)")
 	fl.BoolVarP(&f.yes, "yes", "y", false, "ask nothing: use detection, flags and defaults")
 	fl.BoolVar(&f.accessible, "accessible", false, "ask one plain line at a time (screen readers, piped answers)")
@@ -137,6 +141,7 @@ func (f *initFlags) options(cmd *cobra.Command) (wizard.InitOptions, error) {
 		"name": wizard.KeyName, "language": wizard.KeyLanguage, "version": wizard.KeyVersion,
 		"package-manager": wizard.KeyPackageManager, "base": wizard.KeyBase, "main": wizard.KeyMain,
 		"port": wizard.KeyPort, "user": "user", "base-digest": "base_digest",
+		"runtime-file": "runtime_files", "service-dir": "service_dir", "shared-path": "shared_paths", "port-env": "port_env",
 	} {
 		if ch(flag) {
 			o.Given[key] = true
@@ -220,7 +225,8 @@ func validateGiven(p config.Project, given map[string]bool) error {
 	if !errors.As(err, &ie) {
 		return nil
 	}
-	flagOf := map[string]string{"package_manager": "package-manager", "secret": "secret", "labels": "label", "healthcheck": "healthcheck"}
+	flagOf := map[string]string{"package_manager": "package-manager", "secret": "secret", "labels": "label", "healthcheck": "healthcheck",
+		"runtime_files": "runtime-file", "service_dir": "service-dir", "shared_paths": "shared-path", "port_env": "port-env"}
 	var msgs []string
 	for _, e := range ie.Errs {
 		var fe *config.FieldError
@@ -233,6 +239,9 @@ func validateGiven(p config.Project, given map[string]bool) error {
 		}
 		if !given[key] || (key == "package_manager" && !given["language"]) {
 			continue
+		}
+		if key == "shared_paths" && !given["service_dir"] && strings.Contains(fe.Msg, "needs service_dir") {
+			continue // service_dir may come from detection; the render checks the pair
 		}
 		flag := flagOf[key]
 		if flag == "" {

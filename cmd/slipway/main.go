@@ -9,9 +9,11 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/textsafe"
 )
 
 // Exit codes.
@@ -57,7 +59,12 @@ func run(ctx context.Context, args []string) int {
 	return report(ctx, err)
 }
 
-// report prints err (once) and maps it to an exit code.
+// report prints err (once) and maps it to an exit code. Errors quote input
+// (file names, image fields, Dockerfile text), so the message is printed
+// through textsafe: controls and escape sequences show escaped; a newline is
+// kept (errors list problems one per line) and every line after the first
+// is indented, so a name holding a newline cannot print a line of its own
+// that looks like slipway's.
 func report(ctx context.Context, err error) int {
 	if err == nil {
 		return exitOK
@@ -74,7 +81,12 @@ func report(ctx context.Context, err error) int {
 		code = exitUsage
 	}
 	if msg := err.Error(); msg != "" {
-		fmt.Fprintln(os.Stderr, "slipway: "+msg)
+		fmt.Fprintln(os.Stderr, "slipway: "+errorText(msg))
 	}
 	return code
+}
+
+// errorText is msg made safe for a terminal: see report.
+func errorText(msg string) string {
+	return strings.ReplaceAll(textsafe.Lines(msg), "\n", "\n  ")
 }

@@ -42,6 +42,25 @@ type Project struct {
 	BuildPackages []string `toml:"build_packages,omitempty"`
 	// CGO enables cgo for Go builds (needs a glibc base).
 	CGO bool `toml:"cgo,omitempty"`
+	// RuntimeFiles are the files and folders (relative to the service
+	// folder) the program reads at run time ("templates", "static",
+	// "data/catalog.json"). The final stage carries each under /app, its
+	// working directory, owned by root.
+	RuntimeFiles []string `toml:"runtime_files,omitempty"`
+	// ServiceDir, when set, builds from a build context above the service
+	// folder (a repository root): it is this folder's path inside that
+	// context ("src/checkout" puts the context two levels up, as
+	// `docker build -f src/checkout/Dockerfile .` would). The Dockerfile stays
+	// in the service folder; its ignore file is Dockerfile.dockerignore.
+	ServiceDir string `toml:"service_dir,omitempty"`
+	// SharedPaths are what the build needs from that context besides the
+	// service folder ("shared", "pb/demo.proto", a root go.mod), relative to
+	// the context; nothing else of the repository is sent. Empty with
+	// service_dir set sends the whole context.
+	SharedPaths []string `toml:"shared_paths,omitempty"`
+	// PortEnv names the environment variable the program reads its listen
+	// port from ("PORT"); the image sets it to port.
+	PortEnv string `toml:"port_env,omitempty"`
 	// SizeBudget is the largest acceptable image size ("25MB"), for verify.
 	SizeBudget string `toml:"size_budget,omitempty"`
 	// Healthcheck configures HEALTHCHECK and what verify probes.

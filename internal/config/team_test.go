@@ -65,7 +65,7 @@ func TestLoadTeamErrors(t *testing.T) {
 		want      string
 	}{
 		{"unknown key", "min_uid = 1000\nmax_uid = 2\n", 2, "max_uid", "allowed here: allowed_bases, allowed_registries,"},
-		{"bad allowed base", "allowed_bases = [\"distroless-static\", \"Not A Key\"]\n", 1, "allowed_bases[1]", "catalogue key, golden:<name>, or a pattern"},
+		{"bad allowed base", "allowed_bases = [\"distroless-static\", \"Not A Key\"]\n", 1, "allowed_bases[1]", "catalogue key, golden:<name>, a pattern of them"},
 		{"bad registry", "\nallowed_registries = [\"\"]\n", 2, "allowed_registries[0]", "registry or repository prefix"},
 		{"negative min_uid", "min_uid = -1\n", 1, "min_uid", "negative"},
 		{"bad required label", "required_labels = [\"Team\"]\n", 1, "required_labels[0]", "valid label key"},
@@ -114,11 +114,11 @@ func TestFindTeam(t *testing.T) {
 		t.Fatalf("FindTeam with no file = %#v, %q, %v", team, file, err)
 	}
 
-	// The nearest one above wins.
+	// Every file above applies, the nearest named; a nearer one tightens.
 	far := writeFile(t, filepath.Join(root, config.TeamFileName), "min_uid = 1\n")
 	near := writeFile(t, filepath.Join(root, "org", config.TeamFileName), "min_uid = 2\n")
 	team, file, err = config.FindTeam(svc, "")
-	if err != nil || file != near || team.MinUID != 2 {
+	if err != nil || file != near || team.MinUID != 2 || !reflect.DeepEqual(team.Files, []string{far, near}) {
 		t.Errorf("FindTeam = %+v, %q, %v; want min_uid 2 from %s", team, file, err, near)
 	}
 	// One in the service directory itself is nearest of all.
@@ -126,9 +126,22 @@ func TestFindTeam(t *testing.T) {
 	if team, file, _ = config.FindTeam(svc, ""); file != own || team.MinUID != 3 {
 		t.Errorf("FindTeam did not pick the service's own file: %q", file)
 	}
-	// An explicit file wins over the walk.
-	if team, file, _ = config.FindTeam(svc, far); file != far || team.MinUID != 1 {
+	// An explicit file is applied on top of the walk: it cannot loosen it.
+	loose := writeFile(t, filepath.Join(t.TempDir(), "loose.toml"), "min_uid = 0\n")
+	if team, file, _ = config.FindTeam(svc, loose); file != loose || team.MinUID != 3 || len(team.Warnings) != 1 {
+		t.Errorf("FindTeam with a looser explicit file: %q, min_uid %d, warnings %q", file, team.MinUID, team.Warnings)
+	}
+	strict := writeFile(t, filepath.Join(t.TempDir(), "strict.toml"), "min_uid = 5\n")
+	if team, file, _ = config.FindTeam(svc, strict); file != strict || team.MinUID != 5 {
 		t.Errorf("FindTeam ignored the explicit file: %q", file)
+	}
+	// The walk's own file given as --team is read once.
+	if team, _, _ = config.FindTeam(svc, own); len(team.Files) != 3 {
+		t.Errorf("the service's own file given explicitly: files %q", team.Files)
+	}
+	// A missing explicit file is an error, not an empty team.
+	if _, _, err := config.FindTeam(svc, filepath.Join(root, "nope.toml")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("missing explicit team file: %v", err)
 	}
 	// A relative directory works as well as an absolute one.
 	t.Chdir(filepath.Join(root, "org", "services"))
@@ -141,10 +154,6 @@ func TestFindTeam(t *testing.T) {
 	_, _, err = config.FindTeam(svc, "")
 	if !config.IsInvalid(err) || !strings.Contains(err.Error(), own+":1:") {
 		t.Errorf("broken team file: %v", err)
-	}
-	// A missing explicit file is an error, not an empty team.
-	if _, _, err := config.FindTeam(svc, filepath.Join(root, "nope.toml")); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("missing explicit team file: %v", err)
 	}
 }
 

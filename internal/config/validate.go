@@ -41,6 +41,7 @@ var (
 	reLabelKey  = regexp.MustCompile(`^[a-z0-9]([a-z0-9._/-]{0,253}[a-z0-9])?$`)
 	reHTTPPath  = regexp.MustCompile(`^/[A-Za-z0-9._~!$&()*+,;=:@%/?-]{0,255}$`)
 	reAbsPath   = regexp.MustCompile(`^/[A-Za-z0-9._/@+-]{0,255}$`)
+	reRelPath   = regexp.MustCompile(`^[A-Za-z0-9._@+][A-Za-z0-9._/@+-]{0,254}$`)
 	reSecretish = regexp.MustCompile(`(?i)(token|passw(or)?d|secret|api_?key|private_?key|credential|auth)`)
 )
 
@@ -101,6 +102,7 @@ func (p *Project) Validate() error {
 			pr.add("size_budget", "%q is not a size: use e.g. \"25MB\" or \"1.5GB\"", p.SizeBudget)
 		}
 	}
+	validatePaths(&pr, p)
 	validateHealthcheck(&pr, p.Healthcheck)
 	validateSecrets(&pr, p.Secrets)
 	for _, k := range sortedKeys(p.Labels) {
@@ -289,7 +291,7 @@ func validateForLanguage(pr *problems, p *Project) {
 		return
 	}
 	info := prov.Info()
-	set := map[string]bool{"cgo": p.CGO}
+	set := map[string]bool{"cgo": p.CGO, "runtime_files": len(p.RuntimeFiles) > 0, "service_dir": p.ServiceDir != "", "shared_paths": len(p.SharedPaths) > 0}
 	for _, k := range provider.LanguageKeys {
 		if set[k] && !contains(info.Keys, k) {
 			pr.add(k, "only %s builds use %s; remove it for %s", strings.Join(templates.Honouring(k), ", "), k, p.Language)
@@ -300,4 +302,76 @@ func validateForLanguage(pr *problems, p *Project) {
 			pr.add(is.Key, "%s", is.Msg)
 		}
 	}
+}
+
+// maxPaths bounds runtime_files and shared_paths (one COPY line each).
+const maxPaths = 100
+
+// validatePaths checks runtime_files, service_dir, shared_paths and
+// port_env: relative slash paths of a safe alphabet (each lands in a COPY
+// instruction), no '..', no absolute path, in clean form, each once.
+// Whether they exist is checked when the service's folder is known
+// (generate.RenderIn), not here.
+func validatePaths(pr *problems, p *Project) {
+	checkList := func(key string, paths []string, what string) {
+		if len(paths) > maxPaths {
+			pr.add(key, "lists %d paths; at most %d are allowed", len(paths), maxPaths)
+		}
+		seen := map[string]int{}
+		for i, f := range paths {
+			k := fmt.Sprintf("%s[%d]", key, i)
+			if msg := relPathProblem(f, what); msg != "" {
+				pr.add(k, "%s", msg)
+				continue
+			}
+			if j, dup := seen[f]; dup {
+				pr.add(k, "%q is listed twice (also %s[%d])", f, key, j)
+			}
+			seen[f] = i
+		}
+	}
+	checkList("runtime_files", p.RuntimeFiles, "the service folder")
+	if p.ServiceDir != "" {
+		if msg := relPathProblem(p.ServiceDir, "the build context (the repository root)"); msg != "" {
+			pr.add("service_dir", "%s", msg)
+		}
+	}
+	checkList("shared_paths", p.SharedPaths, "the build context (the repository root)")
+	if len(p.SharedPaths) > 0 && p.ServiceDir == "" {
+		pr.add("shared_paths", "needs service_dir: shared paths come from a build context above the service folder; set service_dir to this folder's path in it (e.g. \"src/checkout\")")
+	}
+	for i, s := range p.SharedPaths {
+		if p.ServiceDir != "" && (s == p.ServiceDir || strings.HasPrefix(p.ServiceDir+"/", s+"/") || strings.HasPrefix(s, p.ServiceDir+"/")) {
+			if strings.HasPrefix(s, p.ServiceDir+"/") {
+				pr.add(fmt.Sprintf("shared_paths[%d]", i), "%q is inside the service folder %q, which is always sent; remove it", s, p.ServiceDir)
+			} else {
+				pr.add(fmt.Sprintf("shared_paths[%d]", i), "%q holds the service folder %q: list only what the build needs besides it (or leave shared_paths empty to send the whole context)", s, p.ServiceDir)
+			}
+		}
+	}
+	if p.PortEnv != "" {
+		switch {
+		case !reEnvName.MatchString(p.PortEnv):
+			pr.add("port_env", "%q is not a valid environment variable name: letters, digits and '_', not starting with a digit", p.PortEnv)
+		case p.Env[p.PortEnv] != "":
+			pr.add("port_env", "env.%s is set too; port_env sets %s to port, so remove one of them", p.PortEnv, p.PortEnv)
+		}
+	}
+}
+
+// relPathProblem says what is wrong with a path relative to where, or "".
+func relPathProblem(f, where string) string {
+	switch {
+	case f == "" || f == "." || f == "./":
+		return fmt.Sprintf("%q names no file: give a path relative to %s (e.g. \"templates\")", f, where)
+	case strings.HasPrefix(f, "/"):
+		return fmt.Sprintf("%q is absolute: give a path relative to %s", f, where)
+	case HasDotDot(f):
+		return fmt.Sprintf("%q leaves %s ('..'): give a path inside it", f, where)
+	case !reRelPath.MatchString(f):
+		return fmt.Sprintf("%q is not a plain relative path: letters, digits and ._/@+- only (no spaces, wildcards or '$'), not starting with '-'", f)
+	case path.Clean(f) != f:
+		return fmt.Sprintf("%q is not in clean form: write %q", f, path.Clean(f))
+	}
+	return ""
 }

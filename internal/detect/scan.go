@@ -92,7 +92,11 @@ func scanSources(d *provider.Detector) {
 			}
 		}
 	}
-	setPort(d.R, hits)
+	if d.R.PortSource == "" && !d.R.Ambiguous("port") {
+		// A provider that told its listen port from a client's (Python's
+		// app.run(port=) against a Redis client's port=6379) has decided.
+		setPort(d.R, hits)
+	}
 	for _, p := range []string{"/healthz", "/health", "/livez", "/_health", "/healthcheck", "/readyz", "/ping"} {
 		if where, ok := healthPaths[p]; ok {
 			d.R.HealthPath = p

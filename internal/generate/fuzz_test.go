@@ -80,6 +80,14 @@ const (
 	shCGO       = 34
 	shPM        = 35 // 2 bits: package manager (0 default, else the n-th of the language's)
 	shDigest    = 37
+	// From here, keys whose strings reuse other fields' inputs (the seed
+	// corpus under testdata/fuzz keeps its arity): runtime_files from Pkg,
+	// service_dir from Version, shared_paths from Name, port_env from
+	// SecEnv.
+	shRuntime    = 38
+	shServiceDir = 39
+	shShared     = 40
+	shPortEnv    = 41
 )
 
 func (in fuzzInput) bits(at, n uint) uint64 { return (in.Shape >> at) & (1<<n - 1) }
@@ -208,6 +216,23 @@ func (in fuzzInput) project(set *templates.Set, placeholder bool) config.Project
 	}
 	if in.on(shEnv) {
 		p.Env = map[string]string{pick(in.EnvKey, "PLACEHOLDER_ENV"): pick(in.EnvVal, "placeholder value")}
+	}
+	// The path keys only for the languages that honour them (the others
+	// refuse them, which TestEveryKeyChangesOutputOrIsRefused proves), so
+	// that every language's valid input still renders.
+	if prov, ok := templates.Provider(lang); ok && slices.Contains(prov.Info().Keys, "runtime_files") {
+		if in.on(shRuntime) {
+			p.RuntimeFiles = []string{pick(in.Pkg, "placeholder/file")}
+		}
+		if in.on(shServiceDir) {
+			p.ServiceDir = pick(in.Version, "placeholder/svc")
+		}
+		if in.on(shShared) {
+			p.SharedPaths = []string{pick(in.Name, "placeholder-shared")}
+		}
+	}
+	if in.on(shPortEnv) {
+		p.PortEnv = pick(in.SecEnv, "PLACEHOLDER_PORT")
 	}
 	return p
 }
@@ -377,6 +402,17 @@ func checkIntact(t *testing.T, set *templates.Set, p config.Project, got *parsed
 	for _, l := range commandsOf[*instructions.LabelCommand](final) {
 		for _, kv := range l.Labels {
 			labels[kv.Key] = kv.Value
+		}
+	}
+	prefix := ""
+	if p.ServiceDir != "" {
+		prefix = p.ServiceDir + "/"
+	}
+	for _, f := range p.RuntimeFiles {
+		if !slices.ContainsFunc(commandsOf[*instructions.CopyCommand](final), func(c *instructions.CopyCommand) bool {
+			return slices.Equal(c.SourcePaths, []string{prefix + f}) && c.DestPath == "/app/"+f && c.Chown == "" && c.From == ""
+		}) {
+			fail("runtime file %q is not copied from the context to /app/%s, owned by root", f, f)
 		}
 	}
 	wantTitle := p.Name
@@ -662,6 +698,14 @@ func repair(in fuzzInput, err error) (fuzzInput, bool) {
 			in.Port = v.Port
 		case k == "user":
 			in.User = v.User
+		case strings.HasPrefix(k, "runtime_files"):
+			in.Shape &^= 1 << shRuntime
+		case k == "service_dir":
+			in.Shape &^= 1<<shServiceDir | 1<<shShared
+		case strings.HasPrefix(k, "shared_paths"):
+			in.Shape &^= 1 << shShared
+		case k == "port_env":
+			in.Shape &^= 1 << shPortEnv
 		case k == "cgo":
 			in.Shape &^= 1 << shCGO
 		case strings.HasPrefix(k, "build_packages"):
@@ -717,6 +761,8 @@ func deepCopy(p config.Project) config.Project {
 	c.Entrypoint = slices.Clone(p.Entrypoint)
 	c.Cmd = slices.Clone(p.Cmd)
 	c.BuildPackages = slices.Clone(p.BuildPackages)
+	c.RuntimeFiles = slices.Clone(p.RuntimeFiles)
+	c.SharedPaths = slices.Clone(p.SharedPaths)
 	c.Healthcheck.Command = slices.Clone(p.Healthcheck.Command)
 	c.Secrets = slices.Clone(p.Secrets)
 	if p.Labels != nil {
@@ -738,7 +784,8 @@ func equalProjects(a, b config.Project) bool { return fmt.Sprintf("%#v", a) == f
 
 // all sets every shape bit that makes a field present.
 const allFields = 1<<shName | 1<<shVersion | 1<<shMain | 1<<shPkg | 1<<shSize | 1<<shInterval | 1<<shTimeout |
-	1<<shSecret | 1<<shSecTarget | 1<<shLabel | 1<<shEnv | 1<<shPort | 2<<shBCLen | 2<<shEPLen | 2<<shCmdLen | 1<<shHCMode | 1<<shHCLen
+	1<<shSecret | 1<<shSecTarget | 1<<shLabel | 1<<shEnv | 1<<shPort | 2<<shBCLen | 2<<shEPLen | 2<<shCmdLen | 1<<shHCMode | 1<<shHCLen |
+	1<<shRuntime | 1<<shServiceDir | 1<<shShared | 1<<shPortEnv
 
 func validInput() fuzzInput {
 	return fuzzInput{

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -139,6 +140,30 @@ func TestGolden(t *testing.T) {
 		}
 		p.BuildPackages = []string{"build-essential", "libpq-dev"}
 		cases = append(cases, goldenCase{file: lang + "-build-packages", project: p})
+	}
+	// Runtime files and a build context above the service folder, for the
+	// languages whose templates honour them.
+	for _, lang := range set.Languages() {
+		prov, _ := templates.Provider(lang)
+		if !slices.Contains(prov.Info().Keys, "runtime_files") {
+			continue
+		}
+		m := set.Manifests[lang]
+		p := goldenProject(lang, m.PackageManagers[0], set.Bases[m.DefaultBase])
+		if len(config.PackageManagers[lang]) == 0 {
+			p.PackageManager = ""
+		}
+		p.RuntimeFiles = []string{"templates", "static", "data/catalog.json"}
+		p.PortEnv = "PORT"
+		cases = append(cases, goldenCase{file: lang + "-runtime-files", project: p})
+		q := p
+		q.RuntimeFiles = []string{"templates"}
+		q.PortEnv = ""
+		q.ServiceDir, q.SharedPaths = "src/hello", []string{"shared", "pb/demo.proto"}
+		cases = append(cases, goldenCase{file: lang + "-service-dir", project: q, ignore: lang + "-service-dir"})
+		w := q
+		w.SharedPaths = nil
+		cases = append(cases, goldenCase{file: lang + "-whole-context", project: w, ignore: lang + "-whole-context"})
 	}
 	examples, err := filepath.Glob("../../examples/*/slipway.toml")
 	if err != nil {

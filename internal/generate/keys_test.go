@@ -2,7 +2,6 @@ package generate_test
 
 import (
 	"bytes"
-	"errors"
 	"reflect"
 	"regexp"
 	"sort"
@@ -69,7 +68,13 @@ var keyChanges = map[string]func(set *templates.Set, p *config.Project){
 	"user":           func(_ *templates.Set, p *config.Project) { p.User = 12345 },
 	"build_packages": func(_ *templates.Set, p *config.Project) { p.BuildPackages = []string{"libssl-dev"} },
 	"cgo":            func(_ *templates.Set, p *config.Project) { p.CGO = true },
-	"size_budget":    func(_ *templates.Set, p *config.Project) { p.SizeBudget = "40MB" },
+	"runtime_files":  func(_ *templates.Set, p *config.Project) { p.RuntimeFiles = []string{"templates", "data/catalog.json"} },
+	"service_dir":    func(_ *templates.Set, p *config.Project) { p.ServiceDir = "src/svc" },
+	"shared_paths": func(_ *templates.Set, p *config.Project) {
+		p.ServiceDir, p.SharedPaths = "src/svc", []string{"shared", "pb/demo.proto"}
+	},
+	"port_env":    func(_ *templates.Set, p *config.Project) { p.PortEnv = "PORT" },
+	"size_budget": func(_ *templates.Set, p *config.Project) { p.SizeBudget = "40MB" },
 	"healthcheck.command": func(_ *templates.Set, p *config.Project) {
 		p.Healthcheck.Command = []string{"/app/probe", "--other"}
 	},
@@ -114,14 +119,10 @@ func projectKeys(t reflect.Type, prefix string) []string {
 
 // fieldErrors flattens the field errors of a (joined) error.
 func fieldErrors(err error) []*config.FieldError {
-	var fe *config.FieldError
-	if errors.As(err, &fe) && errors.Unwrap(err) == nil {
+	if fe, ok := err.(*config.FieldError); ok {
 		return []*config.FieldError{fe}
 	}
 	var out []*config.FieldError
-	if fe, ok := err.(*config.FieldError); ok {
-		out = append(out, fe)
-	}
 	if ie, ok := err.(*config.InvalidError); ok {
 		for _, e := range ie.Errs {
 			out = append(out, fieldErrors(e)...)

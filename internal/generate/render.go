@@ -22,7 +22,13 @@ import (
 type Output struct {
 	Dockerfile   []byte
 	Dockerignore []byte
-	Warnings     []string
+	// DockerignoreName is where Dockerignore belongs, beside the
+	// Dockerfile: ".dockerignore", or "Dockerfile.dockerignore" when the
+	// build context is above the service folder (service_dir), which
+	// BuildKit reads before the context's own .dockerignore, so a
+	// repository root's file is never replaced.
+	DockerignoreName string
+	Warnings         []string
 }
 
 // Funcs are the template functions: sprig's hermetic set (no env, time or
@@ -58,6 +64,11 @@ func RenderIn(set *templates.Set, p *config.Project, team *config.Team, dir stri
 	if err != nil {
 		return nil, err
 	}
+	if dir != "" {
+		if err := CheckTree(dir, p); err != nil {
+			return nil, err
+		}
+	}
 	warnings, err := Preflight(set, r, team)
 	if err != nil {
 		return nil, err
@@ -78,11 +89,17 @@ func RenderIn(set *templates.Set, p *config.Project, team *config.Team, dir stri
 	if team != nil {
 		syntax = team.Syntax
 	}
+	ignoreName := ".dockerignore"
+	if p.ServiceDir != "" {
+		di = rootIgnore(tidy(di), p.ServiceDir, p.SharedPaths)
+		ignoreName = "Dockerfile.dockerignore"
+	}
 	tv := fmt.Sprintf("%s@%d", p.Language, r.Manifest.TemplateVersion)
 	return &Output{
-		Dockerfile:   WithHeader(tidy(df), tv, syntax),
-		Dockerignore: WithHeader(tidy(di), tv, ""),
-		Warnings:     warnings,
+		Dockerfile:       WithHeader(tidy(df), tv, syntax),
+		Dockerignore:     WithHeader(tidy(di), tv, ""),
+		DockerignoreName: ignoreName,
+		Warnings:         warnings,
 	}, nil
 }
 

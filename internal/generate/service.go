@@ -54,6 +54,9 @@ func Run(set *templates.Set, o Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, w := range team.Warnings {
+		fmt.Fprintf(o.Warnings, "warning: %s\n", w)
+	}
 	src, _ := os.ReadFile(cfgPath)
 	out, err := RenderIn(set, p, team, o.Dir)
 	if err != nil {
@@ -64,14 +67,14 @@ func Run(set *templates.Set, o Options) (*Result, error) {
 	}
 	if o.Stdout {
 		fmt.Fprintf(o.Out, "%s", out.Dockerfile)
-		fmt.Fprintf(o.Out, "\n# ---- .dockerignore ----\n%s", out.Dockerignore)
+		fmt.Fprintf(o.Out, "\n# ---- %s ----\n%s", out.DockerignoreName, out.Dockerignore)
 		return &Result{}, nil
 	}
 	res := &Result{}
 	for _, f := range []struct {
 		name string
 		data []byte
-	}{{"Dockerfile", out.Dockerfile}, {".dockerignore", out.Dockerignore}} {
+	}{{"Dockerfile", out.Dockerfile}, {out.DockerignoreName, out.Dockerignore}} {
 		c, err := Plan(filepath.Join(o.Dir, f.name), f.data, true)
 		if err != nil {
 			return nil, err

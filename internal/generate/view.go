@@ -36,6 +36,24 @@ type View struct {
 	Healthcheck    string // a whole HEALTHCHECK instruction, or ""
 	Labels         []KV   // quoted
 	Env            []KV   // quoted values
+	// RuntimeFiles are the final stage's COPY arguments for runtime_files,
+	// each a JSON array ["<source in the context>", "/app/<path>"].
+	RuntimeFiles []string
+	// ServiceDir is the service folder's path inside the build context
+	// ("" when the context is the service folder); ServicePrefix is it with
+	// a trailing slash, or "", to prefix a service file's context path.
+	ServiceDir    string
+	ServicePrefix string
+	// SrcDir is the build stage's working directory of the service:
+	// /src, or /src/<service_dir>.
+	SrcDir string
+	// SharedCopies and ServiceCopy are the build stage's COPY arguments
+	// (JSON arrays) for shared_paths and the service folder, with a
+	// service_dir; WholeContext is set when shared_paths is empty and the
+	// whole context is copied.
+	SharedCopies []string
+	ServiceCopy  string
+	WholeContext bool
 }
 
 // BaseView is the final base as the templates see it.
@@ -201,6 +219,19 @@ func (r *Resolved) View() (*View, error) {
 		CGO:            p.CGO,
 		BuildPackages:  append([]string(nil), p.BuildPackages...),
 	}
+	v.SrcDir = "/src"
+	if p.ServiceDir != "" {
+		v.ServiceDir, v.ServicePrefix = p.ServiceDir, p.ServiceDir+"/"
+		v.SrcDir = "/src/" + p.ServiceDir
+		v.ServiceCopy = execForm([]string{p.ServiceDir, v.SrcDir})
+		v.WholeContext = len(p.SharedPaths) == 0
+		for _, s := range p.SharedPaths {
+			v.SharedCopies = append(v.SharedCopies, execForm([]string{s, "/src/" + s}))
+		}
+	}
+	for _, f := range p.RuntimeFiles {
+		v.RuntimeFiles = append(v.RuntimeFiles, execForm([]string{v.ServicePrefix + f, "/app/" + f}))
+	}
 	if r.Base.User != 0 && p.User != r.Base.User {
 		// A uid the base does not define: create it when the base can.
 		v.CreateUser = r.Base.Shell
@@ -253,7 +284,15 @@ func (r *Resolved) View() (*View, error) {
 		labels[k] = val
 	}
 	v.Labels = sortedKV(labels, true)
-	v.Env = sortedKV(p.Env, false)
+	env := p.Env
+	if p.PortEnv != "" && p.Port != 0 {
+		// The program reads its listen port from this variable.
+		env = map[string]string{p.PortEnv: fmt.Sprint(p.Port)}
+		for k, val := range p.Env {
+			env[k] = val
+		}
+	}
+	v.Env = sortedKV(env, false)
 	return v, nil
 }
 

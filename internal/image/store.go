@@ -365,7 +365,12 @@ func (s *tarStore) stream(ctx context.Context, name string, m *member) (io.ReadC
 // temporary bytes.
 var spooledBytes atomic.Int64
 
-// ctxReader stops reading when ctx is done.
+// ContextReader returns r that stops reading, with ctx's error, once ctx
+// is done: a long read of a hostile image ends on SIGINT. scan's walk and
+// verify's unpacking read layers through it too.
+func ContextReader(ctx context.Context, r io.Reader) io.Reader { return ctxReader{ctx, r} }
+
+// ctxReader is ContextReader's reader.
 type ctxReader struct {
 	ctx context.Context
 	r   io.Reader

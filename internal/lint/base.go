@@ -1,16 +1,18 @@
 package lint
 
 import (
+	"fmt"
 	"io/fs"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/BurntSushi/toml"
 	"github.com/distribution/reference"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
+	"github.com/moby/buildkit/frontend/dockerfile/shell"
 
+	"github.com/slipway/slipway/internal/userspec"
 	"github.com/slipway/slipway/templates"
 )
 
@@ -97,7 +99,7 @@ func (c *checker) checkFinal(s *stage) {
 	case user == nil && !nanoserver:
 		c.add("SW101", line, "the final stage sets no USER: the container runs as the base image's user (root unless it says otherwise)")
 	case user != nil:
-		c.checkUser(user, userVal, s.windows)
+		c.checkUser(s, user, userVal, s.windows)
 	}
 
 	if root.image != nil {
@@ -156,29 +158,148 @@ func (c *checker) checkFinal(s *stage) {
 	}
 }
 
-func (c *checker) checkUser(in *instr, val string, windows bool) {
+// checkUser judges the final USER as a runtime would read it: variables
+// expanded through the stage's ARG defaults (or the build's own values,
+// when Options.BuildArgs gives them) and ENV, then parsed by userspec, so
+// "00", "+0" and "4294967296" are root like "0" is.
+func (c *checker) checkUser(s *stage, in *instr, val string, windows bool) {
+	raw := val
 	if strings.Contains(val, "$") {
-		return // set by a build argument: unknown here
+		res, unresolved, err := c.expandUser(s, in, val)
+		switch {
+		case err != nil:
+			c.add("SW105", in.line, "USER %s cannot be expanded: %v", raw, err)
+			return
+		case strings.TrimSpace(res) == "" || (len(unresolved) > 0 && !strings.Contains(val, ":-") && !strings.Contains(val, ":+")):
+			sortStrings(unresolved)
+			what := "a variable with no value"
+			if len(unresolved) > 0 {
+				what = "variable(s) " + strings.Join(unresolved, ", ") + " with no value (no ARG default, no ENV)"
+			}
+			c.add("SW105", in.line, "USER %s cannot be resolved: it uses %s, so the user is whatever the build or the base image supplies", raw, what)
+			return
+		}
+		val = res
 	}
-	user, _, _ := strings.Cut(val, ":")
+	sp, err := userspec.Parse(val)
+	if err != nil {
+		c.add("SW105", in.line, "USER %s: %v", raw, err)
+		return
+	}
+	shown := raw
+	if val != raw {
+		shown = fmt.Sprintf("%s (%s)", raw, val)
+	}
+	user := sp.User.Raw
 	if windows {
 		if strings.EqualFold(user, "ContainerAdministrator") || strings.EqualFold(user, "Administrator") {
 			c.add("SW102", in.line, "USER %s is the Windows administrator", user)
 		}
 		return
 	}
-	if user == "root" || user == "0" {
-		c.add("SW102", in.line, "the final USER is %s: the service runs as root", val)
+	if sp.Root() {
+		if why := sp.Spelling(); why != "" {
+			c.add("SW102", in.line, "the final USER is %s: %s, so the service runs as root", shown, why)
+		} else {
+			c.add("SW102", in.line, "the final USER is %s: the service runs as root", shown)
+		}
 		return
 	}
-	uid, err := strconv.Atoi(user)
+	if !sp.User.Numeric {
+		c.add("SW103", in.line, "USER %s is a name: runAsNonRoot policies need a numeric uid", shown)
+		return
+	}
+	if c.team.MinUID > 0 && int64(sp.User.ID) < int64(c.team.MinUID) {
+		c.add("SW104", in.line, "USER %s is uid %d, below the team's min_uid %d", shown, sp.User.ID, c.team.MinUID)
+	}
+}
+
+// expandUser expands a USER value with what is in scope at in: ENV set in
+// the stage and the stages it builds on (inherited), and the ARGs declared
+// in in's own stage before it (a bare ARG takes the build's value or the
+// global ARG's default). ENV wins over ARG, as in BuildKit. Variables set
+// by the base image are not known and stay unresolved.
+func (c *checker) expandUser(final *stage, in *instr, val string) (string, []string, error) {
+	chain := final.chain()
+	owner := 0 // chain index of the stage holding in
+	for i, st := range chain {
+		for _, x := range st.instrs {
+			if x == in {
+				owner = i
+			}
+		}
+	}
+	envs := map[string]string{}
+	var args map[string]string
+	lex := shell.NewLex(c.doc.escape)
+	for i := len(chain) - 1; i >= owner; i-- {
+		st := chain[i]
+		args = map[string]string{}
+		for _, x := range st.instrs {
+			if x == in {
+				break
+			}
+			sc := &scope{args: args, envs: envs}
+			switch cmd := x.cmd.(type) {
+			case *instructions.ArgCommand:
+				for _, kv := range cmd.Args {
+					if v, ok := c.buildArgs[kv.Key]; ok {
+						args[kv.Key] = v
+						continue
+					}
+					if kv.Value != nil {
+						if r, _, err := lex.ProcessWord(*kv.Value, sc); err == nil {
+							args[kv.Key] = r
+						}
+						continue
+					}
+					if c.doc.meta.set_[kv.Key] {
+						args[kv.Key] = c.doc.meta.vals[kv.Key]
+					}
+				}
+			case *instructions.EnvCommand:
+				for _, kv := range cmd.Env {
+					if r, _, err := lex.ProcessWord(kv.Value, sc); err == nil {
+						envs[kv.Key] = r
+					}
+				}
+			}
+		}
+	}
+	res, err := lex.ProcessWordWithMatches(val, &scope{args: args, envs: envs})
 	if err != nil {
-		c.add("SW103", in.line, "USER %s is a name: runAsNonRoot policies need a numeric uid", user)
-		return
+		return "", nil, err
 	}
-	if c.team.MinUID > 0 && uid < c.team.MinUID {
-		c.add("SW104", in.line, "USER %d is below the team's min_uid %d", uid, c.team.MinUID)
+	var unresolved []string
+	for k := range res.Unmatched {
+		unresolved = append(unresolved, k)
 	}
+	return res.Result, unresolved, nil
+}
+
+// scope is the variables a USER sees, for BuildKit's shell lexer.
+type scope struct{ args, envs map[string]string }
+
+func (s *scope) Get(k string) (string, bool) {
+	if v, ok := s.envs[k]; ok {
+		return v, true
+	}
+	v, ok := s.args[k]
+	return v, ok
+}
+
+func (s *scope) Keys() []string {
+	var out []string
+	for k := range s.envs {
+		out = append(out, k)
+	}
+	for k := range s.args {
+		if _, ok := s.envs[k]; !ok {
+			out = append(out, k)
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // allowed applies the team's allowed_bases and allowed_registries to the
@@ -188,7 +309,6 @@ func (c *checker) allowed(root *stage) bool {
 	if len(t.AllowedBases) == 0 && len(t.AllowedRegistries) == 0 {
 		return true
 	}
-	written := root.base
 	full := root.image.String()
 	key := catalogueKey(root.image)
 	if key == "" && t.RegistryPrefix != "" {
@@ -197,13 +317,14 @@ func (c *checker) allowed(root *stage) bool {
 			key = "golden:" + rest
 		}
 	}
-	if len(t.AllowedBases) > 0 && key == "" {
-		return false
+	if key == "" {
+		// Not a catalogue key: an explicit reference, which only image:
+		// entries of allowed_bases (and allowed_registries) can allow.
+		key = full
 	}
-	// AllowsBase checks allowed_bases by key and allowed_registries by
-	// prefix; a prefix may be written in either form ("golang" or
-	// "docker.io/library/golang").
-	return t.AllowsBase(key, written) || t.AllowsBase(key, full)
+	// AllowsBase matches references by parts (go-containerregistry's
+	// parser normalises docker.io), so the written and the full form agree.
+	return t.AllowsBase(key, full)
 }
 
 var (

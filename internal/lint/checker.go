@@ -15,19 +15,38 @@ import (
 
 // checker runs slipway's rules over a doc.
 type checker struct {
-	doc      *doc
-	team     *config.Team
-	findings []rules.Finding
+	doc  *doc
+	team *config.Team
+	// buildArgs are the values a build passes (Options.BuildArgs);
+	// target is the stage it builds (Options.Target), "" for the last.
+	buildArgs map[string]string
+	target    string
+	findings  []rules.Finding
+
+	lineIndex map[int]*instr // see byLine
+	sources   map[[2]int]string
+}
+
+// source is the redacted excerpt of lines start..end, made once for all
+// the findings on one instruction.
+func (c *checker) source(start, end int) string {
+	k := [2]int{start, end}
+	if s, ok := c.sources[k]; ok {
+		return s
+	}
+	if c.sources == nil {
+		c.sources = map[[2]int]string{}
+	}
+	s := redact(c.doc.source(start, end))
+	c.sources[k] = s
+	return s
 }
 
 // add records a finding of rule id on the instruction that starts at line.
 func (c *checker) add(id string, line int, format string, args ...any) {
 	end := line
-	for _, in := range c.doc.all {
-		if in.line == line {
-			end = in.end
-			break
-		}
+	if in, ok := c.byLine()[line]; ok {
+		end = in.end
 	}
 	c.addAt(id, line, end, fmt.Sprintf(format, args...))
 }
@@ -41,7 +60,7 @@ func (c *checker) addAt(id string, line, end int, msg string) {
 	c.findings = append(c.findings, rules.Finding{
 		RuleID: id, Severity: sev, Message: msg,
 		File: c.doc.path, Line: line, EndLine: end,
-		Source: redact(c.doc.source(line, end)),
+		Source: c.source(line, end),
 	})
 }
 
@@ -52,6 +71,21 @@ func (c *checker) firstLine() int {
 	return 1
 }
 
+// byLine indexes the doc's instructions by first line (the first one when
+// several start on a line), built once: a finding looks up its instruction's
+// end without a walk over the whole file.
+func (c *checker) byLine() map[int]*instr {
+	if c.lineIndex == nil {
+		c.lineIndex = make(map[int]*instr, len(c.doc.all))
+		for _, in := range c.doc.all {
+			if _, ok := c.lineIndex[in.line]; !ok {
+				c.lineIndex[in.line] = in
+			}
+		}
+	}
+	return c.lineIndex
+}
+
 // stageState is what the walk over one stage knows so far.
 type stageState struct {
 	st         *stage
@@ -60,7 +94,7 @@ type stageState struct {
 	secretArgs map[string]bool // ... of them, those with secret-looking names
 }
 
-func (c *checker) run() {
+func (c *checker) run() error {
 	for _, in := range c.doc.metaArgs {
 		c.checkArg(in, in.cmd.(*instructions.ArgCommand), nil)
 	}
@@ -78,7 +112,20 @@ func (c *checker) run() {
 			}
 		}
 	}
-	c.checkFinal(c.doc.stages[len(c.doc.stages)-1])
+	final := c.doc.stages[len(c.doc.stages)-1]
+	if c.target != "" {
+		final = nil
+		for _, s := range c.doc.stages {
+			if strings.EqualFold(s.name, c.target) {
+				final = s
+			}
+		}
+		if final == nil {
+			return &ParseError{File: c.doc.path, Err: fmt.Errorf("no stage named %q (--target)", c.target)}
+		}
+	}
+	c.checkFinal(final)
+	return nil
 }
 
 func (c *checker) finalShell(s *stage) []string {

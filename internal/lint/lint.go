@@ -45,6 +45,17 @@ type Options struct {
 	Team *config.Team
 	// NoBuildKit skips BuildKit's own checks.
 	NoBuildKit bool
+	// BuildArgs are the --build-arg values of a build about to run: an ARG
+	// takes them over its default when the USER is resolved (slipway build
+	// checks the floors with the values it will really pass).
+	BuildArgs map[string]string
+	// Target is the stage a build stops at: the rules about the shipped
+	// image judge it instead of the last stage.
+	Target string
+
+	// floors returns every finding as found: no team severity overrides,
+	// no slipway:ignore suppressions (CheckFloors).
+	floors bool
 }
 
 // Result is what Check found.
@@ -86,19 +97,48 @@ func Check(ctx context.Context, in Input, o Options) (*Result, error) {
 	if team == nil {
 		team = &config.Team{}
 	}
-	c := &checker{doc: d, team: team}
-	c.run()
+	c := &checker{doc: d, team: team, buildArgs: o.BuildArgs, target: o.Target}
+	if err := c.run(); err != nil {
+		return nil, err
+	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	if !o.NoBuildKit {
 		c.buildKit()
 	}
+	if o.floors {
+		return &Result{Findings: c.findings}, nil
+	}
 	return c.finish(), nil
+}
+
+// utf8BOM is the byte order mark some editors write first.
+var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
+
+// decode turns a file's bytes into the text BuildKit builds. A UTF-8 BOM at
+// the start is dropped, as BuildKit's parser drops it (kept, it would hide
+// the first instruction from every check). A NUL byte is refused with the
+// file, line and column: a Dockerfile is text, and BuildKit's shell lexer
+// (text/scanner) prints its complaint about one straight to stderr, with no
+// file name and the raw bytes. Line numbers are unchanged.
+func decode(in Input) ([]byte, error) {
+	data := bytes.TrimPrefix(in.Data, utf8BOM)
+	if i := bytes.IndexByte(data, 0); i >= 0 {
+		line := 1 + bytes.Count(data[:i], []byte("\n"))
+		col := i - bytes.LastIndexByte(data[:i], '\n')
+		return nil, &ParseError{File: in.Path, Line: line, Err: fmt.Errorf("column %d: a NUL byte; a Dockerfile is text", col)}
+	}
+	return data, nil
 }
 
 // parse reads the Dockerfile with BuildKit's parser.
 func parse(in Input) (*doc, error) {
+	data, err := decode(in)
+	if err != nil {
+		return nil, err
+	}
+	in.Data = data
 	res, err := parser.Parse(bytes.NewReader(in.Data))
 	if err != nil {
 		pe := &ParseError{File: in.Path, Err: err}
@@ -116,10 +156,11 @@ func parse(in Input) (*doc, error) {
 	return d, nil
 }
 
-// buildKit runs BuildKit's own checks in process and merges their warnings,
+// buildKit runs BuildKit's own checks in process (in passes that keep them
+// linear, see bkLint) and merges their warnings,
 // dropping those that one of our rules already reports on the same line.
 func (c *checker) buildKit() {
-	ws, err := generate.BuildKitLint(c.doc.src)
+	ws, err := c.bkLint() // see buildkit.go: linear however long a stage is
 	if err != nil {
 		msg := strings.TrimPrefix(err.Error(), "linting Dockerfile: ")
 		line := c.firstLine()

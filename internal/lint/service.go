@@ -14,6 +14,7 @@ import (
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/report"
 	"github.com/slipway/slipway/internal/rules"
+	"github.com/slipway/slipway/internal/textsafe"
 )
 
 // RunOptions is `slipway lint`.
@@ -87,8 +88,11 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	for _, w := range team.Warnings {
+		fmt.Fprintf(o.Err, "slipway: warning: %s\n", w)
+	}
 	for _, id := range catalogue.Unknown(team.Rules) {
-		fmt.Fprintf(o.Err, "slipway: %s: rules.%s: no such rule (see `slipway rules`)\n", teamFile, id)
+		fmt.Fprintf(o.Err, "slipway: %s: rules.%s: no such rule (see `slipway rules`)\n", textsafe.String(teamFile), textsafe.String(id))
 	}
 
 	rep := &report.Report{Tool: "slipway", ToolVersion: o.Version, Rules: lintRules()}
@@ -116,7 +120,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 			return nil, inputErr(err)
 		}
 		if !fr.Changed {
-			fmt.Fprintf(human, "%s: nothing to fix automatically\n", file)
+			fmt.Fprintf(human, "%s: nothing to fix automatically\n", textsafe.String(file))
 			res, err := Check(ctx, in, opts)
 			if err != nil {
 				return nil, inputErr(err)
@@ -125,15 +129,15 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 			rep.Suppressed += res.Suppressed
 			continue
 		}
-		fmt.Fprint(human, diff(file, in.Data, fr.Data))
+		fmt.Fprint(human, textsafe.Lines(diff(textsafe.String(file), in.Data, fr.Data)))
 		for _, a := range fr.Applied {
-			fmt.Fprintf(human, "%s: fixed %s\n", file, a)
+			fmt.Fprintf(human, "%s: fixed %s\n", textsafe.String(file), textsafe.String(a))
 		}
 		for _, n := range fr.Notes {
-			fmt.Fprintf(human, "note: %s\n", n)
+			fmt.Fprintf(human, "note: %s\n", textsafe.String(n))
 		}
 		if o.DryRun {
-			fmt.Fprintf(human, "%s: not written (--dry-run)\n\n", file)
+			fmt.Fprintf(human, "%s: not written (--dry-run)\n\n", textsafe.String(file))
 			res, err := Check(ctx, in, opts)
 			if err != nil {
 				return nil, inputErr(err)
@@ -149,7 +153,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		if err := atomicfile.WriteFile(file, fr.Data, perm); err != nil {
 			return nil, fmt.Errorf("writing %s: %w", file, err)
 		}
-		fmt.Fprintf(human, "%s: written\n\n", file)
+		fmt.Fprintf(human, "%s: written\n\n", textsafe.String(file))
 		rep.Findings = append(rep.Findings, fr.Remaining.Findings...)
 		rep.Suppressed += fr.Remaining.Suppressed
 	}

@@ -2,6 +2,7 @@ package lint
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/slipway/slipway/internal/rules"
@@ -113,12 +114,14 @@ func (s *suppressions) findings(d *doc) []rules.Finding {
 	return out
 }
 
-// startOf maps a line to the first line of the instruction that contains it.
+// startOf maps a line to the first line of the instruction that contains
+// it. Instructions are in line order and do not overlap: a binary search, so
+// that many findings in a long file cost no walk each.
 func (d *doc) startOf(line int) int {
-	for _, n := range d.ast.Children {
-		if n.StartLine <= line && line <= n.EndLine {
-			return n.StartLine
-		}
+	cs := d.ast.Children
+	i := sort.Search(len(cs), func(i int) bool { return cs[i].EndLine >= line })
+	if i < len(cs) && cs[i].StartLine <= line {
+		return cs[i].StartLine
 	}
 	return line
 }

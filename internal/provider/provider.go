@@ -58,7 +58,10 @@ type Info struct {
 
 // LanguageKeys are the slipway.toml keys that a language honours only when
 // its provider lists them in Info.Keys.
-var LanguageKeys = []string{"cgo"}
+// runtime_files, service_dir and shared_paths need COPY lines the
+// language's template renders (templates/_shared/context.tmpl); a provider
+// lists them once its template does.
+var LanguageKeys = []string{"cgo", "runtime_files", "service_dir", "shared_paths"}
 
 // Settings are the slipway.toml values a provider may check.
 type Settings struct {

@@ -24,6 +24,13 @@ type Result struct {
 	// RuntimeFiles are the paths (relative to the service root) that the
 	// program reads at run time and the final stage must carry.
 	RuntimeFiles []string
+	// ServiceDir and SharedPaths are set when the build needs files above
+	// the service folder: ServiceDir is the folder's path inside the build
+	// context (a repository root or module root above it), SharedPaths what
+	// else the build needs from that context (config's service_dir and
+	// shared_paths).
+	ServiceDir  string
+	SharedPaths []string
 	// NativePackages are the Debian packages the build stage needs to
 	// compile native code (build_packages).
 	NativePackages []string
@@ -33,6 +40,9 @@ type Result struct {
 	Port         int
 	// PortSource is where the port was found ("main.go:12").
 	PortSource string
+	// PortEnv is the environment variable the program reads its port from
+	// ("PORT"), so the image sets it (config's port_env).
+	PortEnv string
 	// HealthPath is an HTTP health endpoint seen in the main source ("/healthz").
 	HealthPath string
 	// HealthFlag is a command-line flag the program accepts to probe itself

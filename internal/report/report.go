@@ -1,9 +1,19 @@
 // Package report prints findings of `slipway lint` and `slipway scan` as
 // human text (grouped by file and line, with the offending source shown),
 // JSON, or SARIF 2.1.0 for code-scanning UIs.
+//
+// Every file name, message and source excerpt comes from the input and is
+// untrusted: the text writer prints each through internal/textsafe, so an
+// escape sequence or a newline in a file name shows as \x1b or \n and can
+// neither act on the terminal nor forge a line. JSON keeps names lossless:
+// encoding/json replaces invalid UTF-8 with U+FFFD, so a name that is not
+// valid UTF-8 is also given as its exact bytes (base64, "file_bytes" on a
+// finding, "files_bytes" beside "files"). SARIF gives a file as a URI, whose
+// percent-encoding keeps every byte.
 package report
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,8 +21,10 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/slipway/slipway/internal/rules"
+	"github.com/slipway/slipway/internal/textsafe"
 )
 
 // Formats are the output formats Write accepts.
@@ -110,7 +122,7 @@ func Text(w io.Writer, r *Report) error {
 		if len(fs) == 0 {
 			continue
 		}
-		fmt.Fprintf(w, "%s\n", file)
+		fmt.Fprintf(w, "%s\n", textsafe.String(file))
 		shown := map[string]bool{} // a rule's fix is shown once per file
 		for i := 0; i < len(fs); {
 			j := i
@@ -127,14 +139,14 @@ func Text(w io.Writer, r *Report) error {
 					if strings.HasPrefix(l, "... (") {
 						n = ""
 					}
-					fmt.Fprintf(w, "  %5s | %s\n", n, l)
+					fmt.Fprintf(w, "  %5s | %s\n", n, textsafe.String(l))
 				}
 			}
 			for _, g := range fs[i:j] {
-				fmt.Fprintf(w, "    %-7s %s %s\n", g.Severity, g.RuleID, g.Message)
+				fmt.Fprintf(w, "    %-7s %s %s\n", g.Severity, textsafe.String(g.RuleID), textsafe.String(g.Message))
 				if rl, ok := r.rule(g.RuleID); ok && rl.Fix != "" && !shown[g.RuleID] {
 					shown[g.RuleID] = true
-					fmt.Fprintf(w, "            fix: %s\n", firstSentence(rl.Fix))
+					fmt.Fprintf(w, "            fix: %s\n", textsafe.String(firstSentence(rl.Fix)))
 				}
 			}
 			i = j
@@ -178,23 +190,30 @@ func contains(l []string, s string) bool {
 
 // jsonFinding is a finding in JSON output.
 type jsonFinding struct {
-	Rule     string   `json:"rule"`
-	Name     string   `json:"name,omitempty"`
-	Severity string   `json:"severity"`
-	Message  string   `json:"message"`
-	File     string   `json:"file"`
-	Line     int      `json:"line,omitempty"`
-	EndLine  int      `json:"endLine,omitempty"`
-	Source   string   `json:"source,omitempty"`
-	Fix      string   `json:"fix,omitempty"`
-	Refs     []string `json:"references,omitempty"`
-	HelpURI  string   `json:"helpUri,omitempty"`
+	Rule     string `json:"rule"`
+	Name     string `json:"name,omitempty"`
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
+	File     string `json:"file"`
+	// FileBytes is File's exact bytes when it is not valid UTF-8 (which
+	// File then shows with U+FFFD in place of the invalid bytes).
+	FileBytes []byte   `json:"file_bytes,omitempty"`
+	Line      int      `json:"line,omitempty"`
+	EndLine   int      `json:"endLine,omitempty"`
+	Source    string   `json:"source,omitempty"`
+	Fix       string   `json:"fix,omitempty"`
+	Refs      []string `json:"references,omitempty"`
+	HelpURI   string   `json:"helpUri,omitempty"`
 }
 
-// JSON prints {"files": [...], "findings": [...], "summary": {...}}.
+// JSON prints {"files": [...], "findings": [...], "summary": {...}}. When
+// a file name is not valid UTF-8, "files_bytes" holds, for each entry of
+// "files" in order, its exact bytes (base64) or null when it is valid; a
+// finding on such a file carries "file_bytes" the same way.
 func JSON(w io.Writer, r *Report) error {
 	out := struct {
 		Files      []string      `json:"files"`
+		FilesBytes [][]byte      `json:"files_bytes,omitempty"`
 		Findings   []jsonFinding `json:"findings"`
 		Summary    Counts        `json:"summary"`
 		Suppressed int           `json:"suppressed"`
@@ -202,18 +221,46 @@ func JSON(w io.Writer, r *Report) error {
 	if out.Files == nil {
 		out.Files = []string{}
 	}
+	for i, f := range out.Files {
+		if b := exactBytes(f); b != nil {
+			if out.FilesBytes == nil {
+				out.FilesBytes = make([][]byte, len(out.Files))
+			}
+			out.FilesBytes[i] = b
+		}
+	}
 	for _, f := range r.Findings {
 		jf := jsonFinding{Rule: f.RuleID, Severity: f.Severity.String(), Message: f.Message, File: f.File,
-			Line: f.Line, EndLine: f.EndLine, Source: f.Source}
+			FileBytes: exactBytes(f.File), Line: f.Line, EndLine: f.EndLine, Source: f.Source}
 		if rl, ok := r.rule(f.RuleID); ok {
 			jf.Name, jf.Fix, jf.Refs, jf.HelpURI = rl.Name, rl.Fix, rl.References(), rl.HelpURI
 		}
 		out.Findings = append(out.Findings, jf)
 	}
-	enc := json.NewEncoder(w)
+	return encodeJSON(w, out)
+}
+
+// encodeJSON writes v as indented JSON with every character textsafe
+// escapes written as a \u escape (the same values, decoded).
+func encodeJSON(w io.Writer, v any) error {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(out)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := w.Write(textsafe.JSON(buf.Bytes()))
+	return err
+}
+
+// exactBytes returns s's bytes when JSON cannot carry s exactly (it is not
+// valid UTF-8), else nil.
+func exactBytes(s string) []byte {
+	if utf8.ValidString(s) {
+		return nil
+	}
+	return []byte(s)
 }
 
 // fileURI turns a path into a SARIF artifact URI: relative paths stay

@@ -56,6 +56,14 @@ func lintRules() []Rule {
 			CIS:     []string{"4.1"},
 		},
 		{
+			ID: "SW105", Name: "user-unresolvable", Severity: Error,
+			Message: "The final stage's USER cannot be resolved to a user",
+			Why:     "A USER made of build arguments or variables without a value (or with more than one \":\") says nothing about who the service runs as: the value comes from whoever runs the build or from the base image, and may be 0.",
+			Fix:     "Give the build argument a default, or write the numeric uid; a value passed at build time is checked by `slipway build` against the team's floors.",
+			Example: "ARG APP_UID=10001\nUSER ${APP_UID}:${APP_UID}",
+			CIS:     []string{"4.1"},
+		},
+		{
 			ID: "SW110", Name: "base-untagged", Severity: Warning,
 			Message: "The base image has no tag or digest",
 			Why:     "An untagged image means `latest`: whatever was pushed last. Builds stop being reproducible and a new base can silently change the image.",

@@ -12,6 +12,7 @@ import (
 	"github.com/docker/go-units"
 
 	"github.com/slipway/slipway/internal/secrets"
+	"github.com/slipway/slipway/internal/userspec"
 )
 
 // Labels an image states its base and purpose with.
@@ -40,32 +41,56 @@ func (s *scanner) config() {
 	s.history(env)
 }
 
-// user checks the config's User: "", root, 0 (with any group), or a name
-// that /etc/passwd maps to uid 0 runs as root.
+// user checks the config's User as a runtime reads it (userspec): empty,
+// root, 0 in any spelling ("00", "+0", "4294967296"), or a name that the
+// image's /etc/passwd maps to uid 0 on any of its lines runs as root.
 func (s *scanner) user(u string) {
-	name, _, _ := strings.Cut(u, ":")
+	sp, err := userspec.Parse(u)
+	if err != nil {
+		s.add("SW200", "The image's user %q is not a user any runtime accepts (%v); it cannot be shown to be non-root", u, err)
+		return
+	}
 	switch {
-	case name == "":
+	case sp.DefaultUser() && u == "":
 		s.add("SW200", "The image sets no user, so it runs as root (uid 0)")
 		return
-	case name == "root" || name == "0":
-		s.add("SW200", "The image runs as %q (uid 0)", u)
-		return
-	}
-	if _, err := strconv.Atoi(name); err == nil {
-		return
-	}
-	for _, e := range parseAccounts(s.tree.Passwd) {
-		if e.name == name {
-			if e.id == "0" {
-				s.add("SW200", "The image runs as %q, which /etc/passwd maps to uid 0", u)
-			} else {
-				s.add("SW201", "The image runs as the name %q; use its numeric uid %s", u, e.id)
-			}
-			return
+	case sp.Root():
+		if why := sp.Spelling(); why != "" {
+			s.add("SW200", "The image runs as %q: %s", u, why)
+		} else {
+			s.add("SW200", "The image runs as %q (uid 0)", u)
 		}
+		return
+	case sp.User.Numeric:
+		return
 	}
-	s.add("SW201", "The image runs as the name %q, which the image's /etc/passwd does not define", u)
+	r, err := userspec.Resolve(userspec.Spec{Raw: sp.User.Raw, User: sp.User}, s.tree.Passwd, nil)
+	switch {
+	case err != nil:
+		s.add("SW201", "The image runs as the name %q, which the image's /etc/passwd does not define", u)
+	case r.AnyRoot() && r.Ambiguous():
+		s.add("SW200", "The image runs as %q, which /etc/passwd defines on lines %s with uids %s: one of them is uid 0", u, joinInts(r.Lines), joinUIDs(r.UIDs))
+	case r.AnyRoot():
+		s.add("SW200", "The image runs as %q, which /etc/passwd maps to uid 0", u)
+	default:
+		s.add("SW201", "The image runs as the name %q; use its numeric uid %d", u, r.UID)
+	}
+}
+
+func joinInts(ns []int) string {
+	var out []string
+	for _, n := range ns {
+		out = append(out, strconv.Itoa(n))
+	}
+	return strings.Join(out, ", ")
+}
+
+func joinUIDs(ns []uint32) string {
+	var out []string
+	for _, n := range ns {
+		out = append(out, strconv.FormatUint(uint64(n), 10))
+	}
+	return strings.Join(out, ", ")
 }
 
 // secretVar says why NAME=value carries a credential, or "".

@@ -15,6 +15,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/slipway/slipway/internal/image"
 	tarlayer "github.com/slipway/slipway/internal/layer"
 	"github.com/slipway/slipway/internal/secrets"
 )
@@ -152,7 +153,7 @@ func (w *walker) layer(ctx context.Context, l int, ly v1.Layer) error {
 		return fmt.Errorf("reading layer %d: %w", l, err)
 	}
 	defer rc.Close()
-	r := ctxReader{ctx, rc}
+	r := image.ContextReader(ctx, rc)
 	var opaque []string // this layer's opaque directories hide only lower layers
 	w.entries = map[string]entryInfo{}
 	tr := tar.NewReader(r)

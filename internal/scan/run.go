@@ -14,6 +14,7 @@ import (
 	tarlayer "github.com/slipway/slipway/internal/layer"
 	"github.com/slipway/slipway/internal/report"
 	"github.com/slipway/slipway/internal/rules"
+	"github.com/slipway/slipway/internal/textsafe"
 )
 
 // RunOptions is `slipway scan`.
@@ -78,8 +79,11 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	if err != nil {
 		return nil, &InputError{err}
 	}
+	for _, w := range team.Warnings {
+		fmt.Fprintf(o.Err, "slipway: warning: %s\n", w)
+	}
 	for _, id := range catalogue.Unknown(team.Rules) {
-		fmt.Fprintf(o.Err, "slipway: %s: rules.%s: no such rule (see `slipway rules`)\n", teamFile, id)
+		fmt.Fprintf(o.Err, "slipway: %s: rules.%s: no such rule (see `slipway rules`)\n", textsafe.String(teamFile), textsafe.String(id))
 	}
 	var lock *goldenlock.Lock
 	if o.GoldenLock != "" {
@@ -117,7 +121,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	}
 	took := time.Since(start)
 	fmt.Fprintf(notes, "%s: %s, %d layers, %d files, %s unpacked; scanned in %s\n\n",
-		o.Image, res.Digest, res.Layers, res.Files, human(res.Bytes), took.Round(time.Millisecond))
+		textsafe.String(o.Image), textsafe.String(res.Digest), res.Layers, res.Files, human(res.Bytes), took.Round(time.Millisecond))
 	rep := &report.Report{Tool: "slipway", ToolVersion: o.Version, Files: []string{o.Image}, Findings: res.Findings, Rules: Rules()}
 	if err := report.Write(o.Out, format, rep); err != nil {
 		return nil, err

@@ -49,6 +49,17 @@ func TestImageRules(t *testing.T) {
 		{name: "non-root name", config: func(c *v1.Config) { c.User = "nonroot" }, want: []string{"SW201"}, has: []string{"numeric uid 65532"}},
 		{name: "unknown name", config: func(c *v1.Config) { c.User = "ghost" }, want: []string{"SW201"}, has: []string{"does not define"}},
 		{name: "numeric uid not in passwd", config: func(c *v1.Config) { c.User = "10001" }},
+		// Root under other spellings, read as the runtime reads them.
+		{name: "uid 00", config: func(c *v1.Config) { c.User = "00" }, want: []string{"SW200"}, has: []string{`"00" is uid 0`}},
+		{name: "uid +0", config: func(c *v1.Config) { c.User = "+0" }, want: []string{"SW200"}, has: []string{`"+0" is uid 0`}},
+		{name: "uid -0", config: func(c *v1.Config) { c.User = "-0:65532" }, want: []string{"SW200"}, has: []string{`"-0" is uid 0`}},
+		{name: "uid 4294967296", config: func(c *v1.Config) { c.User = "4294967296" }, want: []string{"SW200"}, has: []string{"wraps around to uid 0"}},
+		{name: "empty user with a group", config: func(c *v1.Config) { c.User = ":65532" }, want: []string{"SW200"}, has: []string{"image default"}},
+		{name: "three parts", config: func(c *v1.Config) { c.User = "65532:65532:0" }, want: []string{"SW200"}, has: []string{"more than one"}},
+		{name: "uid 4294967297 is 1", config: func(c *v1.Config) { c.User = "4294967297" }},
+		{name: "duplicate passwd name, last is root", config: func(c *v1.Config) { c.User = "app" },
+			entries: []entry{file("etc/passwd", goodPasswd+"app:x:10001:10001::/:/sbin/nologin\napp:x:0:0::/:/sbin/nologin\n")},
+			want:    []string{"SW200", "SW240"}, has: []string{`"app", which /etc/passwd defines on lines 4, 5 with uids 10001, 0`}},
 		// SW202: healthcheck.
 		{name: "no healthcheck", config: func(c *v1.Config) { c.Healthcheck = nil }, want: []string{"SW202"}},
 		{name: "healthcheck NONE", config: func(c *v1.Config) { c.Healthcheck = &v1.HealthConfig{Test: []string{"NONE"}} }, want: []string{"SW202"}},

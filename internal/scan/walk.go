@@ -3,7 +3,7 @@ package scan
 import (
 	"archive/tar"
 	"bytes"
-	"context"
+
 	"fmt"
 	"io"
 	"path"
@@ -453,17 +453,4 @@ func systemPath(p string) bool {
 
 func readAtMost(r io.Reader, n int64) ([]byte, error) {
 	return io.ReadAll(io.LimitReader(r, n))
-}
-
-// ctxReader stops a long read when ctx is canceled.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }

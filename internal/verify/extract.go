@@ -16,6 +16,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"golang.org/x/sys/unix"
 
+	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/layer"
 )
 
@@ -79,7 +80,7 @@ func unpackLayer(ctx context.Context, l v1.Layer, n int, root string, b *layer.B
 		return fmt.Errorf("layer %d: %w", n, err)
 	}
 	defer rc.Close()
-	r := ctxReader{ctx, rc}
+	r := image.ContextReader(ctx, rc)
 	if err := Apply(r, root, n, b, st); err != nil {
 		return err
 	}

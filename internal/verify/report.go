@@ -1,47 +1,53 @@
 package verify
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/slipway/slipway/internal/textsafe"
 )
 
 // WriteTable prints the report as a table, one row per check. Details that
-// span lines (container output) continue under the detail column.
+// span lines (container output) continue under the detail column. Every
+// value from the image or its container (name, user, env keys, volume paths,
+// details quoting file names or output) is printed through textsafe, so no
+// escape sequence or stray newline in them reaches the terminal.
 func (r *Report) WriteTable(w io.Writer) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "image    %s\n", r.Image)
-	fmt.Fprintf(&b, "digest   %s\n", r.Digest)
+	fmt.Fprintf(&b, "image    %s\n", textsafe.String(r.Image))
+	fmt.Fprintf(&b, "digest   %s\n", textsafe.String(r.Digest))
 	if r.Config != "" {
-		fmt.Fprintf(&b, "config   %s\n", r.Config)
+		fmt.Fprintf(&b, "config   %s\n", textsafe.String(r.Config))
 	}
-	user := r.ImageUser
-	if user == "" {
+	user := textsafe.String(r.ImageUser)
+	if r.ImageUser == "" {
 		user = "(none: root)"
 	}
 	fmt.Fprintf(&b, "user     %s", user)
 	if r.RunAs != "" {
-		fmt.Fprintf(&b, " → %s", r.RunAs)
+		fmt.Fprintf(&b, " → %s", textsafe.String(r.RunAs))
 	}
-	fmt.Fprintf(&b, "\nnetwork  %s\n", r.Network)
+	fmt.Fprintf(&b, "\nnetwork  %s\n", textsafe.String(r.Network))
 	if len(r.EnvKeys) > 0 {
-		fmt.Fprintf(&b, "env      %s (values not shown)\n", strings.Join(r.EnvKeys, ", "))
+		fmt.Fprintf(&b, "env      %s (values not shown)\n", strings.Join(textsafe.Strings(r.EnvKeys), ", "))
 	}
 	for _, v := range r.Volumes {
-		fmt.Fprintf(&b, "volume   %s: %d file(s), %s written\n", v.Path, v.Files, human(v.Bytes))
+		fmt.Fprintf(&b, "volume   %s: %d file(s), %s written\n", textsafe.String(v.Path), v.Files, human(v.Bytes))
 	}
 	fmt.Fprintf(&b, "size     %s compressed, %s unpacked\n\n", human(r.CompressedBytes), human(r.UnpackedBytes))
 
 	nameW := len("CHECK")
 	for _, c := range r.Rows {
-		nameW = max(nameW, len(c.Name))
+		nameW = max(nameW, len(textsafe.String(c.Name)))
 	}
 	indent := strings.Repeat(" ", nameW+2+6+2)
 	fmt.Fprintf(&b, "%-*s  %-6s  %s\n", nameW, "CHECK", "RESULT", "DETAIL")
 	for _, c := range r.Rows {
-		lines := strings.Split(c.Detail, "\n")
-		fmt.Fprintf(&b, "%-*s  %-6s  %s\n", nameW, c.Name, c.Status, lines[0])
+		lines := strings.Split(textsafe.Lines(c.Detail), "\n")
+		fmt.Fprintf(&b, "%-*s  %-6s  %s\n", nameW, textsafe.String(c.Name), textsafe.String(string(c.Status)), lines[0])
 		for _, l := range lines[1:] {
 			fmt.Fprintf(&b, "%s%s\n", indent, strings.TrimLeft(l, " "))
 		}
@@ -67,13 +73,19 @@ func (r *Report) counts() (pass, fail, skip int) {
 }
 
 // WriteJSON prints the report as one indented JSON object, with "passed"
-// false when any check failed.
+// false when any check failed; characters JSON leaves raw that act on a
+// terminal or reorder text (C1 controls, bidi) are written as \u escapes.
 func (r *Report) WriteJSON(w io.Writer) error {
 	out := struct {
 		Passed bool `json:"passed"`
 		*Report
 	}{!r.Failed(), r}
-	enc := json.NewEncoder(w)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
 	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	if err := enc.Encode(out); err != nil {
+		return err
+	}
+	_, err := w.Write(textsafe.JSON(buf.Bytes()))
+	return err
 }

@@ -1,16 +1,17 @@
 package verify
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"syscall"
+
+	"github.com/slipway/slipway/internal/userspec"
 )
 
 // Shells are the paths whose presence means an image has a shell.
@@ -111,86 +112,57 @@ type User struct {
 func (u User) String() string { return fmt.Sprintf("%d:%d", u.UID, u.GID) }
 
 // resolveUser turns an image config's User ("", "65532", "nonroot",
-// "1000:1000", "app:app") into numbers, reading /etc/passwd and /etc/group
-// of the root filesystem like a container runtime does: a user without a
-// group takes its passwd entry's group, or 0 when it has none.
-func resolveUser(root, spec string) (User, error) {
-	if spec == "" {
-		return User{}, nil
-	}
-	userPart, groupPart, hasGroup := strings.Cut(spec, ":")
-	var u User
-	gidFromPasswd := uint32(0)
-	if n, err := strconv.ParseUint(userPart, 10, 32); err == nil {
-		u.UID = uint32(n)
-		if e, ok, err := lookupEntry(root, "/etc/passwd", func(f []string) bool { return len(f) > 3 && f[2] == userPart }); err != nil {
-			return u, err
-		} else if ok {
-			g, _ := strconv.ParseUint(e[3], 10, 32)
-			gidFromPasswd = uint32(g)
-		}
-	} else {
-		e, ok, err := lookupEntry(root, "/etc/passwd", func(f []string) bool { return len(f) > 3 && f[0] == userPart })
-		if err != nil {
-			return u, err
-		}
-		if !ok {
-			return u, fmt.Errorf("user %q is not in the image's /etc/passwd", userPart)
-		}
-		uid, err1 := strconv.ParseUint(e[2], 10, 32)
-		gid, err2 := strconv.ParseUint(e[3], 10, 32)
-		if err1 != nil || err2 != nil {
-			return u, fmt.Errorf("bad /etc/passwd entry for %q", userPart)
-		}
-		u.UID, gidFromPasswd = uint32(uid), uint32(gid)
-	}
-	if !hasGroup || groupPart == "" {
-		u.GID = gidFromPasswd
-		return u, nil
-	}
-	if n, err := strconv.ParseUint(groupPart, 10, 32); err == nil {
-		u.GID = uint32(n)
-		return u, nil
-	}
-	e, ok, err := lookupEntry(root, "/etc/group", func(f []string) bool { return len(f) > 2 && f[0] == groupPart })
+// "1000:1000", "app:app", "00", "4294967296") into the numbers runc is given,
+// parsed by userspec as the runtimes parse it and looked up in the root
+// filesystem's /etc/passwd and /etc/group: a user without a group takes its
+// passwd entry's group, or 0 when it has none; a name takes the first
+// passwd line, and the Resolved value lists every uid its lines give.
+func resolveUser(root, spec string) (User, userspec.Resolved, error) {
+	sp, err := userspec.Parse(spec)
 	if err != nil {
-		return u, err
+		return User{}, userspec.Resolved{}, err
 	}
-	if !ok {
-		return u, fmt.Errorf("group %q is not in the image's /etc/group", groupPart)
-	}
-	gid, err := strconv.ParseUint(e[2], 10, 32)
+	passwd, err := readAccounts(root, "/etc/passwd")
 	if err != nil {
-		return u, fmt.Errorf("bad /etc/group entry for %q", groupPart)
+		return User{}, userspec.Resolved{}, err
 	}
-	u.GID = uint32(gid)
-	return u, nil
+	group, err := readAccounts(root, "/etc/group")
+	if err != nil {
+		return User{}, userspec.Resolved{}, err
+	}
+	r, err := userspec.Resolve(sp, passwd, group)
+	if err != nil {
+		return User{}, r, err
+	}
+	return User{UID: r.UID, GID: r.GID}, r, nil
 }
 
-// lookupEntry returns the first colon-separated line of the image file name
-// that match accepts.
-func lookupEntry(root, name string, match func([]string) bool) ([]string, bool, error) {
+// maxAccountsFile bounds how much of /etc/passwd or /etc/group is read.
+const maxAccountsFile = 4 << 20
+
+// readAccounts reads an account file of the image, nil when it has none.
+func readAccounts(root, name string) ([]byte, error) {
 	p, err := ResolveIn(root, name)
 	if err != nil {
-		return nil, false, err
+		return nil, err
 	}
 	f, err := os.Open(p)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, false, nil
+		return nil, nil
 	}
 	if err != nil {
-		return nil, false, fmt.Errorf("reading the image's %s: %w", name, err)
+		return nil, fmt.Errorf("reading the image's %s: %w", name, err)
 	}
 	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		if fields := strings.Split(line, ":"); match(fields) {
-			return fields, true, nil
-		}
+	b, err := io.ReadAll(io.LimitReader(f, maxAccountsFile+1))
+	if err != nil {
+		return nil, fmt.Errorf("reading the image's %s: %w", name, err)
 	}
-	return nil, false, sc.Err()
+	if len(b) > maxAccountsFile {
+		return nil, fmt.Errorf("the image's %s is larger than %d bytes", name, maxAccountsFile)
+	}
+	if b == nil {
+		b = []byte{}
+	}
+	return b, nil
 }

@@ -43,6 +43,8 @@ import (
 	"github.com/slipway/slipway/internal/generate"
 	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/layer"
+	"github.com/slipway/slipway/internal/textsafe"
+	"github.com/slipway/slipway/internal/userspec"
 	"github.com/slipway/slipway/templates"
 )
 
@@ -317,7 +319,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 	rep.EnvKeys = envKeys(o.Env)
 
-	fmt.Fprintf(logw, "unpacking %s (%s)\n", o.Image, rep.Digest)
+	fmt.Fprintf(logw, "unpacking %s (%s)\n", textsafe.String(o.Image), textsafe.String(rep.Digest))
 	bundle := filepath.Join(work, "bundle")
 	rootfs := filepath.Join(bundle, "rootfs")
 	if err := os.MkdirAll(rootfs, 0o755); err != nil {
@@ -338,7 +340,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 	}
 
 	// Runtime checks: run the container.
-	u, uerr := resolveUser(rootfs, cf.Config.User)
+	u, resolved, uerr := resolveUser(rootfs, cf.Config.User)
 	if uerr == nil {
 		rep.RunAs = u.String()
 	}
@@ -386,7 +388,7 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		failRuntime(rep, o, "the container did not start: "+err.Error())
 		return rep, nil
 	}
-	checkRuntime(ctx, rep, c, u, cf, exp, o)
+	checkRuntime(ctx, rep, c, u, resolved, cf, exp, o)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
@@ -538,7 +540,7 @@ func failRuntime(rep *Report, o Options, why string) {
 	}
 }
 
-func checkRuntime(ctx context.Context, rep *Report, c *container, u User, cf *v1.ConfigFile, exp expectations, o Options) {
+func checkRuntime(ctx context.Context, rep *Report, c *container, u User, resolved userspec.Resolved, cf *v1.ConfigFile, exp expectations, o Options) {
 	timeout, hostNet := o.Timeout, o.HostNetwork
 	name := func(id string) string {
 		for _, r := range runtimeChecks {
@@ -555,6 +557,10 @@ func checkRuntime(ctx context.Context, rep *Report, c *container, u User, cf *v1
 		rep.add(CheckNonRoot, name(CheckNonRoot), Fail, "%s", exited())
 	} else if root := containsZero(ids); root {
 		rep.add(CheckNonRoot, name(CheckNonRoot), Fail, "process %d runs as uid %v (real, effective, saved, fs): root; image USER is %q", c.pid, ids, cf.Config.User)
+	} else if resolved.Ambiguous() && resolved.AnyRoot() {
+		// runc ran the first passwd line; a runtime reading another line,
+		// or a later edit of the file, runs the same image as root.
+		rep.add(CheckNonRoot, name(CheckNonRoot), Fail, "image USER %q is defined on /etc/passwd lines %v with uids %v, one of them 0: it ran as uid %d here, but which line wins is the runtime's choice", cf.Config.User, resolved.Lines, resolved.UIDs, ids[1])
 	} else {
 		rep.add(CheckNonRoot, name(CheckNonRoot), Pass, "uid %d (image USER %q, run as %s)", ids[1], cf.Config.User, u)
 	}
@@ -681,19 +687,6 @@ func checkHealth(ctx context.Context, rep *Report, c *container, u User, cf *v1.
 	default:
 		rep.add(CheckHealthcheck, name, Fail, "`%s` exited %d after %d attempt(s) in %s: %s", shown, code, attempts, timeout, msg)
 	}
-}
-
-// ctxReader stops a long unpacking when ctx ends (SIGINT).
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // checkHTTP is the port check for an HTTP service: GET the health path

@@ -45,9 +45,18 @@ func TestResolveUser(t *testing.T) {
 		{root, "ghost", User{}, "not in the image's /etc/passwd"},
 		{root, "app:ghosts", User{}, "not in the image's /etc/group"},
 		{bare, "65532:65532", User{65532, 65532}, ""},
-		{bare, "nonroot", User{}, "not in the image's /etc/passwd"},
+		{bare, "nonroot", User{}, "the image has no /etc/passwd"},
+		// Spellings the runtime reads as numbers.
+		{root, "00", User{0, 0}, ""},
+		{root, "+0", User{0, 0}, ""},
+		{root, "-0:65532", User{0, 65532}, ""},
+		{root, "4294967296", User{0, 0}, ""},
+		{root, "4294967297", User{1, 0}, ""},
+		{root, "065532", User{65532, 65532}, ""},
+		{root, ":50", User{0, 50}, ""},
+		{root, "1:2:3", User{}, "more than one"},
 	} {
-		got, err := resolveUser(tc.root, tc.spec)
+		got, _, err := resolveUser(tc.root, tc.spec)
 		if tc.err != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.err) {
 				t.Errorf("resolveUser(%q) error = %v, want %q", tc.spec, err, tc.err)

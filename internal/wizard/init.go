@@ -164,7 +164,7 @@ func Init(ctx context.Context, set *templates.Set, o InitOptions) (*InitResult, 
 		name    string
 		data    []byte
 		managed bool
-	}{{config.FileName, toml, false}, {"Dockerfile", out.Dockerfile, true}, {".dockerignore", out.Dockerignore, true}} {
+	}{{config.FileName, toml, false}, {"Dockerfile", out.Dockerfile, true}, {out.DockerignoreName, out.Dockerignore, true}} {
 		c, err := generate.Plan(filepath.Join(o.Dir, f.name), f.data, f.managed)
 		if err != nil {
 			return res, err
@@ -224,8 +224,7 @@ func loadExisting(path string, force bool, log io.Writer) (*config.Project, erro
 }
 
 // fromDetection is the project the provider's plain values describe.
-// Framework and runtime files have no slipway.toml key yet: they are shown
-// as evidence only.
+// Framework has no slipway.toml key: it is shown as evidence only.
 func fromDetection(r *detect.Result) config.Project {
 	p := config.Project{
 		Name: r.Name, Language: r.Language, Version: r.Version,
@@ -233,6 +232,10 @@ func fromDetection(r *detect.Result) config.Project {
 		Entrypoint:    slices.Clone(r.Entrypoint),
 		Cmd:           slices.Clone(r.Cmd),
 		BuildPackages: slices.Clone(r.NativePackages),
+		RuntimeFiles:  slices.Clone(r.RuntimeFiles),
+		ServiceDir:    r.ServiceDir,
+		SharedPaths:   slices.Clone(r.SharedPaths),
+		PortEnv:       r.PortEnv,
 	}
 	for _, s := range r.BuildSecrets {
 		p.Secrets = append(p.Secrets, config.Secret{ID: s.ID, Env: s.Env})
@@ -278,6 +281,18 @@ func applyFlags(p *config.Project, f config.Project, given map[string]bool) {
 	}
 	if given[KeySecret] {
 		p.Secrets = f.Secrets
+	}
+	if given["runtime_files"] {
+		p.RuntimeFiles = f.RuntimeFiles
+	}
+	if given["service_dir"] {
+		p.ServiceDir = f.ServiceDir
+	}
+	if given["shared_paths"] {
+		p.SharedPaths = f.SharedPaths
+	}
+	if given["port_env"] {
+		p.PortEnv = f.PortEnv
 	}
 	if given["user"] {
 		p.User = f.User

@@ -73,6 +73,7 @@ func (Provider) Detect(d *provider.Detector) error {
 	} else {
 		d.SetName(strings.TrimSuffix(d.R.Main, ".csproj"), "the project file name")
 	}
+	runCommand(d, p, assembly)
 	for _, f := range []string{"Program.cs", "Startup.cs"} {
 		if d.Exists(f) {
 			d.Sources = append(d.Sources, f)

@@ -28,5 +28,6 @@ func (Provider) Info() provider.Info {
 		RuntimeName:     "dotnet",
 		MainHelp:        "The project file, e.g. Api.csproj.",
 		Toolchains:      []string{"mcr.microsoft.com/dotnet/sdk"},
+		Keys:            []string{"runtime_files", "service_dir", "shared_paths"},
 	}
 }

@@ -23,11 +23,13 @@ func (Provider) Detect(d *provider.Detector) error {
 	if err != nil {
 		return err
 	}
+	var mod *modfile.File
 	if src != nil {
 		f, err := modfile.ParseLax("go.mod", src, nil)
 		if err != nil {
 			d.R.Note("go.mod: not parsed: " + err.Error())
 		} else {
+			mod = f
 			if f.Go != nil {
 				if v := provider.MajorMinor(f.Go.Version); v != "" {
 					d.R.Version = v
@@ -39,6 +41,20 @@ func (Provider) Detect(d *provider.Detector) error {
 			}
 		}
 	}
+	if mod != nil {
+		// ParseLax skips replace directives; the strict parse keeps them.
+		if f, err := modfile.Parse("go.mod", src, nil); err == nil {
+			mod = f
+		}
+	}
+	if src == nil || mod != nil {
+		if err := buildContext(d, mod); err != nil {
+			return err
+		}
+	}
+	srcs := goSources(d)
+	runtimeFiles(d, srcs)
+	portEnv(d, srcs)
 	mains, err := goMains(d)
 	if err != nil {
 		return err

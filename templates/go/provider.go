@@ -29,7 +29,7 @@ func (Provider) Info() provider.Info {
 		PackageManagers: []string{"go"},
 		MainHelp:        "The main package to build, e.g. ./cmd/api or .",
 		Toolchains:      []string{"golang", "cgr.dev/chainguard/go"},
-		Keys:            []string{"cgo"},
+		Keys:            []string{"cgo", "runtime_files", "service_dir", "shared_paths"},
 	}
 }
 

@@ -79,6 +79,7 @@ func (Provider) Detect(d *provider.Detector) error {
 		d.R.Choice("package_manager", true, "both pom.xml (maven) and %s (gradle) found", gradleFile)
 	}
 
+	var run *pomRun
 	if src, err := d.Read("pom.xml"); err != nil {
 		return err
 	} else if src != nil {
@@ -108,12 +109,18 @@ func (Provider) Detect(d *provider.Detector) error {
 			}
 		}
 		d.SetName(pom.ArtifactID, "pom.xml artifactId")
+		run = &pomRun{}
+		if err := xml.NewDecoder(bytes.NewReader(src)).Decode(run); err != nil {
+			run = nil
+		}
 	}
+	var gradle []byte
 	if gradleFile != "" {
 		src, err := d.Read(gradleFile)
 		if err != nil {
 			return err
 		}
+		gradle = src
 		if d.R.Version == "" {
 			for _, re := range reGradleVersion {
 				if m := re.FindSubmatch(src); m != nil {
@@ -158,6 +165,7 @@ func (Provider) Detect(d *provider.Detector) error {
 		}
 		return nil
 	})
+	runCommand(d, run, gradle, gradleFile)
 	return nil
 }
 

@@ -30,6 +30,7 @@ func (Provider) Info() provider.Info {
 		RuntimeName:     "java",
 		MainHelp:        "The jar the build produces, e.g. api-1.0.jar; usually empty (the build's jar, whose manifest names the main class).",
 		Toolchains:      []string{"maven", "gradle", "openjdk", "cgr.dev/chainguard/jdk", "cgr.dev/chainguard/maven", "cgr.dev/chainguard/gradle"},
+		Keys:            []string{"runtime_files", "service_dir", "shared_paths"},
 	}
 }
 

@@ -13,14 +13,24 @@ import (
 )
 
 type pyproject struct {
+	BuildSystem *struct {
+		Requires []string `toml:"requires"`
+	} `toml:"build-system"`
 	Project struct {
-		Name           string `toml:"name"`
-		RequiresPython string `toml:"requires-python"`
+		Name           string            `toml:"name"`
+		RequiresPython string            `toml:"requires-python"`
+		Dependencies   []string          `toml:"dependencies"`
+		Scripts        map[string]string `toml:"scripts"`
 	} `toml:"project"`
 	Tool struct {
 		Poetry *struct {
 			Name         string         `toml:"name"`
 			Dependencies map[string]any `toml:"dependencies"`
+			Scripts      map[string]any `toml:"scripts"`
+			Source       []struct {
+				Name string `toml:"name"`
+				URL  string `toml:"url"`
+			} `toml:"source"`
 		} `toml:"poetry"`
 		UV map[string]any `toml:"uv"`
 	} `toml:"tool"`
@@ -28,7 +38,12 @@ type pyproject struct {
 
 var rePyVersion = regexp.MustCompile(`3\.[0-9]+`)
 
-// Detect reads the tree as a project of this language (provider.Provider).
+// Detect reads the tree as a project of this language (provider.Provider):
+// name, version and package manager from the project files; the declared
+// requirements (requirements.txt and the files it includes, pyproject.toml)
+// for the native toolchain (native.go), the build secrets (secrets.go) and
+// the framework; then how the service starts (run.go) and what port and
+// health endpoint its code serves (scan.go).
 func (Provider) Detect(d *provider.Detector) error {
 	src, err := d.Read("pyproject.toml")
 	if err != nil {
@@ -105,8 +120,45 @@ func (Provider) Detect(d *provider.Detector) error {
 		d.R.Choice("package_manager", true, "both %s (poetry) and %s (uv) found", why["poetry"], why["uv"])
 	}
 
-	// Entry: a package with __main__.py (at the root or under src/), else
-	// app.py / main.py at the root. Main is the module name (python -m X).
+	// The declared requirements: what the template installs.
+	ds := &deps{names: map[string]string{}}
+	if err := readRequirements(d, "requirements.txt", ds, map[string]bool{}); err != nil {
+		return err
+	}
+	for _, r := range py.Project.Dependencies {
+		ds.add(r, "pyproject.toml [project] dependencies")
+	}
+	if py.Tool.Poetry != nil {
+		for n := range py.Tool.Poetry.Dependencies {
+			if n != "python" {
+				ds.add(n, "pyproject.toml [tool.poetry.dependencies]")
+			}
+		}
+	}
+	if err := detectNative(d, ds); err != nil {
+		return err
+	}
+	if err := detectSecrets(d, ds, &py); err != nil {
+		return err
+	}
+
+	t := &tree{d: d}
+	if err := t.load(); err != nil {
+		return err
+	}
+	detectEntry(d, t)
+	srv := detectRun(d, t, ds, &py)
+	scanService(d, t)
+	if srv != nil {
+		srv.finish(d)
+	}
+	return nil
+}
+
+// detectEntry finds the module run with `python -m`: a package with
+// __main__.py (at the root or under src/), else app.py, main.py, server.py
+// or manage.py at the root, else the one root script with a __main__ block.
+func detectEntry(d *provider.Detector, t *tree) {
 	var cands []string
 	from := map[string]string{}
 	for _, base := range []string{".", "src"} {
@@ -134,11 +186,19 @@ func (Provider) Detect(d *provider.Detector) error {
 			}
 		}
 	}
+	if len(cands) == 0 {
+		for _, f := range t.files {
+			if !strings.Contains(f.rel, "/") && f.mainBlock > 0 {
+				mod := strings.TrimSuffix(f.rel, ".py")
+				cands = append(cands, mod)
+				from[mod] = f.rel + " (its __main__ block)"
+			}
+		}
+	}
 	sort.Strings(cands)
 	d.PickOne("main", &d.R.Main, cands, "possible entry modules")
 	if d.R.Main != "" {
 		d.R.Found("main", d.R.Main, "%s", from[d.R.Main])
-		d.Sources = append(d.Sources, from[d.R.Main])
+		d.Sources = append(d.Sources, strings.TrimSuffix(from[d.R.Main], " (its __main__ block)"))
 	}
-	return nil
 }

@@ -44,6 +44,7 @@ type buildFlags struct {
 
 func newBuildCmd() *cobra.Command {
 	var f buildFlags
+	var rf buildResultFlags
 	c := &cobra.Command{
 		Use:   "build [DIR]",
 		Short: "Build the image through BuildKit, with secrets as mounts",
@@ -88,7 +89,11 @@ spelling or below min_uid (with the build args given), a base outside
 allowed_bases or allowed_registries, a missing required HEALTHCHECK or label.
 A Dockerfile under a floor is refused with exit 1, whoever wrote it.
 
-The image digest is printed on stdout when the build ends.`,
+The image digest is printed on stdout when the build ends: for an image file
+(-o type=oci or type=docker) the digest 'slipway verify' and 'slipway scan'
+report for that file. A summary on stderr says where the image went (file,
+registry, BuildKit's image store) and what to run next; --progress=quiet
+leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 		Example: `  slipway build                                  build ./Dockerfile, keep the image in the daemon
   slipway build svc/api -t registry.example/api:1.4 --push
   slipway build --secret id=npm,src=$HOME/.npmrc  give the secret slipway.toml declares
@@ -124,6 +129,9 @@ The image digest is printed on stdout when the build ends.`,
 
 			ctx := cmd.Context()
 			cl, err := build.Connect(ctx, f.conn)
+			if build.IsInvalid(err) {
+				return withCode(exitUsage, err) // a malformed address or TLS flags
+			}
 			if err != nil {
 				return err
 			}
@@ -138,8 +146,18 @@ The image digest is printed on stdout when the build ends.`,
 			for _, w := range res.Warnings {
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s:%d: %s\n", w.File, w.Line, w.Rule)
 			}
-			if res.ImageDigest != "" {
-				fmt.Fprintln(cmd.OutOrStdout(), res.ImageDigest)
+			sum := outcome(ctx, o, res)
+			for _, w := range sum.Warnings {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", printable(w))
+			}
+			if err := rf.write(sum, o, res); err != nil {
+				return err
+			}
+			if sum.Digest != "" {
+				fmt.Fprintln(cmd.OutOrStdout(), sum.Digest)
+			}
+			if f.progress != "quiet" {
+				sum.writeSummary(cmd.ErrOrStderr(), res)
 			}
 			return nil
 		},
@@ -164,9 +182,10 @@ The image digest is printed on stdout when the build ends.`,
 	fl.StringArrayVar(&f.labels, "label", nil, "image label KEY=VALUE (repeatable)")
 	fl.StringVar(&f.target, "target", "", "build stage to stop at")
 	fl.BoolVar(&f.noCache, "no-cache", false, "do not use the build cache")
-	fl.StringVar(&f.provenance, "provenance", "", "attach a SLSA provenance attestation: min or max (max records the build's inputs; secrets are never among them)")
+	fl.StringVar(&f.provenance, "provenance", "", "attach a SLSA provenance attestation: min or max (also mode=min|max; true is min, false none; max records the build's inputs, never secrets)")
 	fl.StringVar(&f.progress, "progress", "auto", "progress output: auto, tty, plain, rawjson or quiet")
 	fl.Int64Var(&f.epoch, "source-date-epoch", 0, "timestamp (Unix seconds) for reproducible builds; -1 disables (default the last git commit touching DIR, else 0)")
+	rf.add(fl)
 	fl.StringVar(&f.team, "team", "", "team standard file, applied on top of every slipway-team.toml above DIR (it can only tighten them)")
 	fl.BoolVar(&f.checks, "checks", false, "fail on BuildKit's Dockerfile check warnings (default: on for Dockerfiles slipway generated)")
 	return c
@@ -185,7 +204,6 @@ func (f *buildFlags) options(dir string) (build.Options, error) {
 		CacheTo:    f.cacheTo,
 		Target:     f.target,
 		NoCache:    f.noCache,
-		Provenance: f.provenance,
 		Progress:   f.progress,
 	}
 	if o.Dockerfile == "" {
@@ -206,6 +224,9 @@ func (f *buildFlags) options(dir string) (build.Options, error) {
 		o.Outputs = append(o.Outputs, out)
 	}
 	var err error
+	if o.Provenance, err = build.ParseProvenance(f.provenance); err != nil {
+		return o, err
+	}
 	if o.BuildArgs, err = keyValues("--build-arg", f.buildArgs, true); err != nil {
 		return o, err
 	}

@@ -49,7 +49,7 @@ func newGoldenBuildCmd() *cobra.Command {
 		team   string
 		mirror string
 		epoch  int64
-		asJSON bool
+		format string
 	)
 	c := &cobra.Command{
 		Use:   "build [NAME...]",
@@ -85,6 +85,9 @@ be configured with the same mirror.`,
   eval "$(bin/slipway-lab up)"; slipway golden build --registry $SLIPWAY_LAB_REGISTRY --registry-mirror $SLIPWAY_LAB_REGISTRY`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Names = args
+			if _, err := build.ParseAddr(build.ResolveAddr(conn.Addr)); err != nil {
+				return withCode(exitUsage, err) // before any spec is read or base resolved
+			}
 			if o.Jobs < 1 {
 				return &usageError{err: fmt.Errorf("--jobs %d: at least 1", o.Jobs), cmd: cmd}
 			}
@@ -108,10 +111,13 @@ be configured with the same mirror.`,
 			o.Builder = lb
 			sum, err := golden.Build(ctx, o)
 			if lb.err != nil && !sum.AnyBuilt() {
+				if build.IsInvalid(lb.err) {
+					return withCode(exitUsage, lb.err) // a malformed address or TLS flags
+				}
 				return lb.err // no daemon: say so once, not per image
 			}
 			if sum != nil {
-				if asJSON {
+				if format == formatJSON {
 					if jerr := goldenJSON(cmd.OutOrStdout(), sum.Results); jerr != nil {
 						return jerr
 					}
@@ -130,14 +136,14 @@ be configured with the same mirror.`,
 	f.StringVar(&o.Dir, "dir", "golden", "folder of golden image specs (*.toml) and golden.lock")
 	f.StringVar(&o.Registry, "registry", "", "registry prefix to push to, e.g. registry.example.com/platform (default: registry_prefix in slipway-team.toml)")
 	f.StringVar(&team, "team", "", "team standard file (default: nearest slipway-team.toml above --dir)")
-	f.StringVar(&mirror, "registry-mirror", "", "registry (host:port) that mirrors docker.io and the others, for resolving bases (default $"+golden.EnvRegistryMirror+")")
+	addRegistryMirrorFlag(f, &mirror, "registry (host:port) that mirrors docker.io and the others, for resolving bases")
 	f.IntVarP(&o.Jobs, "jobs", "j", golden.DefaultJobs, "images built at once")
 	f.BoolVar(&o.Stale, "stale", false, "build only stale images (see golden check) and the images built FROM them")
 	f.StringSliceVar(&o.Platforms, "platform", nil, "target platforms, e.g. linux/amd64,linux/arm64 (default the daemon's)")
 	f.BoolVar(&o.NoCache, "no-cache", false, "do not use the build cache")
 	f.StringVar(&o.Progress, "progress", "plain", "build progress: plain (each line prefixed with the image) or quiet")
 	f.Int64Var(&epoch, "source-date-epoch", golden.DefaultSourceDateEpoch, "timestamp (seconds) of files and image metadata, for reproducible digests")
-	f.BoolVar(&asJSON, "json", false, "print the results as JSON on stdout")
+	addFormatFlags(c, &format, "the results on stdout")
 	f.StringVar(&conn.Addr, "addr", "", "BuildKit daemon address (default $BUILDKIT_HOST, else "+build.DefaultAddr+")")
 	f.StringVar(&conn.CACert, "tlscacert", "", "CA certificate (PEM) that signed the daemon's certificate (tcp://)")
 	f.StringVar(&conn.Cert, "tlscert", "", "client certificate (PEM) for mTLS (tcp://)")
@@ -148,7 +154,7 @@ be configured with the same mirror.`,
 func newGoldenCheckCmd() *cobra.Command {
 	var (
 		dir, mirror string
-		asJSON      bool
+		format      string
 	)
 	c := &cobra.Command{
 		Use:   "check",
@@ -163,7 +169,7 @@ An image is stale when:
 It exits 1 when any image is stale; rebuild them with
 'slipway golden build --stale'.`,
 		Example: `  slipway golden check
-  slipway golden check --json                   for CI
+  slipway golden check --format json           for CI
   SLIPWAY_REGISTRY_MIRROR=127.0.0.1:5000 slipway golden check`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -171,7 +177,7 @@ It exits 1 when any image is stale; rebuild them with
 			if err != nil {
 				return err
 			}
-			if asJSON {
+			if format == formatJSON {
 				if err := goldenJSON(cmd.OutOrStdout(), st); err != nil {
 					return err
 				}
@@ -186,8 +192,8 @@ It exits 1 when any image is stale; rebuild them with
 	}
 	f := c.Flags()
 	f.StringVar(&dir, "dir", "golden", "folder of golden image specs (*.toml) and golden.lock")
-	f.StringVar(&mirror, "registry-mirror", "", "registry (host:port) that mirrors docker.io and the others (default $"+golden.EnvRegistryMirror+")")
-	f.BoolVar(&asJSON, "json", false, "print the statuses as JSON")
+	addRegistryMirrorFlag(f, &mirror, "registry (host:port) that mirrors docker.io and the others")
+	addFormatFlags(c, &format, "the statuses on stdout")
 	return c
 }
 
@@ -206,7 +212,7 @@ func printStatuses(w io.Writer, st []golden.Status) {
 func newGoldenUsersCmd() *cobra.Command {
 	var (
 		lockPath string
-		asJSON   bool
+		format   string
 	)
 	c := &cobra.Command{
 		Use:   "users [DIR]",
@@ -222,7 +228,7 @@ Dockerfile's FROM line pins), and how that compares with golden.lock:
 It exits 1 when any service is not current. The lock is --lock, else the
 golden/golden.lock found in DIR or above it.`,
 		Example: `  slipway golden users
-  slipway golden users services/ --json
+  slipway golden users services/ --format json
   slipway golden users --lock platform/golden/golden.lock ~/src`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -248,7 +254,7 @@ golden/golden.lock found in DIR or above it.`,
 			if err != nil {
 				return err
 			}
-			if asJSON {
+			if format == formatJSON {
 				if err := goldenJSON(cmd.OutOrStdout(), uses); err != nil {
 					return err
 				}
@@ -265,7 +271,7 @@ golden/golden.lock found in DIR or above it.`,
 	}
 	f := c.Flags()
 	f.StringVar(&lockPath, "lock", "", "golden.lock to compare with (default: golden/golden.lock in DIR or above)")
-	f.BoolVar(&asJSON, "json", false, "print the services as JSON")
+	addFormatFlags(c, &format, "the services on stdout")
 	return c
 }
 

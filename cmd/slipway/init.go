@@ -125,7 +125,7 @@ differs without --force (it shows the diff), nor a Dockerfile edited by hand.`,
 	fl.StringVar(&f.p.Base, "base", "", "final base: a catalogue key (distroless-static, ...), golden:<name> or an image reference")
 	fl.StringVar(&f.p.BaseDigest, "base-digest", "", "pin the final base to this digest (sha256:...)")
 	fl.BoolVar(&f.pin, "pin", false, "resolve the final base's digest through the registry and pin it (see `slipway pin`)")
-	fl.StringVar(&f.mirror, "mirror", "", "with --pin: ask this registry (host:port) for every image (default $SLIPWAY_REGISTRY_MIRROR)")
+	addRegistryMirrorFlag(fl, &f.mirror, "with --pin: ask this registry (host:port) for every image", "mirror")
 	fl.StringVar(&f.p.Main, "main", "", "entry point: Go package (./cmd/api), Node file, Python module, Rust binary, .NET project")
 	fl.IntVar(&f.p.Port, "port", 0, "TCP port the service listens on (0: the language default)")
 	fl.StringVar(&f.hcPath, "healthcheck-path", "", "HTTP healthcheck path, e.g. /healthz")

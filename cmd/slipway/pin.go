@@ -32,8 +32,8 @@ Bases published only under a moving tag (the Chainguard images' :latest)
 must be pinned before slipway renders them. Golden bases (golden:<name>) are
 pinned by golden/golden.lock instead.
 
-The registry is asked anonymously over HTTPS; with --mirror (or
-$SLIPWAY_REGISTRY_MIRROR, which 'make lab' prints) every registry is asked
+The registry is asked anonymously over HTTPS; with --registry-mirror
+(or $SLIPWAY_REGISTRY_MIRROR, which 'make lab' prints) every registry is asked
 through that mirror, as the lab's buildkitd does.`,
 		Example: `  slipway pin                      resolve, write base_digest, regenerate
   slipway pin --check              exit 1 if the base moved since it was pinned
@@ -90,7 +90,7 @@ through that mirror, as the lab's buildkitd does.`,
 	f.StringVarP(&o.Config, "config", "c", "", "path of slipway.toml (default DIR/slipway.toml)")
 	f.StringVar(&o.Team, "team", "", "team standard file (default: nearest slipway-team.toml above DIR)")
 	f.BoolVar(&o.Check, "check", false, "write nothing; exit 1 when the base is unpinned or has moved")
-	f.StringVar(&mirror, "mirror", "", "ask this registry (host:port) for every image (default $SLIPWAY_REGISTRY_MIRROR)")
+	addRegistryMirrorFlag(f, &mirror, "ask this registry (host:port) for every image", "mirror")
 	f.BoolVar(&noGenerate, "no-generate", false, "only write slipway.toml; do not re-render the Dockerfile")
 	return c
 }

@@ -20,7 +20,7 @@ func newVerifyCmd() *cobra.Command {
 	var (
 		o          verify.Options
 		sizeBudget string
-		asJSON     bool
+		format     string
 		env        []string
 		execs      []string
 		execFails  []string
@@ -71,7 +71,7 @@ Images that need configuration get it like a container runtime gives it:
   --exec JSON         an exec-form command, a JSON array, run inside the
                       container (no shell): e.g. a query through the image's
                       own client. --exec-fail is one that must be refused.
-                      Output is shown when the row fails (and in --json).
+                      Output is shown when the row fails (and in --format json).
   --tcp               the service does not speak HTTP: check the port with a
                       TCP connect instead of a GET.
 
@@ -89,7 +89,7 @@ fails, and always removes its container and temporary files.`,
 		Example: `  slipway build -o type=oci,dest=out/api.tar && slipway verify out/api.tar
   slipway verify out/api.tar --port 8080 --health-path /ready
   slipway verify out/api.tar --size-budget 25MB --timeout 1m
-  slipway verify out/api.tar --config svc/api/slipway.toml --json
+  slipway verify out/api.tar --config svc/api/slipway.toml --format json
   slipway verify out/layout/                     an OCI layout directory
   slipway verify out/api.tar --host-network      for a service that needs the network to start
 
@@ -138,7 +138,7 @@ fails, and always removes its container and temporary files.`,
 			if err != nil {
 				return layerInputCode(err)
 			}
-			if asJSON {
+			if format == formatJSON {
 				err = rep.WriteJSON(cmd.OutOrStdout())
 			} else {
 				err = rep.WriteTable(cmd.OutOrStdout())
@@ -158,7 +158,7 @@ fails, and always removes its container and temporary files.`,
 	f.StringVar(&o.HealthPath, "health-path", "", "HTTP path to GET on the port (default slipway.toml's healthcheck.http_path, else /healthz)")
 	f.StringVar(&sizeBudget, "size-budget", "", "largest acceptable compressed image size, e.g. 25MB (default slipway.toml's size_budget)")
 	f.DurationVar(&o.Timeout, "timeout", 0, "how long to wait for the port, and for the HEALTHCHECK to pass (default 30s)")
-	f.BoolVar(&asJSON, "json", false, "print a JSON report instead of the table")
+	addFormatFlags(c, &format, "a report on stdout instead of the table")
 	f.BoolVar(&o.HostNetwork, "host-network", false, "run in the host's network namespace (the port must be free on the host)")
 	limitFlags(f, &o.Limits)
 	f.BoolVar(&o.TCPOnly, "tcp", false, "check the port with a TCP connect, not an HTTP GET (for databases and other non-HTTP services)")

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"os"
 	"strings"
 	"sync"
@@ -47,23 +46,23 @@ func ResolveAddr(addr string) string {
 // does not, explains how to get a daemon.
 func Connect(ctx context.Context, c ConnectOptions) (*Client, error) {
 	addr := ResolveAddr(c.Addr)
-	u, err := url.Parse(addr)
-	if err != nil || !knownScheme(u.Scheme) {
-		return nil, fmt.Errorf("buildkit address %q: want a URL such as unix:///run/buildkit/buildkitd.sock, tcp://host:1234 or docker-container://NAME", addr)
+	u, err := ParseAddr(addr)
+	if err != nil {
+		return nil, err
 	}
 	var opts []bkclient.ClientOpt
 	if c.CACert != "" || c.ServerName != "" {
 		if u.Scheme != "tcp" {
-			return nil, fmt.Errorf("buildkit address %q: --tlscacert and --tlsservername need a tcp:// address", addr)
+			return nil, &InvalidError{Err: fmt.Errorf("buildkit address %q: --tlscacert and --tlsservername need a tcp:// address", addr)}
 		}
 		opts = append(opts, bkclient.WithServerConfig(c.ServerName, c.CACert))
 	}
 	if c.Cert != "" || c.Key != "" {
 		if c.Cert == "" || c.Key == "" {
-			return nil, errors.New("--tlscert and --tlskey go together: give both or neither")
+			return nil, &InvalidError{Err: errors.New("--tlscert and --tlskey go together: give both or neither")}
 		}
 		if u.Scheme != "tcp" {
-			return nil, fmt.Errorf("buildkit address %q: --tlscert and --tlskey need a tcp:// address", addr)
+			return nil, &InvalidError{Err: fmt.Errorf("buildkit address %q: --tlscert and --tlskey need a tcp:// address", addr)}
 		}
 		opts = append(opts, bkclient.WithCredentials(c.Cert, c.Key))
 	}
@@ -72,7 +71,7 @@ func Connect(ctx context.Context, c ConnectOptions) (*Client, error) {
 			continue
 		}
 		if _, err := os.Stat(f); err != nil {
-			return nil, fmt.Errorf("reading TLS file: %w", err)
+			return nil, &InvalidError{Err: fmt.Errorf("reading TLS file: %w", err)}
 		}
 	}
 	quietOnce.Do(quietClientLogs)

@@ -81,19 +81,27 @@ type Project struct {
 // standard gRPC health service on the port, or a binary of the project
 // built for the purpose.
 type Healthcheck struct {
-	Command  []string `toml:"command,omitempty"`
-	HTTPPath string   `toml:"http_path,omitempty"`
+	// Command is the exec-form probe (["/app/api", "-healthcheck"]).
+	Command []string `toml:"command,omitempty"`
+	// HTTPPath is a URL path ("/healthz") probed on the service's port with a
+	// tool the base has (curl, wget), its language runtime, or slipway's
+	// static probe on a base with neither.
+	HTTPPath string `toml:"http_path,omitempty"`
 	// GRPC probes grpc.health.v1.Health/Check on the service's port, with
 	// slipway's static probe (no shell or runtime needed).
 	GRPC bool `toml:"grpc,omitempty"`
 	// Binary is a program of the project ("healthcheck": a Rust [[bin]], a
 	// Go cmd/<name>) built beside main, copied to /app/<binary> and run as
 	// the HEALTHCHECK; it exits 0 when the service is healthy.
-	Binary      string `toml:"binary,omitempty"`
+	Binary string `toml:"binary,omitempty"`
+	// Interval, Timeout and StartPeriod are durations ("30s", "1m"; 1ms to
+	// 24h); defaults 30s, 5s and 5s.
 	Interval    string `toml:"interval,omitempty"`
 	Timeout     string `toml:"timeout,omitempty"`
 	StartPeriod string `toml:"start_period,omitempty"`
-	Retries     int    `toml:"retries,omitempty,omitzero"`
+	// Retries is how many failed probes make the container unhealthy
+	// (0-100; default 3).
+	Retries int `toml:"retries,omitempty,omitzero"`
 	// Disabled turns the HEALTHCHECK off explicitly.
 	Disabled bool `toml:"disabled,omitempty"`
 }
@@ -107,9 +115,13 @@ func (h Healthcheck) IsSet() bool {
 // mount: as a file at Target, or as the environment variable Env of the
 // build steps that need it. Its value never appears in slipway.toml.
 type Secret struct {
-	ID     string `toml:"id"`
+	// ID names the secret: `slipway build --secret id=ID,src=FILE` gives it.
+	ID string `toml:"id"`
+	// Target is the absolute path the secret is mounted at in build steps.
 	Target string `toml:"target,omitempty"`
-	Env    string `toml:"env,omitempty"`
+	// Env is the environment variable of the build steps that holds the
+	// secret instead of a file; set it or Target.
+	Env string `toml:"env,omitempty"`
 	// Optional secrets may be absent at build time.
 	Optional bool `toml:"optional,omitempty"`
 }

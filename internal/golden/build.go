@@ -164,11 +164,12 @@ func Build(ctx context.Context, o BuildOptions) (*Summary, error) {
 	if o.Builder == nil || o.Images == nil {
 		return nil, errors.New("golden.Build: Builder and Images are required")
 	}
+	// A missing or malformed registry is bad configuration (exit 2).
 	if o.Registry == "" {
-		return nil, errors.New("no registry to push golden images to: set registry_prefix in slipway-team.toml or pass --registry")
+		return nil, &config.InvalidError{Errs: []error{errors.New("no registry to push golden images to: set registry_prefix in slipway-team.toml or pass --registry")}}
 	}
 	if strings.HasSuffix(o.Registry, "/") || strings.ContainsAny(o.Registry, " @") {
-		return nil, fmt.Errorf("registry %q is not a registry prefix (e.g. registry.example.com/platform)", o.Registry)
+		return nil, &config.InvalidError{Errs: []error{fmt.Errorf("registry %q is not a registry prefix (e.g. registry.example.com/platform)", o.Registry)}}
 	}
 	if o.Jobs <= 0 {
 		o.Jobs = DefaultJobs

@@ -15,6 +15,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -84,14 +85,18 @@ type Spec struct {
 type Packages struct {
 	// Manager is apt or apk; default: apk when apk packages are listed or
 	// the base looks like Alpine or Wolfi, else the golden parent's, else apt.
-	Manager string   `toml:"manager,omitempty"`
-	Apt     []string `toml:"apt,omitempty"`
-	Apk     []string `toml:"apk,omitempty"`
+	Manager string `toml:"manager,omitempty"`
+	// Apt and Apk are the package names ("tzdata", "tzdata=2024a-0+deb12u1"),
+	// installed with no recommends and their caches removed.
+	Apt []string `toml:"apt,omitempty"`
+	Apk []string `toml:"apk,omitempty"`
 }
 
 // File is one file copied from the spec's folder into the image.
 type File struct {
+	// Src is the file's path, relative to the spec's folder.
 	Src string `toml:"src"`
+	// Dst is the absolute path it is copied to in the image.
 	Dst string `toml:"dst"`
 	// Mode is octal, e.g. "0644" (the default) or "0755". Setuid, setgid
 	// and sticky bits are refused.
@@ -104,20 +109,31 @@ type File struct {
 // installed, so that a package that creates the same user (postgres) keeps
 // its uid.
 type User struct {
-	Name  string `toml:"name"`
-	UID   int    `toml:"uid"`
-	GID   int    `toml:"gid,omitempty"`   // default: UID
-	Home  string `toml:"home,omitempty"`  // default: /home/<name>
-	Shell string `toml:"shell,omitempty"` // default /usr/sbin/nologin; no login shell is allowed
+	// Name is the user's name; root is refused.
+	Name string `toml:"name"`
+	// UID is the numeric, non-zero user id (10001, or 65532 as distroless).
+	UID int `toml:"uid"`
+	// GID is the user's group id; default: UID.
+	GID int `toml:"gid,omitempty"`
+	// Home is the home directory; default: /home/<name>.
+	Home string `toml:"home,omitempty"`
+	// Shell is the user's shell; default /usr/sbin/nologin; no login shell
+	// is allowed.
+	Shell string `toml:"shell,omitempty"`
 }
 
 // Healthcheck is an exec-form HEALTHCHECK.
 type Healthcheck struct {
-	Command     []string `toml:"command"`
-	Interval    string   `toml:"interval,omitempty"`
-	Timeout     string   `toml:"timeout,omitempty"`
-	StartPeriod string   `toml:"start_period,omitempty"`
-	Retries     int      `toml:"retries,omitempty"`
+	// Command is the exec-form probe (["pg_isready", "--host=127.0.0.1"]).
+	Command []string `toml:"command"`
+	// Interval, Timeout and StartPeriod are durations ("30s", "1m"; at
+	// most 24h); defaults 30s, 5s and 10s.
+	Interval    string `toml:"interval,omitempty"`
+	Timeout     string `toml:"timeout,omitempty"`
+	StartPeriod string `toml:"start_period,omitempty"`
+	// Retries is how many failed probes make the container unhealthy
+	// (0-100; default 3).
+	Retries int `toml:"retries,omitempty"`
 }
 
 // Hardening switches. Load starts from DefaultHardening, so a switch is
@@ -199,9 +215,13 @@ const SpecExt = ".toml"
 const LockFileName = goldenlock.FileName
 
 // LoadDir reads and validates every spec in dir (*.toml). Every problem in
-// every file is reported, each naming its file and line.
+// every file is reported, each naming its file and line. A dir that is
+// missing or holds no spec is bad input too (a *config.InvalidError).
 func LoadDir(dir string) ([]*Spec, error) {
 	entries, err := os.ReadDir(dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, &config.InvalidError{Errs: []error{fmt.Errorf("no golden image specs: %s does not exist (give the folder of golden/*.toml with --dir)", dir)}}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading golden specs: %w", err)
 	}
@@ -222,7 +242,7 @@ func LoadDir(dir string) ([]*Spec, error) {
 		return nil, &config.InvalidError{Errs: errs}
 	}
 	if len(specs) == 0 {
-		return nil, fmt.Errorf("no golden image specs (*%s) in %s", SpecExt, dir)
+		return nil, &config.InvalidError{Errs: []error{fmt.Errorf("no golden image specs (*%s) in %s", SpecExt, dir)}}
 	}
 	sort.Slice(specs, func(i, j int) bool { return specs[i].Name < specs[j].Name })
 	return specs, nil

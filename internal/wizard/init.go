@@ -55,8 +55,8 @@ type InitResult struct {
 const configHeader = `# slipway.toml: how slipway builds this service's container image.
 # Written by 'slipway init'; edit it freely, then run 'slipway generate' to
 # re-render the Dockerfile and .dockerignore (never edit those by hand).
-# Every key is described in slipway's README; 'slipway generate --diff'
-# shows what a change does before it is written.
+# Every key is described in ` + config.DocsURL + `;
+# 'slipway generate --diff' shows what a change does before it is written.
 
 `
 

@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"path"
 	"strconv"
 	"strings"
 
@@ -57,6 +58,11 @@ func contextCredentials(ctx context.Context, cfs fsutil.FS, max int) ([]ContextF
 			return nil
 		}
 		if what := secrets.File(p); what != "" {
+			if path.Base(p) == ".npmrc" && npmrcNamesOnly(cfs, p) {
+				// npm's config with its credentials named as ${VAR}
+				// (npmrc = true sends it; the values come as secrets).
+				return nil
+			}
 			n++
 			if max <= 0 || len(out) < max {
 				out = append(out, ContextFile{Path: p, What: what})
@@ -102,4 +108,45 @@ func printable(s string) string {
 		return s
 	}
 	return strconv.Quote(s)
+}
+
+// npmrcNamesOnly reports whether the .npmrc at p holds no credential value
+// of its own: every auth setting (_authToken, _auth, _password, username,
+// email, certfile/keyfile) is a whole ${VAR} reference, which npm reads from
+// the environment, and there is at least one. A file that cannot be read,
+// or is over 64 KiB, is judged a credential.
+func npmrcNamesOnly(cfs fsutil.FS, p string) bool {
+	rc, err := cfs.Open(p)
+	if err != nil {
+		return false
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, 64<<10+1))
+	if err != nil || len(b) > 64<<10 {
+		return false
+	}
+	refs := 0
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || line[0] == '#' || line[0] == ';' {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			continue
+		}
+		k = strings.ToLower(strings.TrimSpace(k))
+		if i := strings.LastIndex(k, ":"); i >= 0 {
+			k = k[i+1:]
+		}
+		switch k {
+		case "_authtoken", "_auth", "_password", "password", "username", "email", "certfile", "keyfile", "cert", "key":
+			v = strings.TrimSpace(v)
+			if !(strings.HasPrefix(v, "${") && strings.HasSuffix(v, "}") && !strings.Contains(v[2:len(v)-1], "}")) {
+				return false
+			}
+			refs++
+		}
+	}
+	return refs > 0
 }

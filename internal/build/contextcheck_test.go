@@ -108,8 +108,18 @@ func TestGeneratedIgnoreKeepsCredentialsOut(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			dir := credentialContext(t, "FROM scratch\nCOPY . /ctx\n", ignore)
 			got := sent(t, dir)
+			// With npmrc = true the service's own .npmrc, which names its
+			// token as ${NPM_TOKEN}, is sent to the install steps (and
+			// never reaches the final stage); a nested one is not.
+			ownNpmrc := strings.Contains(ignore, "\n!.npmrc\n")
 			for _, f := range slices.Concat(credentialFiles, dependencyFiles) {
 				for _, p := range []string{f, credentialDepth + f} {
+					if ownNpmrc && p == ".npmrc" {
+						if !slices.Contains(got, p) {
+							t.Errorf("%s is not sent, though npmrc = true", p)
+						}
+						continue
+					}
 					if slices.Contains(got, p) {
 						t.Errorf("%s is sent", p)
 					}
@@ -122,11 +132,49 @@ func TestGeneratedIgnoreKeepsCredentialsOut(t *testing.T) {
 					}
 				}
 			}
+			if ownNpmrc {
+				if err := os.WriteFile(filepath.Join(dir, ".npmrc"), []byte("//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
 			files, n, err := ContextCredentials(context.Background(), Options{ContextDir: dir}, 0)
 			if err != nil || n != 0 {
 				t.Errorf("context check: %d files %v, %v", n, files, err)
 			}
+			if ownNpmrc {
+				// The same file holding a token of its own is warned about.
+				if err := os.WriteFile(filepath.Join(dir, ".npmrc"), []byte("//registry.npmjs.org/:_authToken=npm_abcdefghijklmnopqrstuvwxyz0123456789\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				files, n, err := ContextCredentials(context.Background(), Options{ContextDir: dir}, 0)
+				if err != nil || n != 1 || files[0].Path != ".npmrc" {
+					t.Errorf("context check of an .npmrc with a token: %d files %v, %v", n, files, err)
+				}
+			}
 		})
+	}
+}
+
+func TestNpmrcNamesOnly(t *testing.T) {
+	for body, want := range map[string]bool{
+		"registry=https://npm.example.com/\n//npm.example.com/:_authToken=${NPM_TOKEN}\n": true,
+		"; comment\nalways-auth=true\n":                 false, // no reference: judged by its name
+		"//registry.npmjs.org/:_authToken=npm_abc\n":    false,
+		"//npm.example.com/:_authToken=${NPM_TOKEN}x\n": false,
+		"_auth=dXNlcjpwYXNz\n":                          false,
+		"//npm.example.com/:_password=${A}${B}\n":       false,
+	} {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, ".npmrc"), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		cfs, err := contextFS(dir, dir, "Dockerfile")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := npmrcNamesOnly(cfs, ".npmrc"); got != want {
+			t.Errorf("%q: names only = %v, want %v", body, got, want)
+		}
 	}
 }
 

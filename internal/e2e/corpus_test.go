@@ -52,6 +52,9 @@ type corpusService struct {
 	// port with a TCP connect, as for every service with no HTTP health).
 	GRPCHealth bool   `toml:"grpc_health"`
 	Native     string `toml:"native"`
+	// Reproducible services are built a second time with --no-cache: the
+	// digest must not change.
+	Reproducible bool `toml:"reproducible"`
 }
 
 func loadCorpus(t *testing.T) []corpusService {
@@ -317,6 +320,24 @@ func runCorpusService(ctx context.Context, t *testing.T, env []string, s corpusS
 		return done("build", "FAIL", "a build secret's value is in "+leak)
 	}
 
+	if s.Reproducible {
+		again := append(append([]string{}, buildArgs...), "--no-cache")
+		for i, a := range again {
+			if strings.HasPrefix(a, "type=oci,dest=") {
+				again[i] = "type=oci,dest=" + filepath.Join(work, "again.tar")
+			}
+		}
+		againRun := runSlipway(ctx, t, buildEnv, again...)
+		if againRun.code != 0 {
+			return done("rebuild", "FAIL", againRun.String())
+		}
+		d1, d2 := strings.TrimSpace(buildRun.stdout), strings.TrimSpace(againRun.stdout)
+		if d1 == "" || d1 != d2 {
+			return done("rebuild", "FAIL", fmt.Sprintf("same sources, no cache: digest %q, then %q", d1, d2))
+		}
+		t.Logf("rebuilt with --no-cache in %s: the same digest %s", againRun.took.Round(100*time.Millisecond), d1)
+	}
+
 	verifyArgs := []string{"verify", img, "--config", filepath.Join(dir, config.FileName), "--json"}
 	for _, e := range s.Env {
 		verifyArgs = append(verifyArgs, "--env", e)
@@ -348,7 +369,7 @@ func runCorpusService(ctx context.Context, t *testing.T, env []string, s corpusS
 			strings.Join(failed, "; "), tail(strings.Join(rep.Log, "\n"), 15)))
 	}
 	for _, r := range rep.Rows {
-		if r.Status == "FAIL" || (r.ID == "healthcheck" && s.Health != "" && r.Status != "PASS") ||
+		if r.Status == "FAIL" || (r.ID == "healthcheck" && (s.Health != "" || s.GRPCHealth) && r.Status != "PASS") ||
 			(r.ID == "port" && s.Port != 0 && r.Status != "PASS") || (r.ID == "non-root" && r.Status != "PASS") {
 			return done("verify", "FAIL", fmt.Sprintf("%s: %s %s", r.ID, r.Status, r.Detail))
 		}

@@ -108,10 +108,7 @@ func TestGeneratedIgnoreKeepsCredentialsOut(t *testing.T) {
 		t.Run(lang, func(t *testing.T) {
 			dir := credentialContext(t, "FROM scratch\nCOPY . /ctx\n", ignore)
 			got := sent(t, dir)
-			// With npmrc = true the service's own .npmrc, which names its
-			// token as ${NPM_TOKEN}, is sent to the install steps (and
-			// never reaches the final stage); a nested one is not.
-			ownNpmrc := strings.Contains(ignore, "\n!.npmrc\n")
+			ownNpmrc := sendsOwnNpmrc(ignore)
 			for _, f := range slices.Concat(credentialFiles, dependencyFiles) {
 				for _, p := range []string{f, credentialDepth + f} {
 					if ownNpmrc && p == ".npmrc" {
@@ -133,9 +130,7 @@ func TestGeneratedIgnoreKeepsCredentialsOut(t *testing.T) {
 				}
 			}
 			if ownNpmrc {
-				if err := os.WriteFile(filepath.Join(dir, ".npmrc"), []byte("//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n"), 0o644); err != nil {
-					t.Fatal(err)
-				}
+				writeOwnNpmrc(t, dir)
 			}
 			files, n, err := ContextCredentials(context.Background(), Options{ContextDir: dir}, 0)
 			if err != nil || n != 0 {
@@ -152,6 +147,20 @@ func TestGeneratedIgnoreKeepsCredentialsOut(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// sendsOwnNpmrc reports whether a generated .dockerignore lets the
+// service's own .npmrc in (npmrc = true): it names its token as
+// ${NPM_TOKEN}, is bind-mounted into the install steps and is kept out of
+// the final stage; a nested .npmrc still stays out.
+func sendsOwnNpmrc(ignore string) bool { return strings.Contains(ignore, "\n!.npmrc\n") }
+
+// writeOwnNpmrc gives the context root the .npmrc such a service has.
+func writeOwnNpmrc(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, ".npmrc"), []byte("//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n"), 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -45,7 +45,7 @@ lab-down: build ## stop the lab; no process is left behind
 .PHONY: test
 test: build vet lab-deps ## run every test, unit and integration, against the lab (installs its packages, starts it)
 	env=$$($(LAB) up) || { echo "make test: the lab did not start (see the lines above)" >&2; exit 1; }; eval "$$env"; \
-	$(GO) test -count=1 -timeout 40m ./... ; \
+	$(GO) test -count=1 -timeout 60m ./... ; \
 	$(MAKE) --no-print-directory fuzz-short
 
 .PHONY: test-unit

@@ -430,32 +430,6 @@ func TestWalkLimits(t *testing.T) {
 	}
 }
 
-// peakRSS returns the process's peak resident set size in bytes, after
-// resetting it first when reset is set (clear_refs 5).
-func peakRSS(t *testing.T, reset bool) int64 {
-	t.Helper()
-	if reset {
-		if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
-			labtest.Unavailable(t, "cannot reset the peak RSS: %v", err)
-		}
-	}
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(l, "VmHWM:"); ok {
-			var kb int64
-			if _, err := fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), &kb); err != nil {
-				t.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatal("no VmHWM in /proc/self/status")
-	return 0
-}
-
 // TestWalkBombBounded: a 256 MiB gzip bomb (a 256 KB layer) is walked in
 // bounded memory, whether the limit refuses it or lets it through, and
 // the walk writes nothing to disk (TMPDIR stays empty).
@@ -475,14 +449,14 @@ func TestWalkBombBounded(t *testing.T) {
 	t.Setenv("TMPDIR", tmp)
 	const memBound = 160 << 20
 	for _, lim := range []int64{64 << 20, 512 << 20} {
-		peakRSS(t, true)
+		labtest.PeakRSS(t, true)
 		src, err := image.Open(context.Background(), p, image.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		_, err = Image(context.Background(), src, Options{Limits: tarlayer.Limits{UnpackedBytes: lim}})
 		src.Close()
-		peak := peakRSS(t, false)
+		peak := labtest.PeakRSS(t, false)
 		t.Logf("limit %d MiB: %v; peak RSS %d MiB", lim>>20, err, peak>>20)
 		if refused := tarlayer.IsBadInput(err); refused != (lim < 256<<20) {
 			t.Errorf("limit %d MiB: %v", lim>>20, err)

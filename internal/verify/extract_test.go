@@ -332,32 +332,6 @@ func TestUnpackHardlinkToRemovedParent(t *testing.T) {
 	}
 }
 
-// hwm returns the process's peak resident set size, in bytes, and resets
-// it (clear_refs 5) when reset is set.
-func hwm(t *testing.T, reset bool) int64 {
-	t.Helper()
-	if reset {
-		if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
-			labtest.Unavailable(t, "cannot reset the peak RSS: %v", err)
-		}
-	}
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if rest, ok := strings.CutPrefix(l, "VmHWM:"); ok {
-			var kb int64
-			if _, err := fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), &kb); err != nil {
-				t.Fatal(err)
-			}
-			return kb << 10
-		}
-	}
-	t.Fatal("no VmHWM")
-	return 0
-}
-
 func duBytes(root string) int64 {
 	var n int64
 	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -391,23 +365,23 @@ func TestUnpackGzipBomb(t *testing.T) {
 		t.Fatalf("the generated bomb is %d bytes; keep it under 1 MiB", csize)
 	}
 	const memBound = 160 << 20
-	hwm(t, true)
+	labtest.PeakRSS(t, true)
 	root, _, err := unpackErr(t, img, layer.Limits{UnpackedBytes: 64 << 20})
 	var le *layer.LimitError
 	if !errors.As(err, &le) || le.Flag != "--max-unpacked-size" {
 		t.Fatalf("Unpack = %v, want the unpacked-size limit", err)
 	}
-	peak, used := hwm(t, false), duBytes(root)
+	peak, used := labtest.PeakRSS(t, false), duBytes(root)
 	t.Logf("refused: peak RSS %d MiB, %d bytes written", peak>>20, used)
 	if used > 0 || peak > memBound {
 		t.Errorf("refused bomb: %d bytes written (want 0), peak RSS %d MiB (bound %d MiB)", used, peak>>20, memBound>>20)
 	}
-	hwm(t, true)
+	labtest.PeakRSS(t, true)
 	root, st, err := unpackErr(t, img, layer.Limits{UnpackedBytes: 512 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
-	peak = hwm(t, false)
+	peak = labtest.PeakRSS(t, false)
 	t.Logf("accepted: peak RSS %d MiB, %d bytes written", peak>>20, st.Written)
 	if st.Written != size || peak > memBound {
 		t.Errorf("accepted bomb: %d bytes written, peak RSS %d MiB (bound %d MiB)", st.Written, peak>>20, memBound>>20)
@@ -510,12 +484,12 @@ func TestRunBoundsContainerOutput(t *testing.T) {
 	cfg.Cmd = []string{"-spew", "1024"}
 	img := writeLayout(t, svcImage(t, cfg))
 	work := t.TempDir()
-	hwm(t, true)
+	labtest.PeakRSS(t, true)
 	rep, err := Run(context.Background(), Options{Image: img, WorkDir: work, Timeout: 60 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	peak := hwm(t, false)
+	peak := labtest.PeakRSS(t, false)
 	t.Logf("peak RSS %d MiB while the container wrote 1 GiB", peak>>20)
 	if peak > 160<<20 {
 		t.Errorf("peak RSS %d MiB, bound 160 MiB", peak>>20)

@@ -3,8 +3,10 @@ package labtest
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
+	"strings"
 	"testing"
 	"time"
 
@@ -54,4 +56,32 @@ func NeedRootAndRunc(t testing.TB) {
 	if _, err := exec.LookPath("runc"); err != nil {
 		Unavailable(t, "this test needs runc (apt-get install runc)")
 	}
+}
+
+// PeakRSS returns the process's peak resident set size in bytes (VmHWM),
+// after resetting it first when reset is set (clear_refs 5), for tests that
+// bound the memory a hostile input costs. A kernel that refuses the reset
+// ends the test through Unavailable.
+func PeakRSS(t testing.TB, reset bool) int64 {
+	t.Helper()
+	if reset {
+		if err := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0); err != nil {
+			Unavailable(t, "cannot reset the peak RSS: %v", err)
+		}
+	}
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if rest, ok := strings.CutPrefix(l, "VmHWM:"); ok {
+			var kb int64
+			if _, err := fmt.Sscan(strings.TrimSuffix(strings.TrimSpace(rest), " kB"), &kb); err != nil {
+				t.Fatal(err)
+			}
+			return kb << 10
+		}
+	}
+	t.Fatal("no VmHWM in /proc/self/status")
+	return 0
 }

@@ -21,12 +21,14 @@ func warningsText(ws []generate.LintWarning) string {
 }
 
 // passesOf lints src in passes of window neutral instructions and directly,
-// in one pass, and returns both results.
-func passesOf(t *testing.T, name string, src []byte, window int) (split, whole string, passes int) {
+// in one pass, and returns both results; parsed is false for a file the
+// parser refuses (the corpus holds some on purpose), which has no passes.
+func passesOf(t *testing.T, name string, src []byte, window int) (split, whole string, passes int, parsed bool) {
 	t.Helper()
 	d, err := parse(Input{Path: name, Data: src})
 	if err != nil {
-		t.Skipf("%s does not parse: %v", name, err)
+		t.Logf("%s does not parse, so it has no passes to compare: %v", name, err)
+		return "", "", 0, false
 	}
 	saved := bkWindow
 	bkWindow = window
@@ -44,7 +46,7 @@ func passesOf(t *testing.T, name string, src []byte, window int) (split, whole s
 	} else {
 		whole = warningsText(direct)
 	}
-	return split, whole, passes
+	return split, whole, passes, true
 }
 
 // Checking in passes gives exactly BuildKit's single-pass warnings, on
@@ -113,7 +115,10 @@ EXPOSE 80/TCP
 	splitRuns := 0
 	for _, c := range cases {
 		for _, window := range []int{1, 2, 3} {
-			split, whole, passes := passesOf(t, c.name, c.src, window)
+			split, whole, passes, parsed := passesOf(t, c.name, c.src, window)
+			if !parsed {
+				continue
+			}
 			if passes > 1 {
 				splitRuns++
 			}
@@ -147,7 +152,10 @@ func TestTwentyThousandLines(t *testing.T) {
 	}
 	b.WriteString("CMD echo done\n")
 	src := []byte(b.String())
-	split, whole, passes := passesOf(t, "20k", src, bkWindow)
+	split, whole, passes, parsed := passesOf(t, "20k", src, bkWindow)
+	if !parsed {
+		t.Fatal("the 20,000-line Dockerfile does not parse")
+	}
 	if passes < 2 {
 		t.Fatalf("%d passes for 20,000 RUN lines", passes)
 	}

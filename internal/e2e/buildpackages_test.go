@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -10,7 +9,6 @@ import (
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/examples"
 	"github.com/slipway/slipway/internal/generate"
-	"github.com/slipway/slipway/internal/lab/labtest"
 	"github.com/slipway/slipway/internal/verify"
 )
 
@@ -20,18 +18,7 @@ import (
 // and the image still passes every row of slipway verify (the toolchain
 // stays in the build stage).
 func TestBuildPackagesReachTheBuildStage(t *testing.T) {
-	l := labtest.Require(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
-	defer cancel()
-	cl, err := build.Connect(ctx, build.ConnectOptions{Addr: l.BuildkitHost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	set, err := generate.LoadTemplates()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, cl, set := labBuilder(t, 20*time.Minute)
 	ex, ok := examples.Get("node")
 	if !ok {
 		t.Fatal("no node example")

@@ -16,23 +16,13 @@ import (
 	"github.com/slipway/slipway/internal/lab/labtest"
 	"github.com/slipway/slipway/internal/scan"
 	"github.com/slipway/slipway/internal/verify"
+	"github.com/slipway/slipway/templates"
 )
 
 // TestExamples renders, builds and verifies every example: each must pass
 // every row of slipway verify.
 func TestExamples(t *testing.T) {
-	l := labtest.Require(t)
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
-	defer cancel()
-	cl, err := build.Connect(ctx, build.ConnectOptions{Addr: l.BuildkitHost})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	set, err := generate.LoadTemplates()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, cl, set := labBuilder(t, 30*time.Minute)
 	for _, ex := range examples.All() {
 		t.Run(ex.Name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), ex.Name)
@@ -183,6 +173,26 @@ ENTRYPOINT ["/app/bad"]
 	if !sres.Failed {
 		t.Error("scan passed the bad image")
 	}
+}
+
+// labBuilder connects to the lab's BuildKit and loads the templates, for a
+// test that renders and builds; the context ends after timeout, and both
+// are released when the test ends.
+func labBuilder(t *testing.T, timeout time.Duration) (context.Context, *build.Client, *templates.Set) {
+	t.Helper()
+	l := labtest.Require(t)
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	t.Cleanup(cancel)
+	cl, err := build.Connect(ctx, build.ConnectOptions{Addr: l.BuildkitHost})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cl.Close() })
+	set, err := generate.LoadTemplates()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctx, cl, set
 }
 
 func tail(s string, n int) string {

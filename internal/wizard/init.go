@@ -365,20 +365,18 @@ func defaultHealthcheck(set *templates.Set, team *config.Team, p *config.Project
 		return err == nil
 	}
 	// The project's own probe binary first (its authors' choice), then the
-	// HTTP path (curl, wget, the runtime or slipway's static probe), then
-	// the gRPC health service, then the program's self-probe flag.
+	// HTTP path where the base probes it itself (curl, wget, its runtime),
+	// then the program's self-probe flag, and only then what needs
+	// slipway's static probe built beside the service (the HTTP path on a
+	// bare base, the gRPC health service): a program that can probe itself
+	// needs no second binary in its image.
 	if det.HealthBinary != "" {
 		if h := (config.Healthcheck{Binary: det.HealthBinary}); try(h) {
 			return h
 		}
 	}
-	if det.HealthPath != "" && canProbeHTTP(r.Base) {
+	if det.HealthPath != "" && probesHTTPItself(r.Base) {
 		if h := (config.Healthcheck{HTTPPath: det.HealthPath}); try(h) {
-			return h
-		}
-	}
-	if det.HealthGRPC {
-		if h := (config.Healthcheck{GRPC: true}); try(h) {
 			return h
 		}
 	}
@@ -389,7 +387,23 @@ func defaultHealthcheck(set *templates.Set, team *config.Team, p *config.Project
 			}
 		}
 	}
+	if det.HealthPath != "" {
+		if h := (config.Healthcheck{HTTPPath: det.HealthPath}); try(h) {
+			return h
+		}
+	}
+	if det.HealthGRPC {
+		if h := (config.Healthcheck{GRPC: true}); try(h) {
+			return h
+		}
+	}
 	return config.Healthcheck{}
+}
+
+// probesHTTPItself reports whether a base can GET a health path with what
+// it carries (curl, wget, its language runtime), without slipway's probe.
+func probesHTTPItself(b templates.Base) bool {
+	return b.HasTool("curl") || b.HasTool("wget") || templates.RuntimeProbe(b, "http://127.0.0.1/") != nil
 }
 
 // entrypoint is the exec-form entrypoint the rendered image will have.

@@ -14,10 +14,11 @@ import (
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/generate"
 	"github.com/slipway/slipway/internal/golden"
+	"github.com/slipway/slipway/internal/initflow"
 	"github.com/slipway/slipway/internal/wizard"
 )
 
-// initFlags are init's raw flag values, turned into wizard.InitOptions.
+// initFlags are init's raw flag values, turned into initflow.InitOptions.
 type initFlags struct {
 	p          config.Project
 	hcPath     string
@@ -96,22 +97,23 @@ differs without --force (it shows the diff), nor a Dockerfile edited by hand.`,
 			if st, err := os.Stat(o.Dir); err != nil || !st.IsDir() {
 				return withCode(exitUsage, fmt.Errorf("%s is not a directory", o.Dir))
 			}
-			o.In = cmd.InOrStdin()
 			o.Out = cmd.OutOrStdout()
 			o.Log = cmd.ErrOrStderr()
-			o.Interactive = !f.yes && (f.accessible || isTerminal(o.In))
+			if in := cmd.InOrStdin(); !f.yes && (f.accessible || isTerminal(in)) {
+				o.Asker = wizard.Prompter{In: in, Out: o.Out, Accessible: f.accessible}
+			}
 			set, err := generate.LoadTemplates()
 			if err != nil {
 				return err
 			}
-			_, err = wizard.Init(cmd.Context(), set, o)
+			_, err = initflow.Init(cmd.Context(), set, o)
 			var ce *generate.ConflictError
 			switch {
 			case errors.As(err, &ce):
 				return withCode(exitFailure, err)
-			case errors.Is(err, wizard.ErrAborted):
+			case errors.Is(err, initflow.ErrAborted):
 				return withCode(exitCanceled, err)
-			case errors.Is(err, wizard.ErrDeclined):
+			case errors.Is(err, initflow.ErrDeclined):
 				return withCode(exitFailure, err)
 			}
 			return err
@@ -153,16 +155,16 @@ differs without --force (it shows the diff), nor a Dockerfile edited by hand.`,
 }
 
 // options turns the flags into InitOptions, marking what was given.
-func (f *initFlags) options(cmd *cobra.Command) (wizard.InitOptions, error) {
-	o := wizard.InitOptions{Flags: f.p, Given: map[string]bool{}, Accessible: f.accessible, Force: f.force, Diff: f.diff}
+func (f *initFlags) options(cmd *cobra.Command) (initflow.InitOptions, error) {
+	o := initflow.InitOptions{Flags: f.p, Given: map[string]bool{}, Force: f.force, Diff: f.diff}
 	if f.pin {
 		o.Pin = golden.NewRemote(f.mirror).Digest
 	}
 	ch := cmd.Flags().Changed
 	for flag, key := range map[string]string{
-		"name": wizard.KeyName, "language": wizard.KeyLanguage, "version": wizard.KeyVersion,
-		"package-manager": wizard.KeyPackageManager, "base": wizard.KeyBase, "main": wizard.KeyMain,
-		"port": wizard.KeyPort, "user": "user", "base-digest": "base_digest",
+		"name": initflow.KeyName, "language": initflow.KeyLanguage, "version": initflow.KeyVersion,
+		"package-manager": initflow.KeyPackageManager, "base": initflow.KeyBase, "main": initflow.KeyMain,
+		"port": initflow.KeyPort, "user": "user", "base-digest": "base_digest",
 		"runtime-file": "runtime_files", "service-dir": "service_dir", "shared-path": "shared_paths", "port-env": "port_env",
 	} {
 		if ch(flag) {
@@ -190,25 +192,25 @@ func (f *initFlags) options(cmd *cobra.Command) (wizard.InitOptions, error) {
 	switch {
 	case ch("healthcheck-grpc"):
 		o.Flags.Healthcheck = config.Healthcheck{GRPC: f.hcGRPC}
-		o.Given[wizard.KeyHealthcheck] = true
+		o.Given[initflow.KeyHealthcheck] = true
 	case ch("healthcheck-binary"):
 		o.Flags.Healthcheck = config.Healthcheck{Binary: f.hcBinary}
-		o.Given[wizard.KeyHealthcheck] = true
+		o.Given[initflow.KeyHealthcheck] = true
 	case ch("healthcheck-path"):
 		o.Flags.Healthcheck = config.Healthcheck{HTTPPath: f.hcPath}
-		o.Given[wizard.KeyHealthcheck] = true
+		o.Given[initflow.KeyHealthcheck] = true
 	case ch("healthcheck-cmd"):
 		args := f.hcCmd
 		if len(args) == 1 && strings.HasPrefix(strings.TrimSpace(args[0]), "[") {
 			var err error
-			if args, err = wizard.ParseCommand(args[0]); err != nil {
+			if args, err = initflow.ParseCommand(args[0]); err != nil {
 				return o, fmt.Errorf("--healthcheck-cmd: %w", err)
 			}
 		}
 		o.Flags.Healthcheck = config.Healthcheck{Command: args}
-		o.Given[wizard.KeyHealthcheck] = true
+		o.Given[initflow.KeyHealthcheck] = true
 	case ch("no-healthcheck"):
-		o.Given[wizard.KeyHealthcheck] = true
+		o.Given[initflow.KeyHealthcheck] = true
 	}
 	for _, s := range f.secrets {
 		sec, err := parseSecret(s)
@@ -216,7 +218,7 @@ func (f *initFlags) options(cmd *cobra.Command) (wizard.InitOptions, error) {
 			return o, err
 		}
 		o.Flags.Secrets = append(o.Flags.Secrets, sec)
-		o.Given[wizard.KeySecret] = true
+		o.Given[initflow.KeySecret] = true
 	}
 	for _, l := range f.labels {
 		k, v, ok := strings.Cut(l, "=")
@@ -241,7 +243,7 @@ func (f *initFlags) options(cmd *cobra.Command) (wizard.InitOptions, error) {
 // repetition of the flag.
 func execFlag(flag string, args []string) ([]string, error) {
 	if len(args) == 1 && strings.HasPrefix(strings.TrimSpace(args[0]), "[") {
-		parsed, err := wizard.ParseCommand(args[0])
+		parsed, err := initflow.ParseCommand(args[0])
 		if err != nil {
 			return nil, fmt.Errorf("--%s: %w", flag, err)
 		}

@@ -3,7 +3,8 @@
 // before it ran (by flags), offers what detection and an existing
 // slipway.toml said as the defaults, validates every answer with config's
 // own rules (a bad answer is asked again), and ends with a preview of the
-// Dockerfile. It never renders by itself: a callback does.
+// Dockerfile. It never renders by itself: a callback does. Prompter is the
+// wizard as initflow.Asker; the init flow itself lives in initflow.
 //
 // In accessible mode (huh's line-by-line prompts) it reads answers from any
 // io.Reader, one line each, so it can be driven by piped input; an empty line
@@ -13,7 +14,6 @@ package wizard
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -25,62 +25,53 @@ import (
 	"github.com/charmbracelet/huh"
 
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/initflow"
 	"github.com/slipway/slipway/templates"
 )
 
-// Keys of the questions, as in slipway.toml; Options.Given uses them.
+// Keys of the questions, as in slipway.toml (initflow's); Options.Given
+// uses them.
 const (
-	KeyName           = "name"
-	KeyLanguage       = "language"
-	KeyVersion        = "version"
-	KeyPackageManager = "package_manager"
-	KeyBase           = "base"
-	KeyMain           = "main"
-	KeyPort           = "port"
-	KeyHealthcheck    = "healthcheck"
-	KeySecret         = "secret"
+	KeyName           = initflow.KeyName
+	KeyLanguage       = initflow.KeyLanguage
+	KeyVersion        = initflow.KeyVersion
+	KeyPackageManager = initflow.KeyPackageManager
+	KeyBase           = initflow.KeyBase
+	KeyMain           = initflow.KeyMain
+	KeyPort           = initflow.KeyPort
+	KeyHealthcheck    = initflow.KeyHealthcheck
+	KeySecret         = initflow.KeySecret
 )
 
-// ErrDeclined means the user answered "no" to writing the files.
-var ErrDeclined = errors.New("nothing written: the preview was declined")
-
-// ErrAborted means the user pressed Ctrl+C (or Esc) in a form.
-var ErrAborted = errors.New("nothing written: aborted")
+// ErrDeclined and ErrAborted are initflow's: the user declined the preview,
+// or pressed Ctrl+C (or Esc).
+var (
+	ErrDeclined = initflow.ErrDeclined
+	ErrAborted  = initflow.ErrAborted
+)
 
 // Hints are what detection saw that is not a config field.
-type Hints struct {
-	HealthPath string // an HTTP health endpoint in the source ("/healthz")
-	HealthFlag string // a self-probe flag the program accepts ("-healthcheck")
-	// HealthGRPC: the source registers the gRPC health service.
-	HealthGRPC bool
-	// HealthBinary is a probe program of the project ("healthcheck").
-	HealthBinary string
-}
+type Hints = initflow.Hints
 
-// Options configure one wizard run.
+// Options configure one wizard run: the terminal, and the questions the
+// init flow hands over.
 type Options struct {
 	In         io.Reader // default os.Stdin
 	Out        io.Writer // default os.Stdout
 	Accessible bool      // line-by-line prompts instead of the full-screen form
-	// Given lists the keys fixed before the wizard (by flags); never asked.
-	Given map[string]bool
-	// Set is the template set: languages, versions, defaults and bases.
-	Set *templates.Set
-	// Bases lists the catalogue entries that fit a language
-	// (generate.FittingBases).
-	Bases func(language string) []templates.Base
-	// Redetect re-reads the source tree as the given language, after the
-	// user picked one detection did not; it returns the project fields and
-	// hints found. May be nil.
-	Redetect func(language string) (config.Project, Hints)
-	// Entrypoint returns the exec-form entrypoint the image will have for
-	// p, used to suggest an exec-form healthcheck. May be nil.
-	Entrypoint func(p *config.Project) []string
-	// Render renders the Dockerfile for the preview. An error is shown and
-	// the user may change the answers. Required.
-	Render func(p *config.Project) ([]byte, error)
-	// Hints from detection.
-	Hints Hints
+	initflow.Questions
+}
+
+// Prompter is the wizard as initflow's Asker: it asks on In and Out.
+type Prompter struct {
+	In         io.Reader
+	Out        io.Writer
+	Accessible bool
+}
+
+// Ask runs the wizard with the flow's questions.
+func (pr Prompter) Ask(ctx context.Context, p *config.Project, q initflow.Questions) error {
+	return Run(ctx, p, Options{In: pr.In, Out: pr.Out, Accessible: pr.Accessible, Questions: q})
 }
 
 // Run asks the questions and fills p. p holds the defaults on entry
@@ -661,30 +652,10 @@ func parsePort(s string) (int, error) {
 	return n, nil
 }
 
-// ParseCommand reads an exec-form command: a JSON array of strings, or
-// words separated by spaces (no quoting: use JSON for arguments with spaces).
-func ParseCommand(s string) ([]string, error) {
-	s = strings.TrimSpace(s)
-	if strings.HasPrefix(s, "[") {
-		var args []string
-		if err := json.Unmarshal([]byte(s), &args); err != nil {
-			return nil, fmt.Errorf("not a JSON array of strings: %v", err)
-		}
-		return args, nil
-	}
-	return strings.Fields(s), nil
-}
+// ParseCommand reads an exec-form command (initflow.ParseCommand).
+func ParseCommand(s string) ([]string, error) { return initflow.ParseCommand(s) }
 
-// formatCommand shows a command the way ParseCommand reads it back.
-func formatCommand(args []string) string {
-	for _, a := range args {
-		if a == "" || strings.ContainsAny(a, " \t\"[]") {
-			b, _ := json.Marshal(args)
-			return string(b)
-		}
-	}
-	return strings.Join(args, " ")
-}
+func formatCommand(args []string) string { return initflow.FormatCommand(args) }
 
 func indent(s string) string {
 	return "  " + strings.ReplaceAll(s, "\n", "\n  ")

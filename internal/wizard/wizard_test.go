@@ -13,6 +13,7 @@ import (
 
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/generate"
+	"github.com/slipway/slipway/internal/initflow"
 	"github.com/slipway/slipway/templates"
 )
 
@@ -26,8 +27,8 @@ func loadSet(t *testing.T) *templates.Set {
 }
 
 func options(set *templates.Set, in string, out *bytes.Buffer) Options {
-	return Options{
-		In: strings.NewReader(in), Out: out, Accessible: true, Set: set,
+	return Options{In: strings.NewReader(in), Out: out, Accessible: true, Questions: initflow.Questions{
+		Set:   set,
 		Bases: func(lang string) []templates.Base { return generate.FittingBases(set, lang) },
 		Render: func(p *config.Project) ([]byte, error) {
 			o, err := generate.Render(set, p, nil)
@@ -36,8 +37,8 @@ func options(set *templates.Set, in string, out *bytes.Buffer) Options {
 			}
 			return o.Dockerfile, nil
 		},
-		Entrypoint: func(p *config.Project) []string { return entrypoint(set, nil, p) },
-	}
+		Entrypoint: func(p *config.Project) []string { return initflow.Entrypoint(set, nil, p) },
+	}}
 }
 
 // number is the 1-based position of v among a select's option values.

@@ -1,4 +1,10 @@
-package wizard
+// Package initflow is `slipway init`: detect the source tree, lay an
+// existing slipway.toml and the flags over what was found, ask what is still
+// open through an Asker (the wizard) or check that nothing is (--yes),
+// render, and write slipway.toml, Dockerfile and .dockerignore through
+// generate's plan (never replacing a different file without --force). It
+// imports no prompt library: the questions are the Asker's business.
+package initflow
 
 import (
 	"bytes"
@@ -26,18 +32,16 @@ import (
 type InitOptions struct {
 	Dir string
 	// Flags holds the values given on the command line; Given says which
-	// keys they set (the wizard's Key* constants, plus "labels" and "user").
+	// keys they set (the Key* constants, plus "labels" and "user").
 	Flags config.Project
 	Given map[string]bool
-	// Interactive runs the wizard; otherwise detection, flags and defaults
-	// must answer everything (--yes).
-	Interactive bool
-	Accessible  bool
-	Force       bool // replace a different slipway.toml or hand-edited files
-	Diff        bool // print what would change; write nothing
-	In          io.Reader
-	Out         io.Writer // the wizard and diffs
-	Log         io.Writer // what was detected and written
+	// Asker asks the open questions; nil means none are asked and
+	// detection, flags and defaults must answer everything (--yes).
+	Asker Asker
+	Force bool      // replace a different slipway.toml or hand-edited files
+	Diff  bool      // print what would change; write nothing
+	Out   io.Writer // diffs
+	Log   io.Writer // what was detected and written
 	// Pin, when set, resolves the final base's reference to the digest its
 	// registry serves now; init then writes it as base_digest.
 	Pin func(ctx context.Context, ref string) (string, error)
@@ -108,7 +112,7 @@ func Init(ctx context.Context, set *templates.Set, o InitOptions) (*InitResult, 
 		p = fromDetection(det)
 	}
 	applyFlags(&p, o.Flags, o.Given)
-	if existing == nil && !o.Given[KeyHealthcheck] && !o.Interactive {
+	if existing == nil && !o.Given[KeyHealthcheck] && o.Asker == nil {
 		// The wizard makes its own suggestion from the hints, with the
 		// name and base the user picks.
 		p.Healthcheck = defaultHealthcheck(set, team, &p, det)
@@ -120,16 +124,16 @@ func Init(ctx context.Context, set *templates.Set, o InitOptions) (*InitResult, 
 		}
 		return generate.RenderIn(set, q, team, o.Dir)
 	}
-	if o.Interactive {
-		wo := Options{
-			In: o.In, Out: o.Out, Accessible: o.Accessible, Given: o.Given, Set: set,
+	if o.Asker != nil {
+		q := Questions{
+			Given: o.Given, Set: set,
 			Bases: func(lang string) []templates.Base { return generate.FittingBases(set, lang) },
 			Redetect: func(lang string) (config.Project, Hints) {
 				r, err := detect.DetectAs(o.Dir, lang)
 				if err != nil {
 					return config.Project{}, Hints{}
 				}
-				return fromDetection(r), Hints{HealthPath: r.HealthPath, HealthFlag: r.HealthFlag, HealthGRPC: r.HealthGRPC, HealthBinary: r.HealthBinary}
+				return fromDetection(r), hintsOf(r)
 			},
 			Entrypoint: func(q *config.Project) []string { return entrypoint(set, team, q) },
 			Render: func(q *config.Project) ([]byte, error) {
@@ -139,9 +143,9 @@ func Init(ctx context.Context, set *templates.Set, o InitOptions) (*InitResult, 
 				}
 				return out.Dockerfile, nil
 			},
-			Hints: Hints{HealthPath: det.HealthPath, HealthFlag: det.HealthFlag, HealthGRPC: det.HealthGRPC, HealthBinary: det.HealthBinary},
+			Hints: hintsOf(det),
 		}
-		if err := Run(ctx, &p, wo); err != nil {
+		if err := o.Asker.Ask(ctx, &p, q); err != nil {
 			return res, err
 		}
 	} else if err := missing(&p, det, o.Given, existing != nil); err != nil {
@@ -406,6 +410,17 @@ func probesHTTPItself(b templates.Base) bool {
 	return b.HasTool("curl") || b.HasTool("wget") || templates.RuntimeProbe(b, "http://127.0.0.1/") != nil
 }
 
+// hintsOf keeps what detection saw that is not a config field.
+func hintsOf(r *detect.Result) Hints {
+	return Hints{HealthPath: r.HealthPath, HealthFlag: r.HealthFlag, HealthGRPC: r.HealthGRPC, HealthBinary: r.HealthBinary}
+}
+
+// Entrypoint is the exec-form entrypoint the project renders to, or nil
+// when it does not resolve (team may be nil).
+func Entrypoint(set *templates.Set, team *config.Team, p *config.Project) []string {
+	return entrypoint(set, team, p)
+}
+
 // entrypoint is the exec-form entrypoint the rendered image will have.
 func entrypoint(set *templates.Set, team *config.Team, p *config.Project) []string {
 	q := *p
@@ -551,4 +566,8 @@ func pinBase(ctx context.Context, set *templates.Set, team *config.Team, o InitO
 	q.BaseDigest = d
 	fmt.Fprintf(o.Log, "pinned %s to %s\n", r.BaseRef, d)
 	return nil
+}
+
+func indent(s string) string {
+	return "  " + strings.ReplaceAll(s, "\n", "\n  ")
 }

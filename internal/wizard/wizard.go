@@ -517,12 +517,11 @@ func (w *wizard) preview() (bool, error) {
 }
 
 // field runs one question in its own form. def is shown in accessible mode,
-// where an empty line keeps it.
+// where an empty line keeps it. There a select prints its title, then its
+// description, then its numbered options (huh prints the title first);
+// an input prints its description on the line above its prompt.
 func (w *wizard) field(key, title, desc string, mk func(title string) huh.Field, def string) error {
 	if w.o.Accessible {
-		if desc != "" {
-			fmt.Fprintln(w.o.Out, desc)
-		}
 		if def != "" {
 			title = fmt.Sprintf("%s [%s]:", title, def)
 		} else {
@@ -530,6 +529,13 @@ func (w *wizard) field(key, title, desc string, mk func(title string) huh.Field,
 		}
 	}
 	f := mk(title)
+	if w.o.Accessible && desc != "" {
+		if x, ok := f.(*huh.Select[string]); ok {
+			x.Title(title + "\n" + desc)
+		} else {
+			fmt.Fprintln(w.o.Out, desc)
+		}
+	}
 	if !w.o.Accessible {
 		switch x := f.(type) {
 		case *huh.Input:

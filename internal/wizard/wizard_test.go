@@ -249,3 +249,35 @@ func TestRunOffersDetectedProbes(t *testing.T) {
 		})
 	}
 }
+
+// In accessible mode a select prints its question (title, then
+// description) before its numbered options, and the number typed picks
+// the option it was printed beside.
+func TestAccessibleSelectPrintsQuestionBeforeOptions(t *testing.T) {
+	set := loadSet(t)
+	keys := baseKeys(set, "go")
+	var out bytes.Buffer
+	o := options(set, "", &out)
+	o.Given = map[string]bool{KeyName: true, KeyLanguage: true, KeyVersion: true, KeyMain: true, KeyPort: true, KeyHealthcheck: true, KeySecret: true}
+	o.In = strings.NewReader(number(t, keys, "distroless-cc") + "\ny\n")
+	p := config.Project{Name: "svc", Language: "go"}
+	if err := Run(context.Background(), &p, o); err != nil {
+		t.Fatalf("Run: %v\n%s", err, out.String())
+	}
+	if p.Base != "distroless-cc" {
+		t.Errorf("base = %q, want distroless-cc", p.Base)
+	}
+	s := out.String()
+	title := strings.Index(s, "Final base image [")
+	desc := strings.Index(s, "What the service runs on.")
+	first := strings.Index(s, "1. "+keys[0])
+	picked := strings.Index(s, number(t, keys, "distroless-cc")+". distroless-cc")
+	prompt := strings.Index(s, "Enter a number between 1 and ")
+	if title < 0 || desc < 0 || first < 0 || picked < 0 || prompt < 0 ||
+		!(title < desc && desc < first && first < picked && picked < prompt) {
+		t.Errorf("want title < description < options < prompt, got offsets %d %d %d %d %d in:\n%s", title, desc, first, picked, prompt, s)
+	}
+	if !strings.Contains(s, "FROM gcr.io/distroless/cc") {
+		t.Errorf("preview does not run on the picked base:\n%s", s)
+	}
+}

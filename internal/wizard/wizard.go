@@ -110,12 +110,39 @@ type wizard struct {
 	o   Options
 	// asked counts the questions put, for the preview heading.
 	asked int
+	// lastLang is the language the dependent answers were last filled for.
+	lastLang string
 }
 
 func (w *wizard) given(key string) bool { return w.o.Given[key] }
 
 // ask puts every question that is not given.
 func (w *wizard) ask() error {
+	if w.o.Accessible {
+		if err := w.askOneByOne(); err != nil {
+			return err
+		}
+	} else if err := w.askInOneForm(); err != nil {
+		return err
+	}
+	if !w.given(KeyHealthcheck) {
+		if err := w.askHealthcheck(); err != nil {
+			return err
+		}
+	}
+	if !w.given(KeySecret) {
+		if err := w.askSecrets(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// askOneByOne puts the project questions (name to port) one form each:
+// huh's accessible mode neither hides groups nor refreshes options bound
+// to an earlier answer, so there each question is built once the answers
+// before it are known.
+func (w *wizard) askOneByOne() error {
 	p := w.p
 	if !w.given(KeyName) {
 		if err := w.input(KeyName, "Service name", "Lowercase letters, digits, '.', '_' and '-'; used for image labels and the default tag.", &p.Name, false); err != nil {
@@ -228,16 +255,6 @@ func (w *wizard) ask() error {
 			return err
 		}
 		p.Port, _ = parsePort(s)
-	}
-	if !w.given(KeyHealthcheck) {
-		if err := w.askHealthcheck(); err != nil {
-			return err
-		}
-	}
-	if !w.given(KeySecret) {
-		if err := w.askSecrets(); err != nil {
-			return err
-		}
 	}
 	return nil
 }
@@ -547,11 +564,15 @@ func (w *wizard) field(key, title, desc string, mk func(title string) huh.Field,
 		}
 	}
 	w.asked++
-	form := huh.NewForm(huh.NewGroup(f)).
+	return w.run(key, huh.NewForm(huh.NewGroup(f)).
 		WithAccessible(w.o.Accessible).
 		WithInput(w.o.In).
 		WithOutput(w.o.Out).
-		WithShowHelp(true)
+		WithShowHelp(true))
+}
+
+// run runs a form, translating an abort and a cancelled context.
+func (w *wizard) run(key string, form *huh.Form) error {
 	err := form.RunWithContext(w.ctx)
 	switch {
 	case errors.Is(err, huh.ErrUserAborted):

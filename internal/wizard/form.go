@@ -51,7 +51,7 @@ func (w *wizard) projectForm() (*huh.Form, *string) {
 	if !w.given(KeyName) {
 		def := p.Name
 		groups = append(groups, huh.NewGroup(huh.NewInput().Key(KeyName).Title("Service name").
-			Description("Lowercase letters, digits, '.', '_' and '-'; used for image labels and the default tag.").
+			Description(descName).
 			Value(&p.Name).Validate(w.validator(def, func(s string) error {
 			if s == "" {
 				return errors.New("required")
@@ -63,20 +63,20 @@ func (w *wizard) projectForm() (*huh.Form, *string) {
 	}
 	if !w.given(KeyLanguage) {
 		groups = append(groups, huh.NewGroup(huh.NewSelect[string]().Key(KeyLanguage).Title("Language").
-			Description("The language the service is written in.").
+			Description(descLanguage).
 			Options(w.languageOptions()...).Value(&p.Language)))
 	}
 	if !w.given(KeyVersion) {
 		groups = append(groups, huh.NewGroup(huh.NewSelect[string]().Key(KeyVersion).
 			TitleFunc(func() string { return p.Language + " version" }, &p.Language).
-			Description("The toolchain version of the build stage.").
+			Description(descVersion).
 			OptionsFunc(func() []huh.Option[string] { w.syncLanguage(); return w.versionOptions() }, &p.Language).
 			Value(&p.Version)).
 			WithHideFunc(func() bool { w.syncLanguage(); return len(w.versionOptions()) == 0 }))
 	}
 	if !w.given(KeyPackageManager) {
 		groups = append(groups, huh.NewGroup(huh.NewSelect[string]().Key(KeyPackageManager).Title("Package manager").
-			Description("The build tool that installs dependencies.").
+			Description(descPackageManager).
 			OptionsFunc(func() []huh.Option[string] { w.syncLanguage(); return optionsOf(config.PackageManagers[p.Language]) }, &p.Language).
 			Value(&p.PackageManager)).
 			WithHideFunc(func() bool { w.syncLanguage(); return len(config.PackageManagers[p.Language]) <= 1 }))
@@ -95,7 +95,7 @@ func (w *wizard) projectForm() (*huh.Form, *string) {
 	}
 	if !w.given(KeyBase) {
 		groups = append(groups, huh.NewGroup(huh.NewSelect[string]().Key(KeyBase).Title("Final base image").
-			Description("What the service runs on. Smaller and shell-less is safer; pick one with a shell or runtime only if the service needs it.").
+			Description(descBase).
 			OptionsFunc(func() []huh.Option[string] { w.syncLanguage(); return w.baseOptions() }, &p.Language).
 			Value(&p.Base)).
 			WithHideFunc(func() bool { w.syncLanguage(); return len(w.baseOptions()) == 0 }))
@@ -106,27 +106,41 @@ func (w *wizard) projectForm() (*huh.Form, *string) {
 	}
 	if !w.given(KeyPort) {
 		groups = append(groups, huh.NewGroup(huh.NewInput().Key(KeyPort).Title("Port").
-			DescriptionFunc(func() string {
-				def := "none"
-				if m := w.o.Set.Manifests[p.Language]; m.DefaultPort > 0 {
-					def = strconv.Itoa(m.DefaultPort)
-				}
-				return fmt.Sprintf("The TCP port the service listens on (EXPOSE, healthcheck). Empty or 0 means the language default (%s).", def)
-			}, &p.Language).
-			Value(&port).Validate(w.validator("", func(v string) error {
-			n, err := parsePort(v)
-			if err != nil {
-				return err
-			}
-			q := *p
-			q.Port = n
-			return fieldErr(q.Validate(), KeyPort)
-		}))))
+			DescriptionFunc(w.portHelp, &p.Language).
+			Value(&port).Validate(w.validator("", w.checkPort))))
 	}
 	if len(groups) == 0 {
 		return nil, &port
 	}
 	return huh.NewForm(groups...).WithInput(w.o.In).WithOutput(w.o.Out).WithShowHelp(true), &port
+}
+
+// The descriptions of the questions, shared by both ways of asking.
+const (
+	descName           = "Lowercase letters, digits, '.', '_' and '-'; used for image labels and the default tag."
+	descLanguage       = "The language the service is written in."
+	descVersion        = "The toolchain version of the build stage."
+	descPackageManager = "The build tool that installs dependencies."
+	descBase           = "What the service runs on. Smaller and shell-less is safer; pick one with a shell or runtime only if the service needs it."
+)
+
+func (w *wizard) portHelp() string {
+	def := "none"
+	if m := w.o.Set.Manifests[w.p.Language]; m.DefaultPort > 0 {
+		def = strconv.Itoa(m.DefaultPort)
+	}
+	return fmt.Sprintf("The TCP port the service listens on (EXPOSE, healthcheck). Empty or 0 means the language default (%s).", def)
+}
+
+// checkPort validates a port answer with config's rules.
+func (w *wizard) checkPort(v string) error {
+	n, err := parsePort(v)
+	if err != nil {
+		return err
+	}
+	q := *w.p
+	q.Port = n
+	return fieldErr(q.Validate(), KeyPort)
 }
 
 // syncLanguage refreshes the answers that depend on the language once the

@@ -145,111 +145,51 @@ func (w *wizard) ask() error {
 func (w *wizard) askOneByOne() error {
 	p := w.p
 	if !w.given(KeyName) {
-		if err := w.input(KeyName, "Service name", "Lowercase letters, digits, '.', '_' and '-'; used for image labels and the default tag.", &p.Name, false); err != nil {
+		if err := w.input(KeyName, "Service name", descName, &p.Name, false); err != nil {
 			return err
 		}
 	}
 	if !w.given(KeyLanguage) {
 		before := p.Language
-		langs := w.o.Set.Languages()
-		if p.Language != "" && !slices.Contains(langs, p.Language) {
-			langs = append(langs, p.Language)
-		}
-		if p.Language == "" && len(langs) > 0 {
+		if langs := w.o.Set.Languages(); p.Language == "" && len(langs) > 0 {
 			p.Language = langs[0]
 		}
-		var opts []huh.Option[string]
-		for _, l := range langs {
-			label := l
-			if m, ok := w.o.Set.Manifests[l]; ok && m.Description != "" {
-				label = m.Description
-			} else if !ok {
-				label = l + " (no template yet)"
-			}
-			opts = append(opts, huh.NewOption(label, l))
-		}
-		if err := w.selectOne(KeyLanguage, "Language", "The language the service is written in.", opts, &p.Language); err != nil {
+		if err := w.selectOne(KeyLanguage, "Language", descLanguage, w.languageOptions(), &p.Language); err != nil {
 			return err
 		}
 		if p.Language != before {
 			w.languageChanged()
 		}
 	}
-	m := w.o.Set.Manifests[p.Language]
-	if !w.given(KeyVersion) {
-		versions := slices.Clone(m.Versions)
-		if p.Version != "" && !slices.Contains(versions, p.Version) {
-			versions = append([]string{p.Version}, versions...)
-		}
-		if p.Version == "" {
-			p.Version = m.DefaultVersion
-		}
-		if len(versions) > 0 {
-			var opts []huh.Option[string]
-			for _, v := range versions {
-				label := v
-				switch {
-				case v == m.DefaultVersion:
-					label += "  (template default)"
-				case !slices.Contains(m.Versions, v):
-					label += "  (from your project; not a version the template lists)"
-				}
-				opts = append(opts, huh.NewOption(label, v))
-			}
-			if err := w.selectOne(KeyVersion, p.Language+" version", "The toolchain version of the build stage.", opts, &p.Version); err != nil {
-				return err
-			}
+	w.lastLang = p.Language
+	w.fillDefaults()
+	if opts := w.versionOptions(); len(opts) > 0 && !w.given(KeyVersion) {
+		if err := w.selectOne(KeyVersion, p.Language+" version", descVersion, opts, &p.Version); err != nil {
+			return err
 		}
 	}
 	if pms := config.PackageManagers[p.Language]; len(pms) > 1 && !w.given(KeyPackageManager) {
-		if !slices.Contains(pms, p.PackageManager) {
-			p.PackageManager = pms[0]
-		}
-		var opts []huh.Option[string]
-		for _, pm := range pms {
-			opts = append(opts, huh.NewOption(pm, pm))
-		}
-		if err := w.selectOne(KeyPackageManager, "Package manager", "The build tool that installs dependencies.", opts, &p.PackageManager); err != nil {
+		if err := w.selectOne(KeyPackageManager, "Package manager", descPackageManager, optionsOf(pms), &p.PackageManager); err != nil {
 			return err
 		}
-	} else if len(config.PackageManagers[p.Language]) <= 1 && !w.given(KeyPackageManager) {
-		p.PackageManager = ""
 	}
 	if !w.given(KeyMain) {
-		desc := templates.MainHelp(p.Language)
-		if m.DefaultMain != "" {
-			desc += fmt.Sprintf(" Empty means the template default (%s).", m.DefaultMain)
-		} else {
-			desc += " Empty means the template default."
-		}
-		if err := w.input(KeyMain, "Entry point", desc, &p.Main, true); err != nil {
+		if err := w.input(KeyMain, "Entry point", w.mainHelp(), &p.Main, true); err != nil {
 			return err
 		}
 	}
-	if !w.given(KeyBase) {
-		if err := w.askBase(m); err != nil {
+	if opts := w.baseOptions(); len(opts) > 0 && !w.given(KeyBase) {
+		if err := w.selectOne(KeyBase, "Final base image", descBase, opts, &p.Base); err != nil {
 			return err
 		}
 	}
 	if !w.given(KeyPort) {
-		def := "none"
-		if m.DefaultPort > 0 {
-			def = strconv.Itoa(m.DefaultPort)
-		}
 		s := ""
 		if p.Port > 0 {
 			s = strconv.Itoa(p.Port)
 		}
-		err := w.field(KeyPort, "Port", fmt.Sprintf("The TCP port the service listens on (EXPOSE, healthcheck). Empty or 0 means the language default (%s).", def), func(title string) huh.Field {
-			return huh.NewInput().Title(title).Value(&s).Validate(w.validator(s, func(v string) error {
-				n, err := parsePort(v)
-				if err != nil {
-					return err
-				}
-				q := *p
-				q.Port = n
-				return fieldErr(q.Validate(), KeyPort)
-			}))
+		err := w.field(KeyPort, "Port", w.portHelp(), func(title string) huh.Field {
+			return huh.NewInput().Title(title).Value(&s).Validate(w.validator(s, w.checkPort))
 		}, s)
 		if err != nil {
 			return err
@@ -283,30 +223,6 @@ func (w *wizard) languageChanged() {
 		p.Base = ""
 	}
 	w.o.Hints = hints
-}
-
-func (w *wizard) askBase(m templates.Manifest) error {
-	p := w.p
-	bases := w.o.Bases(p.Language)
-	if p.Base == "" {
-		p.Base = m.DefaultBase
-	}
-	var opts []huh.Option[string]
-	known := false
-	for _, b := range bases {
-		if b.Key == p.Base {
-			known = true
-		}
-		opts = append(opts, huh.NewOption(BaseLabel(b, b.Key == m.DefaultBase), b.Key))
-	}
-	if !known && p.Base != "" {
-		// golden:<name> or an explicit reference from slipway.toml: keep it on offer.
-		opts = append([]huh.Option[string]{huh.NewOption(p.Base+"  (from slipway.toml)", p.Base)}, opts...)
-	}
-	if len(opts) == 0 {
-		return nil
-	}
-	return w.selectOne(KeyBase, "Final base image", "What the service runs on. Smaller and shell-less is safer; pick one with a shell or runtime only if the service needs it.", opts, &p.Base)
 }
 
 // BaseLabel describes a catalogue base in one line for a select.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/charmbracelet/huh"
 
@@ -13,7 +14,8 @@ import (
 )
 
 // askInOneForm puts the project questions (name, language, version,
-// package manager, entry point, base, port) in one full-screen form, one
+// package manager, entry point, base, port, healthcheck) in one
+// full-screen form, one
 // group per question, so Shift+Tab goes back to the previous question with
 // its answer kept. Questions after the language take their options and
 // defaults from the language picked (huh's OptionsFunc and
@@ -29,11 +31,19 @@ func (w *wizard) askInOneForm() error {
 	if err := w.run(KeyName, form); err != nil {
 		return err
 	}
+	w.formDone(*port)
+	return nil
+}
+
+// formDone stores the answers the one form holds outside the project.
+func (w *wizard) formDone(port string) {
 	if !w.given(KeyPort) {
-		w.p.Port, _ = parsePort(*port)
+		w.p.Port, _ = parsePort(port)
 	}
 	w.syncLanguage()
-	return nil
+	if !w.given(KeyHealthcheck) {
+		w.setHealth(w.hc.kind, strings.TrimSpace(w.hc.path), w.hc.command)
+	}
 }
 
 // projectForm builds the form of askInOneForm (nil when every question is
@@ -109,6 +119,25 @@ func (w *wizard) projectForm() (*huh.Form, *string) {
 			DescriptionFunc(w.portHelp, &p.Language).
 			Value(&port).Validate(w.validator("", w.checkPort))))
 	}
+	if !w.given(KeyHealthcheck) {
+		w.hc = healthAnswers{kind: w.healthKind(), path: w.defaultHealthPath(), command: w.defaultHealthCommand()}
+		hc := &w.hc
+		groups = append(groups,
+			huh.NewGroup(huh.NewSelect[string]().Key(KeyHealthcheck).Title("Healthcheck").Description(descHealthcheck).
+				OptionsFunc(func() []huh.Option[string] { w.syncLanguage(); return w.healthOptions() }, &p.Language).
+				Value(&hc.kind)),
+			huh.NewGroup(huh.NewInput().Key("healthcheck.http_path").Title("Healthcheck path").Description(descHealthPath).
+				Value(&hc.path).Validate(w.validator("", w.checkHealthPath))).
+				WithHideFunc(func() bool { return hc.kind != "http" }),
+			huh.NewGroup(huh.NewInput().Key("healthcheck.command").Title("Healthcheck command").Description(descHealthCommand).
+				Value(&hc.command).Validate(w.validator("", w.checkHealthCommand))).
+				WithHideFunc(func() bool {
+					if hc.kind == "command" && hc.command == "" {
+						hc.command = w.defaultHealthCommand() // main and name are known by now
+					}
+					return hc.kind != "command"
+				}))
+	}
 	if len(groups) == 0 {
 		return nil, &port
 	}
@@ -122,6 +151,9 @@ const (
 	descVersion        = "The toolchain version of the build stage."
 	descPackageManager = "The build tool that installs dependencies."
 	descBase           = "What the service runs on. Smaller and shell-less is safer; pick one with a shell or runtime only if the service needs it."
+	descHealthcheck    = "How the container reports it is healthy (Docker HEALTHCHECK; slipway verify probes it too)."
+	descHealthPath     = "The URL path that answers 200 when the service is healthy."
+	descHealthCommand  = `Exec form, no shell: words separated by spaces, or a JSON array such as ["/app/api", "-healthcheck"]. It must exit 0 when healthy.`
 )
 
 func (w *wizard) portHelp() string {
@@ -143,8 +175,13 @@ func (w *wizard) checkPort(v string) error {
 	return fieldErr(q.Validate(), KeyPort)
 }
 
+// healthAnswers are the healthcheck answers of the one form, stored in
+// the project once it is submitted.
+type healthAnswers struct{ kind, path, command string }
+
 // syncLanguage refreshes the answers that depend on the language once the
-// language answer changed (re-detection, then the template's defaults).
+// language answer changed (re-detection, then the template's defaults and
+// the healthcheck the new hints suggest).
 func (w *wizard) syncLanguage() {
 	if w.p.Language == w.lastLang {
 		return
@@ -152,6 +189,10 @@ func (w *wizard) syncLanguage() {
 	w.lastLang = w.p.Language
 	w.languageChanged()
 	w.fillDefaults()
+	if !w.given(KeyHealthcheck) {
+		w.setHealth("none", "", "") // the old language's answer; timings stay
+		w.hc = healthAnswers{kind: w.healthKind(), path: w.defaultHealthPath()}
+	}
 }
 
 // fillDefaults gives the language-dependent answers the template's

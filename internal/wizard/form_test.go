@@ -3,6 +3,7 @@ package wizard
 import (
 	"bytes"
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -123,5 +124,60 @@ func TestFormGoesBack(t *testing.T) {
 	}
 	if p.PackageManager != config.PackageManagers["node"][0] {
 		t.Errorf("package manager default %q", p.PackageManager)
+	}
+}
+
+// The healthcheck is part of the one form: its detail question shows for
+// the kind picked, Shift+Tab goes back from it to the kind and on to the
+// port, and the submitted answers reach the project.
+func TestFormHealthcheckGoesBack(t *testing.T) {
+	set := loadSet(t)
+	o := options(set, "", &bytes.Buffer{})
+	o.Accessible = false
+	o.Given = map[string]bool{KeySecret: true}
+	o.Hints = Hints{HealthPath: "/healthz", HealthFlag: "-healthcheck"}
+	p := config.Project{Name: "api", Language: "go", Version: set.Manifests["go"].DefaultVersion, Main: "./cmd/api", Port: 8080}
+	w := &wizard{ctx: context.Background(), p: &p, o: o}
+	f, port := w.projectForm()
+	enter := tea.KeyMsg{Type: tea.KeyEnter}
+	back := tea.KeyMsg{Type: tea.KeyShiftTab}
+	send(f, f.Init())
+	for _, k := range []string{KeyName, KeyLanguage, KeyVersion, KeyMain, KeyBase, KeyPort} {
+		if got := focused(f); got != k {
+			t.Fatalf("focused %q, want %q", got, k)
+		}
+		send(f, enter)
+	}
+	if got := focused(f); got != KeyHealthcheck {
+		t.Fatalf("after the port: %q", got)
+	}
+	send(f, enter) // http, suggested by the detected path
+	if got := focused(f); got != "healthcheck.http_path" {
+		t.Fatalf("after the kind http: %q", got)
+	}
+	send(f, back)
+	if got := focused(f); got != KeyHealthcheck {
+		t.Fatalf("Shift+Tab from the path went to %q", got)
+	}
+	send(f, back)
+	if got := focused(f); got != KeyPort {
+		t.Fatalf("Shift+Tab from the healthcheck went to %q", got)
+	}
+	send(f, enter)
+	send(f, tea.KeyMsg{Type: tea.KeyDown}) // command
+	send(f, enter)
+	if got := focused(f); got != "healthcheck.command" {
+		t.Fatalf("after the kind command: %q", got)
+	}
+	send(f, enter)
+	if f.State != huh.StateCompleted {
+		t.Fatalf("form state %v after the last question", f.State)
+	}
+	w.formDone(*port)
+	if want := []string{"/app/api", "-healthcheck"}; !slices.Equal(p.Healthcheck.Command, want) || p.Healthcheck.HTTPPath != "" {
+		t.Errorf("healthcheck %+v, want the command %q", p.Healthcheck, want)
+	}
+	if p.Port != 8080 || p.Base != set.Manifests["go"].DefaultBase {
+		t.Errorf("port %d, base %q", p.Port, p.Base)
 	}
 }

@@ -112,6 +112,8 @@ type wizard struct {
 	asked int
 	// lastLang is the language the dependent answers were last filled for.
 	lastLang string
+	// hc holds the one form's healthcheck answers.
+	hc healthAnswers
 }
 
 func (w *wizard) given(key string) bool { return w.o.Given[key] }
@@ -125,11 +127,6 @@ func (w *wizard) ask() error {
 	} else if err := w.askInOneForm(); err != nil {
 		return err
 	}
-	if !w.given(KeyHealthcheck) {
-		if err := w.askHealthcheck(); err != nil {
-			return err
-		}
-	}
 	if !w.given(KeySecret) {
 		if err := w.askSecrets(); err != nil {
 			return err
@@ -138,7 +135,7 @@ func (w *wizard) ask() error {
 	return nil
 }
 
-// askOneByOne puts the project questions (name to port) one form each:
+// askOneByOne puts the project questions (name to healthcheck) one form each:
 // huh's accessible mode neither hides groups nor refreshes options bound
 // to an earlier answer, so there each question is built once the answers
 // before it are known.
@@ -196,6 +193,9 @@ func (w *wizard) askOneByOne() error {
 		}
 		p.Port, _ = parsePort(s)
 	}
+	if !w.given(KeyHealthcheck) {
+		return w.askHealthcheck()
+	}
 	return nil
 }
 
@@ -245,44 +245,39 @@ func BaseLabel(b templates.Base, isDefault bool) string {
 	return label
 }
 
-// canProbeHTTP says whether a base can run an http_path healthcheck: every
-// base can, with curl, wget, its runtime or else slipway's static probe
-// (generate builds it in a stage of its own).
-func canProbeHTTP(templates.Base) bool { return true }
-
-func (w *wizard) askHealthcheck() error {
-	p := w.p
-	h := &p.Healthcheck
-	base, inCatalogue := w.o.Set.Bases[p.Base]
-	httpOK := !inCatalogue || canProbeHTTP(base)
-	kind := "none"
+// healthKind is the healthcheck answer p holds, or else the one the
+// hints suggest: the project's probe binary, an HTTP path, the program's
+// self-probe flag, the gRPC health service, none.
+func (w *wizard) healthKind() string {
+	h := w.p.Healthcheck
 	switch {
 	case len(h.Command) > 0:
-		kind = "command"
+		return "command"
 	case h.HTTPPath != "":
-		kind = "http"
+		return "http"
 	case h.Binary != "":
-		kind = "binary"
+		return "binary"
 	case h.GRPC:
-		kind = "grpc"
+		return "grpc"
 	case h.Disabled:
+		return "none"
 	case w.o.Hints.HealthBinary != "":
-		kind = "binary"
-	case w.o.Hints.HealthPath != "" && httpOK:
-		kind = "http"
-	case w.o.Hints.HealthFlag != "" && w.o.Entrypoint != nil:
-		kind = "command"
+		return "binary"
 	case w.o.Hints.HealthPath != "":
-		kind = "http"
+		return "http"
+	case w.o.Hints.HealthFlag != "" && w.o.Entrypoint != nil:
+		return "command"
 	case w.o.Hints.HealthGRPC:
-		kind = "grpc"
+		return "grpc"
 	}
-	httpLabel := "HTTP: probe a path on the service's port"
-	if !httpOK {
-		httpLabel += fmt.Sprintf(" (base %s has no curl, wget or runtime to do it)", p.Base)
-	}
+	return "none"
+}
+
+// healthOptions are the kinds of healthcheck on offer.
+func (w *wizard) healthOptions() []huh.Option[string] {
+	h := w.p.Healthcheck
 	opts := []huh.Option[string]{
-		huh.NewOption(httpLabel, "http"),
+		huh.NewOption("HTTP: probe a path on the service's port", "http"),
 		huh.NewOption("Command: run a program in the image (exec form), e.g. your binary's -healthcheck flag", "command"),
 	}
 	if bin := cmpOr(h.Binary, w.o.Hints.HealthBinary); bin != "" {
@@ -291,62 +286,87 @@ func (w *wizard) askHealthcheck() error {
 	if h.GRPC || w.o.Hints.HealthGRPC {
 		opts = append(opts, huh.NewOption("gRPC: ask the standard health service (grpc.health.v1) on the port", "grpc"))
 	}
-	opts = append(opts, huh.NewOption("None", "none"))
-	if err := w.selectOne(KeyHealthcheck, "Healthcheck", "How the container reports it is healthy (Docker HEALTHCHECK; slipway verify probes it too).", opts, &kind); err != nil {
+	return append(opts, huh.NewOption("None", "none"))
+}
+
+// defaultHealthPath and defaultHealthCommand prefill the answers of the
+// http and command kinds.
+func (w *wizard) defaultHealthPath() string {
+	return cmpOr(w.p.Healthcheck.HTTPPath, cmpOr(w.o.Hints.HealthPath, "/healthz"))
+}
+
+func (w *wizard) defaultHealthCommand() string {
+	if c := w.p.Healthcheck.Command; len(c) > 0 {
+		return formatCommand(c)
+	}
+	if w.o.Hints.HealthFlag != "" && w.o.Entrypoint != nil {
+		if ep := w.o.Entrypoint(w.p); len(ep) > 0 {
+			return formatCommand(append(ep, w.o.Hints.HealthFlag))
+		}
+	}
+	return ""
+}
+
+// checkHealthPath and checkHealthCommand validate those answers with
+// config's rules.
+func (w *wizard) checkHealthPath(v string) error {
+	q := *w.p
+	q.Healthcheck = config.Healthcheck{HTTPPath: v}
+	return fieldErr(q.Validate(), "healthcheck")
+}
+
+func (w *wizard) checkHealthCommand(v string) error {
+	args, err := ParseCommand(v)
+	if err != nil {
 		return err
 	}
+	if len(args) == 0 {
+		return errors.New("enter a command, or choose None")
+	}
+	q := *w.p
+	q.Healthcheck = config.Healthcheck{Command: args}
+	return fieldErr(q.Validate(), "healthcheck")
+}
+
+// setHealth stores a healthcheck answer, keeping the timing fields.
+func (w *wizard) setHealth(kind, path, command string) {
+	h := &w.p.Healthcheck
+	timing := config.Healthcheck{Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}
+	bin := cmpOr(h.Binary, w.o.Hints.HealthBinary)
+	*h = timing
 	switch kind {
 	case "binary":
-		*h = config.Healthcheck{Binary: cmpOr(h.Binary, w.o.Hints.HealthBinary), Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}
+		h.Binary = bin
 	case "grpc":
-		*h = config.Healthcheck{GRPC: true, Interval: h.Interval, Timeout: h.Timeout, StartPeriod: h.StartPeriod, Retries: h.Retries}
-	case "none":
-		h.Command, h.HTTPPath, h.Binary, h.GRPC = nil, "", "", false
-		h.Disabled = false
+		h.GRPC = true
 	case "http":
-		h.Command, h.Disabled, h.Binary, h.GRPC = nil, false, "", false
-		if h.HTTPPath == "" {
-			h.HTTPPath = cmpOr(w.o.Hints.HealthPath, "/healthz")
-		}
-		err := w.field("healthcheck.http_path", "Healthcheck path", "The URL path that answers 200 when the service is healthy.", func(title string) huh.Field {
-			return huh.NewInput().Title(title).Value(&h.HTTPPath).Validate(w.validator(h.HTTPPath, func(v string) error {
-				q := *p
-				q.Healthcheck = config.Healthcheck{HTTPPath: v}
-				return fieldErr(q.Validate(), "healthcheck")
-			}))
-		}, h.HTTPPath)
-		if err != nil {
-			return err
-		}
+		h.HTTPPath = path
 	case "command":
-		h.HTTPPath, h.Disabled, h.Binary, h.GRPC = "", false, "", false
-		s := ""
-		if len(h.Command) > 0 {
-			s = formatCommand(h.Command)
-		} else if w.o.Hints.HealthFlag != "" && w.o.Entrypoint != nil {
-			if ep := w.o.Entrypoint(p); len(ep) > 0 {
-				s = formatCommand(append(ep, w.o.Hints.HealthFlag))
-			}
-		}
-		err := w.field("healthcheck.command", "Healthcheck command", `Exec form, no shell: words separated by spaces, or a JSON array such as ["/app/api", "-healthcheck"]. It must exit 0 when healthy.`, func(title string) huh.Field {
-			return huh.NewInput().Title(title).Value(&s).Validate(w.validator(s, func(v string) error {
-				args, err := ParseCommand(v)
-				if err != nil {
-					return err
-				}
-				if len(args) == 0 {
-					return errors.New("enter a command, or choose None")
-				}
-				q := *p
-				q.Healthcheck = config.Healthcheck{Command: args}
-				return fieldErr(q.Validate(), "healthcheck")
-			}))
-		}, s)
-		if err != nil {
-			return err
-		}
-		h.Command, _ = ParseCommand(s)
+		h.Command, _ = ParseCommand(command)
 	}
+}
+
+func (w *wizard) askHealthcheck() error {
+	kind := w.healthKind()
+	if err := w.selectOne(KeyHealthcheck, "Healthcheck", descHealthcheck, w.healthOptions(), &kind); err != nil {
+		return err
+	}
+	path, command := w.defaultHealthPath(), w.defaultHealthCommand()
+	var err error
+	switch kind {
+	case "http":
+		err = w.field("healthcheck.http_path", "Healthcheck path", descHealthPath, func(title string) huh.Field {
+			return huh.NewInput().Title(title).Value(&path).Validate(w.validator(path, w.checkHealthPath))
+		}, path)
+	case "command":
+		err = w.field("healthcheck.command", "Healthcheck command", descHealthCommand, func(title string) huh.Field {
+			return huh.NewInput().Title(title).Value(&command).Validate(w.validator(command, w.checkHealthCommand))
+		}, command)
+	}
+	if err != nil {
+		return err
+	}
+	w.setHealth(kind, strings.TrimSpace(path), command)
 	return nil
 }
 

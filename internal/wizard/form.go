@@ -14,8 +14,8 @@ import (
 )
 
 // askInOneForm puts the project questions (name, language, version,
-// package manager, entry point, base, port, healthcheck) in one
-// full-screen form, one
+// package manager, entry point, base, port, healthcheck, whether to add a
+// build secret) in one full-screen form, one
 // group per question, so Shift+Tab goes back to the previous question with
 // its answer kept. Questions after the language take their options and
 // defaults from the language picked (huh's OptionsFunc and
@@ -77,19 +77,19 @@ func (w *wizard) projectForm() (*huh.Form, *string) {
 			Options(w.languageOptions()...).Value(&p.Language)))
 	}
 	if !w.given(KeyVersion) {
-		groups = append(groups, huh.NewGroup(huh.NewSelect[string]().Key(KeyVersion).
+		groups = w.dependent(groups, huh.NewGroup(huh.NewSelect[string]().Key(KeyVersion).
 			TitleFunc(func() string { return p.Language + " version" }, &p.Language).
 			Description(descVersion).
 			OptionsFunc(func() []huh.Option[string] { w.syncLanguage(); return w.versionOptions() }, &p.Language).
-			Value(&p.Version)).
-			WithHideFunc(func() bool { w.syncLanguage(); return len(w.versionOptions()) == 0 }))
+			Value(&p.Version)),
+			func() bool { w.syncLanguage(); return len(w.versionOptions()) == 0 })
 	}
 	if !w.given(KeyPackageManager) {
-		groups = append(groups, huh.NewGroup(huh.NewSelect[string]().Key(KeyPackageManager).Title("Package manager").
+		groups = w.dependent(groups, huh.NewGroup(huh.NewSelect[string]().Key(KeyPackageManager).Title("Package manager").
 			Description(descPackageManager).
 			OptionsFunc(func() []huh.Option[string] { w.syncLanguage(); return optionsOf(config.PackageManagers[p.Language]) }, &p.Language).
-			Value(&p.PackageManager)).
-			WithHideFunc(func() bool { w.syncLanguage(); return len(config.PackageManagers[p.Language]) <= 1 }))
+			Value(&p.PackageManager)),
+			func() bool { w.syncLanguage(); return len(config.PackageManagers[p.Language]) <= 1 })
 	}
 	if !w.given(KeyMain) {
 		groups = append(groups, huh.NewGroup(huh.NewInput().Key(KeyMain).Title("Entry point").
@@ -104,11 +104,11 @@ func (w *wizard) projectForm() (*huh.Form, *string) {
 		}))))
 	}
 	if !w.given(KeyBase) {
-		groups = append(groups, huh.NewGroup(huh.NewSelect[string]().Key(KeyBase).Title("Final base image").
+		groups = w.dependent(groups, huh.NewGroup(huh.NewSelect[string]().Key(KeyBase).Title("Final base image").
 			Description(descBase).
 			OptionsFunc(func() []huh.Option[string] { w.syncLanguage(); return w.baseOptions() }, &p.Language).
-			Value(&p.Base)).
-			WithHideFunc(func() bool { w.syncLanguage(); return len(w.baseOptions()) == 0 }))
+			Value(&p.Base)),
+			func() bool { w.syncLanguage(); return len(w.baseOptions()) == 0 })
 	}
 	port := ""
 	if p.Port > 0 {
@@ -137,6 +137,11 @@ func (w *wizard) projectForm() (*huh.Form, *string) {
 					}
 					return hc.kind != "command"
 				}))
+	}
+	if !w.given(KeySecret) {
+		title, desc := w.secretQuestion()
+		w.addSecret = false
+		groups = append(groups, huh.NewGroup(huh.NewConfirm().Key(KeySecret).Title(title).Description(desc).Value(&w.addSecret)))
 	}
 	if len(groups) == 0 {
 		return nil, &port
@@ -178,6 +183,17 @@ func (w *wizard) checkPort(v string) error {
 // healthAnswers are the healthcheck answers of the one form, stored in
 // the project once it is submitted.
 type healthAnswers struct{ kind, path, command string }
+
+// dependent adds a question that depends on the language and hides where
+// the language leaves nothing to choose. With the language given that
+// never changes, so a hidden question is left out: huh would focus a
+// hidden first group.
+func (w *wizard) dependent(groups []*huh.Group, g *huh.Group, hidden func() bool) []*huh.Group {
+	if w.given(KeyLanguage) && hidden() {
+		return groups
+	}
+	return append(groups, g.WithHideFunc(hidden))
+}
 
 // syncLanguage refreshes the answers that depend on the language once the
 // language answer changed (re-detection, then the template's defaults and

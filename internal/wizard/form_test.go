@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -179,5 +180,35 @@ func TestFormHealthcheckGoesBack(t *testing.T) {
 	}
 	if p.Port != 8080 || p.Base != set.Manifests["go"].DefaultBase {
 		t.Errorf("port %d, base %q", p.Port, p.Base)
+	}
+}
+
+// The first secret question closes the one form: Shift+Tab goes back from
+// it, and its answer is what the secret questions after the form start
+// from.
+func TestFormSecretQuestion(t *testing.T) {
+	set := loadSet(t)
+	o := options(set, "", &bytes.Buffer{})
+	o.Accessible = false
+	o.Given = map[string]bool{KeyName: true, KeyLanguage: true, KeyVersion: true, KeyMain: true, KeyBase: true, KeyHealthcheck: true}
+	p := config.Project{Name: "api", Language: "go", Secrets: []config.Secret{{ID: "netrc", Env: "NETRC"}}}
+	w := &wizard{ctx: context.Background(), p: &p, o: o}
+	f, _ := w.projectForm()
+	send(f, f.Init())
+	send(f, tea.KeyMsg{Type: tea.KeyEnter})
+	if got := focused(f); got != KeySecret {
+		t.Fatalf("after the port: %q", got)
+	}
+	if v := f.View(); !strings.Contains(v, "Add another build secret?") || !strings.Contains(v, "netrc") {
+		t.Errorf("the secret question does not name the declared secret:\n%s", v)
+	}
+	send(f, tea.KeyMsg{Type: tea.KeyShiftTab})
+	if got := focused(f); got != KeyPort {
+		t.Fatalf("Shift+Tab from the secret question went to %q", got)
+	}
+	send(f, tea.KeyMsg{Type: tea.KeyEnter})
+	send(f, tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("y")})
+	if f.State != huh.StateCompleted || !w.addSecret {
+		t.Fatalf("state %v, add a secret %v; want completed, true", f.State, w.addSecret)
 	}
 }

@@ -112,25 +112,29 @@ type wizard struct {
 	asked int
 	// lastLang is the language the dependent answers were last filled for.
 	lastLang string
-	// hc holds the one form's healthcheck answers.
-	hc healthAnswers
+	// hc holds the one form's healthcheck answers, addSecret its answer
+	// to the first secret question.
+	hc        healthAnswers
+	addSecret bool
 }
 
 func (w *wizard) given(key string) bool { return w.o.Given[key] }
 
 // ask puts every question that is not given.
 func (w *wizard) ask() error {
+	var first *bool // the first secret question, when the one form put it
 	if w.o.Accessible {
 		if err := w.askOneByOne(); err != nil {
 			return err
 		}
-	} else if err := w.askInOneForm(); err != nil {
-		return err
-	}
-	if !w.given(KeySecret) {
-		if err := w.askSecrets(); err != nil {
+	} else {
+		if err := w.askInOneForm(); err != nil {
 			return err
 		}
+		first = &w.addSecret
+	}
+	if !w.given(KeySecret) {
+		return w.askSecrets(first)
 	}
 	return nil
 }
@@ -370,21 +374,30 @@ func (w *wizard) askHealthcheck() error {
 	return nil
 }
 
-func (w *wizard) askSecrets() error {
-	p := w.p
-	title := "Add a build secret?"
-	desc := "A credential the build needs (a registry token, a netrc): mounted with RUN --mount=type=secret, never baked into a layer or a build arg."
-	if len(p.Secrets) > 0 {
-		var ids []string
-		for _, s := range p.Secrets {
-			ids = append(ids, s.ID)
-		}
-		title = "Add another build secret?"
-		desc = "Declared already: " + strings.Join(ids, ", ") + "."
+// secretQuestion is the first "add a build secret?" question, naming the
+// secrets declared already.
+func (w *wizard) secretQuestion() (title, desc string) {
+	if len(w.p.Secrets) == 0 {
+		return "Add a build secret?", "A credential the build needs (a registry token, a netrc): mounted with RUN --mount=type=secret, never baked into a layer or a build arg."
 	}
+	var ids []string
+	for _, s := range w.p.Secrets {
+		ids = append(ids, s.ID)
+	}
+	return "Add another build secret?", "Declared already: " + strings.Join(ids, ", ") + "."
+}
+
+// askSecrets asks for build secrets until the user says no. first, when
+// not nil, is the answer to the first question, put already (by the one
+// form).
+func (w *wizard) askSecrets(first *bool) error {
+	p := w.p
+	title, desc := w.secretQuestion()
 	for {
 		more := false
-		if err := w.confirm(KeySecret, title, desc, &more); err != nil {
+		if first != nil {
+			more, first = *first, nil
+		} else if err := w.confirm(KeySecret, title, desc, &more); err != nil {
 			return err
 		}
 		if !more {

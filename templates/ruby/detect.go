@@ -68,14 +68,13 @@ func (Provider) Detect(d *provider.Detector) error {
 	if err != nil {
 		return err
 	}
-	d.R.PackageManager = "bundler"
 	switch {
 	case gemfile == nil:
 		d.R.Refuse("Gemfile", "a Ruby service needs a Gemfile and its Gemfile.lock: run `bundle init`, then `bundle lock`")
 	case lockSrc == nil:
 		d.R.Refuse("Gemfile.lock", "missing: Bundler's deployment mode installs exactly the lock file; run `bundle lock` and commit Gemfile.lock")
 	default:
-		d.R.Found("package_manager", "bundler", "Gemfile and Gemfile.lock")
+		d.R.Note("bundler installs Gemfile.lock (Ruby's only package manager)")
 	}
 	lock := parseLock(string(lockSrc))
 

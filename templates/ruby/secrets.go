@@ -38,8 +38,25 @@ func detectSecrets(d *provider.Detector, gemfile string, lock lockfile) {
 		d.R.BuildSecrets = append(d.R.BuildSecrets, provider.Secret{ID: strings.ToLower(env), Env: env})
 		d.R.Found("secret", strings.ToLower(env)+" (env "+env+")", "%s", from)
 	}
-	var sources []string
 	where := map[string]string{}
+	source := func(s, from string) {
+		if _, ok := where[s]; ok {
+			return
+		}
+		where[s] = from
+		u, err := url.Parse(s)
+		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
+			return
+		}
+		host := strings.ToLower(u.Hostname())
+		if publicSources[host] {
+			return
+		}
+		if u.User != nil {
+			d.R.Note(fmt.Sprintf("warning: %s: the gem source URL carries credentials; remove them and give them as the build secret below", from))
+		}
+		add(bundleEnv(host), fmt.Sprintf("%s (a private gem server: Bundler reads its credentials from this variable)", from))
+	}
 	for i, line := range strings.Split(gemfile, "\n") {
 		if strings.HasPrefix(strings.TrimSpace(line), "#") {
 			continue
@@ -49,29 +66,11 @@ func detectSecrets(d *provider.Detector, gemfile string, lock lockfile) {
 			continue
 		}
 		if m := reGemfileSource.FindStringSubmatch(line); m != nil {
-			sources = append(sources, m[1])
-			where[m[1]] = fmt.Sprintf("Gemfile:%d", i+1)
+			source(m[1], fmt.Sprintf("Gemfile:%d", i+1))
 		}
 	}
 	for _, r := range lock.remotes {
-		if _, ok := where[r]; !ok {
-			sources = append(sources, r)
-			where[r] = "Gemfile.lock GEM remote"
-		}
-	}
-	for _, s := range sources {
-		u, err := url.Parse(s)
-		if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "http") {
-			continue
-		}
-		host := strings.ToLower(u.Hostname())
-		if publicSources[host] {
-			continue
-		}
-		if u.User != nil {
-			d.R.Note(fmt.Sprintf("warning: %s: the gem source URL carries credentials; remove them and give them as the build secret below", where[s]))
-		}
-		add(bundleEnv(host), fmt.Sprintf("%s (a private gem server: Bundler reads its credentials from this variable)", where[s]))
+		source(r, "Gemfile.lock GEM remote")
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"github.com/slipway/slipway/templates/java"
 	"github.com/slipway/slipway/templates/node"
 	"github.com/slipway/slipway/templates/python"
+	"github.com/slipway/slipway/templates/ruby"
 	"github.com/slipway/slipway/templates/rust"
 )
 
@@ -20,6 +21,7 @@ var providers = []provider.Provider{
 	java.Provider{},
 	rust.Provider{},
 	dotnet.Provider{},
+	ruby.Provider{},
 }
 
 // Providers returns the registered providers in order.

@@ -920,6 +920,7 @@ func FuzzParseConfig(f *testing.F) {
 		"name = \"api\"\nlanguage = \"python\"\n[[secret]]\nid = \"x\"\n[[secret]]\nid = \"x\"\n",
 		"[healthcheck]\nbogus = 1\n",
 		"name = 'a'\nlanguage = 'rust'\nport = 70000\n",
+		"name = \"api\"\nlanguage = \"ruby\"\nmain = \"app.rb\"\nentrypoint = [\"bundle\", \"exec\", \"puma\"]\n[env]\nRAILS_ENV = \"production\"\n[[secret]]\nid = \"bundle_gems__example__com\"\nenv = \"BUNDLE_GEMS__EXAMPLE__COM\"\n",
 		"name = \"api\"\nlanguage = \"go\"\n[env]\nX = \"\\u2028\"\n",
 	} {
 		f.Add([]byte(s))

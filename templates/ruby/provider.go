@@ -1,0 +1,44 @@
+// Package ruby is slipway's Ruby provider: its detection (detect.go: the
+// Gemfile, Gemfile.lock and how the service starts; secrets.go: private gem
+// servers), its facts (Info below) and its templates and manifest.toml,
+// embedded from this folder. templates/registry.go lists it.
+package ruby
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+
+	"github.com/slipway/slipway/internal/provider"
+)
+
+//go:embed manifest.toml Dockerfile.tmpl dockerignore.tmpl
+var files embed.FS
+
+// Provider is the Ruby language.
+type Provider struct{}
+
+// Files returns manifest.toml and the templates.
+func (Provider) Files() fs.FS { return files }
+
+// Info returns the language's facts. No toolchain image is listed for lint:
+// the official ruby slim image is both the build stage and the recommended
+// final base (it has no compiler; build_packages adds one to the build
+// stage only), so refusing it as a final stage would refuse slipway's own
+// output.
+func (Provider) Info() provider.Info {
+	return provider.Info{
+		Key:             "ruby",
+		Markers:         []string{"Gemfile", "Gemfile.lock", "config.ru"},
+		PackageManagers: []string{"bundler"},
+		RuntimeName:     "ruby",
+		MainHelp:        "The Ruby file run with the bundle loaded, e.g. app.rb; servers (puma, rails) come from detection as the entrypoint.",
+	}
+}
+
+// HTTPProbe probes url with the standard library's Net::HTTP, with short
+// timeouts; any error exits 1.
+func (Provider) HTTPProbe(runtimeBin, url string) []string {
+	return []string{runtimeBin, "-rnet/http", "-e",
+		fmt.Sprintf("u = URI(%q); r = (Net::HTTP.start(u.host, u.port, open_timeout: 2, read_timeout: 2) { |h| h.get(u.request_uri) } rescue nil); exit(r.is_a?(Net::HTTPSuccess) ? 0 : 1)", url)}
+}

@@ -6,6 +6,7 @@ import (
 	golang "github.com/slipway/slipway/templates/go"
 	"github.com/slipway/slipway/templates/java"
 	"github.com/slipway/slipway/templates/node"
+	"github.com/slipway/slipway/templates/php"
 	"github.com/slipway/slipway/templates/python"
 	"github.com/slipway/slipway/templates/rust"
 )
@@ -20,6 +21,7 @@ var providers = []provider.Provider{
 	java.Provider{},
 	rust.Provider{},
 	dotnet.Provider{},
+	php.Provider{},
 }
 
 // Providers returns the registered providers in order.

@@ -43,6 +43,7 @@ var goldenSecret = map[string]config.Secret{
 	"java":   {ID: "maven_settings", Target: "/root/.m2/settings.xml"},
 	"rust":   {ID: "cargo_token", Env: "CARGO_REGISTRY_TOKEN"},
 	"dotnet": {ID: "nuget_config", Target: "/root/.nuget/NuGet/NuGet.Config"},
+	"php":    {ID: "composer_auth", Env: "COMPOSER_AUTH"},
 }
 
 // goldenProject is a representative service of a language on a base: a
@@ -87,6 +88,9 @@ func goldenProject(lang, pm string, base templates.Base) config.Project {
 	case "dotnet":
 		p.Main = "hello.csproj"
 		p.Healthcheck.Command = []string{runtime, "/app/hello.dll", "--healthcheck"}
+	case "php":
+		p.Main = "public"
+		p.Healthcheck.HTTPPath = "/healthz"
 	}
 	return p
 }

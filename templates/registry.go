@@ -6,6 +6,7 @@ import (
 	golang "github.com/slipway/slipway/templates/go"
 	"github.com/slipway/slipway/templates/java"
 	"github.com/slipway/slipway/templates/node"
+	"github.com/slipway/slipway/templates/php"
 	"github.com/slipway/slipway/templates/python"
 	"github.com/slipway/slipway/templates/ruby"
 	"github.com/slipway/slipway/templates/rust"
@@ -22,6 +23,7 @@ var providers = []provider.Provider{
 	rust.Provider{},
 	dotnet.Provider{},
 	ruby.Provider{},
+	php.Provider{},
 }
 
 // Providers returns the registered providers in order.

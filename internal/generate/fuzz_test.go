@@ -836,6 +836,14 @@ func addSeeds(f *testing.F, set *templates.Set) {
 			}
 			f.Add(in.args()...)
 		}
+		// main as a document root or folder (PHP's "." and "public/web"),
+		// which a template may place inside a quoted server config line.
+		for _, m := range []string{".", "public/web", "a@b+c"} {
+			in := base
+			in.Main = m
+			in.Shape = in.Shape&^(15<<shLang) | uint64(li)<<shLang
+			f.Add(in.args()...)
+		}
 		// The gRPC probe and a project probe binary (named by HC0).
 		for _, probe := range []uint64{1, 2} {
 			in := base

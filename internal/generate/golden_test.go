@@ -44,6 +44,7 @@ var goldenSecret = map[string]config.Secret{
 	"rust":   {ID: "cargo_token", Env: "CARGO_REGISTRY_TOKEN"},
 	"dotnet": {ID: "nuget_config", Target: "/root/.nuget/NuGet/NuGet.Config"},
 	"ruby":   {ID: "bundle_gems__example__com", Env: "BUNDLE_GEMS__EXAMPLE__COM"},
+	"php":    {ID: "composer_auth", Env: "COMPOSER_AUTH"},
 }
 
 // goldenProject is a representative service of a language on a base: a
@@ -90,6 +91,9 @@ func goldenProject(lang, pm string, base templates.Base) config.Project {
 		p.Healthcheck.Command = []string{runtime, "/app/hello.dll", "--healthcheck"}
 	case "ruby":
 		p.Main = "app.rb"
+		p.Healthcheck.HTTPPath = "/healthz"
+	case "php":
+		p.Main = "public"
 		p.Healthcheck.HTTPPath = "/healthz"
 	}
 	return p

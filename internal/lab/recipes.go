@@ -160,6 +160,7 @@ cat > /usr/local/cargo/config.toml <<'TOML'
 		},
 	)
 	rs = append(rs, rubyRecipes()...)
+	rs = append(rs, phpRecipes()...)
 	return rs
 }
 

@@ -159,6 +159,7 @@ cat > /usr/local/cargo/config.toml <<'TOML'
 			},
 		},
 	)
+	rs = append(rs, elixirRecipes()...)
 	return rs
 }
 

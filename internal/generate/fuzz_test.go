@@ -921,6 +921,8 @@ func FuzzParseConfig(f *testing.F) {
 		"[healthcheck]\nbogus = 1\n",
 		"name = 'a'\nlanguage = 'rust'\nport = 70000\n",
 		"name = \"api\"\nlanguage = \"go\"\n[env]\nX = \"\\u2028\"\n",
+		"name = \"api\"\nlanguage = \"elixir\"\nmain = \"api\"\n[[secret]]\nid = \"hex_api_key\"\nenv = \"HEX_API_KEY\"\n",
+		"name = \"api\"\nlanguage = \"elixir\"\nmain = \"api-1\\nRUN x\"\nversion = \"1.17.2-erlang-27.0.1\"\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -43,6 +43,7 @@ var goldenSecret = map[string]config.Secret{
 	"java":   {ID: "maven_settings", Target: "/root/.m2/settings.xml"},
 	"rust":   {ID: "cargo_token", Env: "CARGO_REGISTRY_TOKEN"},
 	"dotnet": {ID: "nuget_config", Target: "/root/.nuget/NuGet/NuGet.Config"},
+	"elixir": {ID: "hex_api_key", Env: "HEX_API_KEY"},
 }
 
 // goldenProject is a representative service of a language on a base: a
@@ -87,6 +88,9 @@ func goldenProject(lang, pm string, base templates.Base) config.Project {
 	case "dotnet":
 		p.Main = "hello.csproj"
 		p.Healthcheck.Command = []string{runtime, "/app/hello.dll", "--healthcheck"}
+	case "elixir":
+		p.Main = "hello"
+		p.Healthcheck.Command = []string{"/app/bin/hello", "eval", "Hello.Health.check()"}
 	}
 	return p
 }

@@ -13,6 +13,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"regexp"
 
 	"github.com/slipway/slipway/internal/provider"
 )
@@ -45,6 +46,18 @@ func (Provider) CheckBase(b provider.Base, _ provider.Build) []provider.Issue {
 		return []provider.Issue{{Key: "base", Msg: fmt.Sprintf("the Elixir release carries an ERTS built against glibc, but base %s uses musl; use debian-slim", b.Key)}}
 	case "none":
 		return []provider.Issue{{Key: "base", Msg: fmt.Sprintf("base %s has no libc: the Elixir release's ERTS needs glibc and a shell for bin/<release>; use debian-slim", b.Key)}}
+	}
+	return nil
+}
+
+// reRelease is a release name: mix names releases by atoms, and the name
+// becomes bin/<name> and the argument of `mix release`.
+var reRelease = regexp.MustCompile(`^[a-z_][A-Za-z0-9_]{0,63}$`)
+
+// Validate refuses a main that cannot name a release.
+func (Provider) Validate(s provider.Settings) []provider.Issue {
+	if !reRelease.MatchString(s.Main) {
+		return []provider.Issue{{Key: "main", Msg: fmt.Sprintf("%q is not a release name: Elixir names releases by atoms (a lowercase letter or '_', then letters, digits or '_'), e.g. the app name of mix.exs", s.Main)}}
 	}
 	return nil
 }

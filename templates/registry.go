@@ -3,6 +3,7 @@ package templates
 import (
 	"github.com/slipway/slipway/internal/provider"
 	"github.com/slipway/slipway/templates/dotnet"
+	"github.com/slipway/slipway/templates/elixir"
 	golang "github.com/slipway/slipway/templates/go"
 	"github.com/slipway/slipway/templates/java"
 	"github.com/slipway/slipway/templates/node"
@@ -24,6 +25,7 @@ var providers = []provider.Provider{
 	dotnet.Provider{},
 	ruby.Provider{},
 	php.Provider{},
+	elixir.Provider{},
 }
 
 // Providers returns the registered providers in order.

@@ -930,6 +930,8 @@ func FuzzParseConfig(f *testing.F) {
 		"name = 'a'\nlanguage = 'rust'\nport = 70000\n",
 		"name = \"api\"\nlanguage = \"ruby\"\nmain = \"app.rb\"\nentrypoint = [\"bundle\", \"exec\", \"puma\"]\n[env]\nRAILS_ENV = \"production\"\n[[secret]]\nid = \"bundle_gems__example__com\"\nenv = \"BUNDLE_GEMS__EXAMPLE__COM\"\n",
 		"name = \"api\"\nlanguage = \"go\"\n[env]\nX = \"\\u2028\"\n",
+		"name = \"api\"\nlanguage = \"elixir\"\nmain = \"api\"\n[[secret]]\nid = \"hex_api_key\"\nenv = \"HEX_API_KEY\"\n",
+		"name = \"api\"\nlanguage = \"elixir\"\nmain = \"api-1\\nRUN x\"\nversion = \"1.17.2-erlang-27.0.1\"\n",
 	} {
 		f.Add([]byte(s))
 	}

@@ -45,6 +45,7 @@ var goldenSecret = map[string]config.Secret{
 	"dotnet": {ID: "nuget_config", Target: "/root/.nuget/NuGet/NuGet.Config"},
 	"ruby":   {ID: "bundle_gems__example__com", Env: "BUNDLE_GEMS__EXAMPLE__COM"},
 	"php":    {ID: "composer_auth", Env: "COMPOSER_AUTH"},
+	"elixir": {ID: "hex_api_key", Env: "HEX_API_KEY"},
 }
 
 // goldenProject is a representative service of a language on a base: a
@@ -95,6 +96,9 @@ func goldenProject(lang, pm string, base templates.Base) config.Project {
 	case "php":
 		p.Main = "public"
 		p.Healthcheck.HTTPPath = "/healthz"
+	case "elixir":
+		p.Main = "hello"
+		p.Healthcheck.Command = []string{"/app/bin/hello", "eval", "Hello.Health.check()"}
 	}
 	return p
 }

@@ -161,6 +161,7 @@ cat > /usr/local/cargo/config.toml <<'TOML'
 	)
 	rs = append(rs, rubyRecipes()...)
 	rs = append(rs, phpRecipes()...)
+	rs = append(rs, elixirRecipes()...)
 	return rs
 }
 

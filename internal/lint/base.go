@@ -45,7 +45,7 @@ func (c *checker) checkBase(s *stage) {
 
 // otherToolchains are compiler and SDK images (familiar names) of no
 // slipway language; each provider adds its own (provider.Info.Toolchains).
-var otherToolchains = []string{"gcc", "buildpack-deps", "swift", "haskell", "elixir", "cgr.dev/chainguard/gcc-glibc"}
+var otherToolchains = []string{"gcc", "buildpack-deps", "swift", "haskell", "cgr.dev/chainguard/gcc-glibc"}
 
 // toolchains are the images that carry a compiler or SDK.
 var toolchains = func() map[string]bool {

@@ -41,9 +41,9 @@ func Decode(name string, src []byte, v any) (toml.MetaData, error) {
 }
 
 // DecodeForeign decodes a TOML file slipway reads but does not define
-// (pyproject.toml, Cargo.toml, lock files): keys v does not name are
-// ignored, syntax and type errors are reported as Decode reports them. v
-// holds what did decode even on error.
+// (pyproject.toml, Cargo.toml, lock files), or reads only in part: keys v
+// does not name are ignored, syntax and type errors are reported as Decode
+// reports them. v holds what did decode even on error.
 func DecodeForeign(name string, src []byte, v any) error {
 	_, err := decode(name, src, v, false)
 	return err
@@ -62,6 +62,10 @@ func decode(name string, src []byte, v any, strict bool) (toml.MetaData, error) 
 		return md, w.err()
 	}
 	md, err = toml.Decode(string(src), v)
+	if w.typeErrs > 0 {
+		// DecodeForeign: v holds what decoded; the walk said what did not.
+		return md, w.err()
+	}
 	if err != nil {
 		// A value the walk let through that the decoder refuses (an
 		// UnmarshalText error, a key that matched only by case).

@@ -14,7 +14,7 @@ import (
 	"sort"
 	"text/template"
 
-	"github.com/BurntSushi/toml"
+	"github.com/slipway/slipway/internal/tomlx"
 )
 
 //go:embed catalogue.toml all:_shared all:_golden
@@ -110,20 +110,12 @@ type Set struct {
 // Load parses the catalogue, every manifest and every template, with funcs
 // added to each template (generate supplies the escaping helpers).
 func Load(funcs template.FuncMap) (*Set, error) {
-	s := &Set{Bases: map[string]Base{}, Manifests: map[string]Manifest{}, tmpl: map[string]*template.Template{}}
-	var cat struct {
-		Bases map[string]Base `toml:"bases"`
-	}
-	if err := decodeStrict(files, "catalogue.toml", "catalogue.toml", &cat); err != nil {
+	s := &Set{Manifests: map[string]Manifest{}, tmpl: map[string]*template.Template{}}
+	bases, err := Catalogue()
+	if err != nil {
 		return nil, err
 	}
-	for k, b := range cat.Bases {
-		b.Key = k
-		if b.Image == "" || (b.Libc != "none" && b.Libc != "glibc" && b.Libc != "musl") {
-			return nil, fmt.Errorf("templates/catalogue.toml: bases.%s: image is required and libc must be none, glibc or musl", k)
-		}
-		s.Bases[k] = b
-	}
+	s.Bases = bases
 	shared, err := fs.Glob(files, "_shared/*.tmpl")
 	if err != nil {
 		return nil, err
@@ -214,19 +206,33 @@ func (s *Set) Execute(lang, name string, data any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// decodeStrict decodes a TOML file of fsys, refusing unknown keys; display
-// names it in errors.
+// Catalogue reads and checks the base catalogue (catalogue.toml), keyed by
+// base key; it is the one reader of that file.
+func Catalogue() (map[string]Base, error) {
+	var cat struct {
+		Bases map[string]Base `toml:"bases"`
+	}
+	if err := decodeStrict(files, "catalogue.toml", "catalogue.toml", &cat); err != nil {
+		return nil, err
+	}
+	out := map[string]Base{}
+	for k, b := range cat.Bases {
+		b.Key = k
+		if b.Image == "" || (b.Libc != "none" && b.Libc != "glibc" && b.Libc != "musl") {
+			return nil, fmt.Errorf("templates/catalogue.toml: bases.%s: image is required and libc must be none, glibc or musl", k)
+		}
+		out[k] = b
+	}
+	return out, nil
+}
+
+// decodeStrict decodes a TOML file of fsys through slipway's strict
+// decoder (internal/tomlx); display names it in errors, under templates/.
 func decodeStrict(fsys fs.FS, name, display string, v any) error {
 	src, err := fs.ReadFile(fsys, name)
 	if err != nil {
 		return fmt.Errorf("templates/%s: %w", display, err)
 	}
-	md, err := toml.Decode(string(src), v)
-	if err != nil {
-		return fmt.Errorf("templates/%s: %w", display, err)
-	}
-	if u := md.Undecoded(); len(u) > 0 {
-		return fmt.Errorf("templates/%s: unknown key %s", display, u[0])
-	}
-	return nil
+	_, err = tomlx.Decode("templates/"+display, src, v)
+	return err
 }

@@ -215,6 +215,15 @@ func TestInitFlagErrors(t *testing.T) {
 		want string
 	}{
 		{[]string{"--port", "70000"}, "--port: 70000 is out of range"},
+		{[]string{"--port", "abc"}, `"abc" is not a port: a port is a number 1-65535`},
+		{[]string{"--port", "0"}, "0 is not a port"},
+		{[]string{"--user", "0"}, `"0" is root`},
+		{[]string{"--user=00"}, `"00" is root: "00" is uid 0`},
+		{[]string{"--user", "root"}, `"root" is root`},
+		{[]string{"--user", "4294967296"}, `wraps around to uid 0`},
+		{[]string{"--user", "app"}, `"app" is a name: give a numeric uid`},
+		{[]string{"--user", "10001:10001"}, "names a group"},
+		{[]string{"--user", "3000000000"}, "out of range"},
 		{[]string{"--name", "Bad Name"}, "--name:"},
 		{[]string{"--secret", "env=X"}, "id= is required"},
 		{[]string{"--secret", "id=a,foo=b"}, `unknown field "foo"`},

@@ -3,49 +3,17 @@ package config
 import (
 	"errors"
 	"fmt"
-	"strings"
+
+	"github.com/slipway/slipway/internal/tomlx"
 )
 
-// FieldError is one problem with one key of a configuration file.
-type FieldError struct {
-	File string // path of the file, when known
-	Line int    // 1-based line of the key, when known
-	Key  string // dotted key path, e.g. "secret[1].id"
-	Msg  string // what is wrong and what is allowed
-}
+// FieldError is one problem with one key of a configuration file; it is
+// tomlx's, so a decoding problem and a validation problem are one class.
+type FieldError = tomlx.FieldError
 
-func (e *FieldError) Error() string {
-	var b strings.Builder
-	if e.File != "" {
-		b.WriteString(e.File)
-		if e.Line > 0 {
-			fmt.Fprintf(&b, ":%d", e.Line)
-		}
-		b.WriteString(": ")
-	}
-	if e.Key != "" {
-		b.WriteString(e.Key)
-		b.WriteString(": ")
-	}
-	b.WriteString(e.Msg)
-	return b.String()
-}
-
-// InvalidError is returned when a file does not parse or does not validate.
-// Callers map it to exit code 2.
-type InvalidError struct {
-	Errs []error
-}
-
-func (e *InvalidError) Error() string {
-	msgs := make([]string, len(e.Errs))
-	for i, err := range e.Errs {
-		msgs[i] = err.Error()
-	}
-	return strings.Join(msgs, "\n")
-}
-
-func (e *InvalidError) Unwrap() []error { return e.Errs }
+// InvalidError is returned when a file does not parse or does not
+// validate: every problem, one per line. Callers map it to exit code 2.
+type InvalidError = tomlx.InvalidError
 
 // IsInvalid reports whether err is (or wraps) a configuration problem.
 func IsInvalid(err error) bool {
@@ -81,7 +49,6 @@ func Locate(err error, file string, src []byte) error {
 	if err == nil {
 		return nil
 	}
-	lines := keyLines(src)
 	var errs []error
 	var ie *InvalidError
 	if errors.As(err, &ie) {
@@ -98,7 +65,7 @@ func Locate(err error, file string, src []byte) error {
 				c.File = file
 			}
 			if c.Line == 0 {
-				c.Line = lineOf(lines, c.Key)
+				c.Line = tomlx.LineOf(src, c.Key)
 			}
 			out = append(out, &c)
 			continue

@@ -56,12 +56,22 @@ func TestParseErrors(t *testing.T) {
 		{"unknown key in second secret", head + "[[secret]]\nid = \"a\"\n\n[[secret]]\nid = \"b\"\nfile = \"x\"\n", 8, "secret[1].file",
 			[]string{"unknown key", "allowed here: env, id, optional, target"}},
 		{"unknown table", head + "[build]\nstage = 1\n", 3, "build", []string{"unknown key"}},
-		{"wrong type: string for int", head + "port = \"8080\"\n", 3, "port", []string{"wrong type", "string", "integer"}},
-		{"wrong type: string for list", head + "entrypoint = \"/app/api\"\n", 3, "entrypoint", []string{"wrong type"}},
-		{"wrong type in healthcheck", head + "[healthcheck]\nretries = \"3\"\n", 4, "healthcheck.retries", []string{"wrong type"}},
-		{"wrong type: int for table", head + "healthcheck = 5\n", 3, "healthcheck", []string{"wrong type", "expected table"}},
-		{"wrong type: value for map", head + "labels = 3\n", 3, "labels", []string{"wrong type", "want a table", "integer"}},
-		{"wrong type: string for env map", head + "\nenv = \"LOG=1\"\n", 4, "env", []string{"wrong type", "want a table", "string"}},
+		{"wrong type: string for int", head + "port = \"8080\"\n", 3, "port", []string{`want a port number 1-65535 like 8080, got the string "8080"; remove the quotes`}},
+		{"wrong type: string for list", head + "entrypoint = \"/app/api\"\n", 3, "entrypoint", []string{`want a list of strings like ["a", "b"], got the string "/app/api"`}},
+		{"wrong type in healthcheck", head + "[healthcheck]\nretries = \"3\"\n", 4, "healthcheck.retries", []string{`want a whole number 0-100, got the string "3"`}},
+		{"wrong type: int for table", head + "healthcheck = 5\n", 3, "healthcheck", []string{"want a table (a [healthcheck] section), got the number 5"}},
+		{"wrong type: value for map", head + "labels = 3\n", 3, "labels", []string{"want a table (a [labels] section", "got the number 3"}},
+		{"wrong type: string for env map", head + "\nenv = \"LOG=1\"\n", 4, "env", []string{"want a table (an [env] section", `got the string "LOG=1"`}},
+		{"size budget as a number", head + "\n\nsize_budget = 25\n", 5, "size_budget", []string{`want a string like "25MB", got the number 25`}},
+		{"size budget without a unit", head + "size_budget = \"25\"\n", 3, "size_budget", []string{`"25" has no unit`, `"25MB"`}},
+		{"duration without a unit", head + "[healthcheck]\ninterval = \"30\"\n", 4, "healthcheck.interval", []string{`"30" has no unit`, `"30s"`}},
+		{"duration as a number", head + "[healthcheck]\ntimeout = 5\n", 4, "healthcheck.timeout", []string{`want a string like "5s", got the number 5`}},
+		{"bool as a string", head + "cgo = \"yes\"\n", 3, "cgo", []string{`want true or false, got the string "yes"`}},
+		{"secret as a table", head + "[secret]\nid = \"a\"\n", 3, "secret", []string{"want an array of tables (one [[secret]] section each), got a table"}},
+		{"misspelt key", head + "[healthchek]\nhttp_path = \"/h\"\n", 3, "healthchek", []string{"unknown key; did you mean healthcheck?"}},
+		{"misspelt nested key", head + "[healthcheck]\nhttp_pth = \"/h\"\n", 4, "healthcheck.http_pth", []string{"did you mean http_path?"}},
+		{"camel-case key", head + "sizeBudget = \"25MB\"\n", 3, "sizeBudget", []string{"did you mean size_budget?"}},
+		{"user 0", head + "user = 0\n", 3, "user", []string{"0 is root", "non-root uid 1-2147483647"}},
 		{"port 0", head + "port = 0\n", 3, "port", []string{"0 is not a port", "1-65535", "remove the key"}},
 		{"port -1", head + "port = -1\n", 3, "port", []string{"-1 is out of range", "1-65535"}},
 		{"port 70000", head + "port = 70000\n", 3, "port", []string{"70000 is out of range", "1-65535"}},
@@ -367,5 +377,34 @@ func TestLocate(t *testing.T) {
 	}
 	if config.Locate(nil, "s.toml", src) != nil {
 		t.Errorf("Locate(nil) is not nil")
+	}
+}
+
+// TestParseReportsEveryTypeError checks that wrong types and unknown keys
+// come together, in file order, in the user's words, not the first only.
+func TestParseReportsEveryTypeError(t *testing.T) {
+	src := `name = "api"
+language = "go"
+port = "8080"
+size_budget = 25
+colour = "blue"
+[healthcheck]
+interval = 30
+retries = "3"
+[[secret]]
+id = 7
+`
+	_, err := config.Parse("slipway.toml", []byte(src))
+	want := `slipway.toml:3: port: want a port number 1-65535 like 8080, got the string "8080"; remove the quotes
+slipway.toml:4: size_budget: want a string like "25MB", got the number 25
+slipway.toml:5: colour: unknown key; allowed here: base, base_digest, build_command, build_packages, cgo, cmd, entrypoint, env, healthcheck, labels, language, main, name, npmrc, package_manager, port, port_env, runtime_files, secret, service_dir, shared_paths, size_budget, user, version
+slipway.toml:7: healthcheck.interval: want a string like "30s", got the number 30
+slipway.toml:8: healthcheck.retries: want a whole number 0-100, got the string "3"; remove the quotes
+slipway.toml:10: secret[0].id: want a string in quotes, got the number 7`
+	if err == nil || err.Error() != want {
+		t.Errorf("got:\n%v\nwant:\n%s", err, want)
+	}
+	if n := len(fieldErrors(t, err)); n != 6 {
+		t.Errorf("%d problems, want 6", n)
 	}
 }

@@ -35,9 +35,9 @@ type Project struct {
 	Cmd        []string `toml:"cmd,omitempty"`
 	// Port is the TCP port the service listens on; 0 (no key) means the
 	// language's default port. An explicit `port = 0` is refused by Parse.
-	Port int `toml:"port,omitempty,omitzero"`
+	Port int `toml:"port,omitempty,omitzero" want:"a port number 1-65535 like 8080"`
 	// User is the numeric uid of the final stage; 0 means the base's default.
-	User int `toml:"user,omitempty,omitzero"`
+	User int `toml:"user,omitempty,omitzero" want:"a numeric non-root uid like 10001"`
 	// BuildPackages are extra Debian packages for the build stage.
 	BuildPackages []string `toml:"build_packages,omitempty"`
 	// CGO enables cgo for Go builds (needs a glibc base).
@@ -66,15 +66,15 @@ type Project struct {
 	// port from ("PORT"); the image sets it to port.
 	PortEnv string `toml:"port_env,omitempty"`
 	// SizeBudget is the largest acceptable image size ("25MB"), for verify.
-	SizeBudget string `toml:"size_budget,omitempty"`
+	SizeBudget string `toml:"size_budget,omitempty" want:"a string like \"25MB\""`
 	// Healthcheck configures HEALTHCHECK and what verify probes.
-	Healthcheck Healthcheck `toml:"healthcheck,omitempty"`
+	Healthcheck Healthcheck `toml:"healthcheck,omitempty" want:"a table (a [healthcheck] section)"`
 	// Secrets are build-time credentials, mounted with RUN --mount=type=secret.
-	Secrets []Secret `toml:"secret,omitempty"`
+	Secrets []Secret `toml:"secret,omitempty" want:"an array of tables (one [[secret]] section each)"`
 	// Labels are extra image labels (OCI labels are added automatically).
-	Labels map[string]string `toml:"labels,omitempty"`
+	Labels map[string]string `toml:"labels,omitempty" want:"a table (a [labels] section of key = \"value\" lines)"`
 	// Env holds non-secret runtime environment variables for the final image.
-	Env map[string]string `toml:"env,omitempty"`
+	Env map[string]string `toml:"env,omitempty" want:"a table (an [env] section of NAME = \"value\" lines)"`
 }
 
 // Healthcheck is one of: an exec-form command, an HTTP path to probe, the
@@ -96,12 +96,12 @@ type Healthcheck struct {
 	Binary string `toml:"binary,omitempty"`
 	// Interval, Timeout and StartPeriod are durations ("30s", "1m"; 1ms to
 	// 24h); defaults 30s, 5s and 5s.
-	Interval    string `toml:"interval,omitempty"`
-	Timeout     string `toml:"timeout,omitempty"`
-	StartPeriod string `toml:"start_period,omitempty"`
+	Interval    string `toml:"interval,omitempty" want:"a string like \"30s\""`
+	Timeout     string `toml:"timeout,omitempty" want:"a string like \"5s\""`
+	StartPeriod string `toml:"start_period,omitempty" want:"a string like \"5s\""`
 	// Retries is how many failed probes make the container unhealthy
 	// (0-100; default 3).
-	Retries int `toml:"retries,omitempty,omitzero"`
+	Retries int `toml:"retries,omitempty,omitzero" want:"a whole number 0-100"`
 	// Disabled turns the HEALTHCHECK off explicitly.
 	Disabled bool `toml:"disabled,omitempty"`
 }
@@ -121,7 +121,7 @@ type Secret struct {
 	Target string `toml:"target,omitempty"`
 	// Env is the environment variable of the build steps that holds the
 	// secret instead of a file; set it or Target.
-	Env string `toml:"env,omitempty"`
+	Env string `toml:"env,omitempty" want:"a table (an [env] section of NAME = \"value\" lines)"`
 	// Optional secrets may be absent at build time.
 	Optional bool `toml:"optional,omitempty"`
 }

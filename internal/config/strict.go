@@ -1,11 +1,12 @@
 package config
 
+import "github.com/slipway/slipway/internal/tomlx"
+
 // DecodeStrict decodes the TOML document src (named name in errors) into v
-// the way slipway.toml is decoded: an unknown key, a syntax error or a wrong
-// type is a *FieldError (or an *InvalidError joining several) that names
-// the file, the line and the key, and lists the keys allowed there. Other
-// file formats (golden image specs) use it so that every slipway file fails
-// the same way.
+// the way slipway.toml is decoded (internal/tomlx): a syntax error, every
+// wrong type and every unknown key come back together as an *InvalidError
+// of *FieldErrors naming the file, the line and the key.
 func DecodeStrict(name string, src []byte, v any) error {
-	return decodeStrict(name, src, v)
+	_, err := tomlx.Decode(name, src, v)
+	return err
 }

@@ -42,7 +42,7 @@ type Team struct {
 	// the host and port exactly, the path segment by segment.
 	AllowedRegistries []string `toml:"allowed_registries,omitempty"`
 	// MinUID is the lowest uid a final image may run as.
-	MinUID int `toml:"min_uid,omitempty,omitzero"`
+	MinUID int `toml:"min_uid,omitempty,omitzero" want:"a numeric uid like 10000"`
 	// RequiredLabels must be set on every image (by the service or slipway).
 	RequiredLabels []string `toml:"required_labels,omitempty"`
 	// RegistryPrefix is where golden images live ("registry.example.com/platform").
@@ -94,14 +94,9 @@ func loadTeam(file string) (*Team, map[string]bool, error) {
 		return nil, nil, &InvalidError{Errs: []error{fmt.Errorf("team file %s: %w", file, err)}}
 	}
 	var t Team
-	md, err := decodeStrictMD(file, src, &t)
-	var unknown *InvalidError
-	if err != nil && !errors.As(err, &unknown) {
-		return nil, nil, &InvalidError{Errs: []error{err}}
-	}
-	var errs []error
-	if unknown != nil {
-		errs = append(errs, unknown.Errs...)
+	md, errs, ok := decode(file, src, &t)
+	if !ok {
+		return nil, nil, &InvalidError{Errs: errs}
 	}
 	if verr := t.Validate(); verr != nil {
 		errs = append(errs, Locate(verr, file, src).(*InvalidError).Errs...)

@@ -72,7 +72,7 @@ func TestLoadTeamErrors(t *testing.T) {
 		{"registry prefix with slash", "registry_prefix = \"registry.example.com/\"\n", 1, "registry_prefix", "e.g. registry.example.com/platform"},
 		{"bad syntax", "syntax = \"docker/dockerfile:1 x\"\n", 1, "syntax", "image reference"},
 		{"bad severity", "[rules]\nfoo = \"fatal\"\n", 2, "rules.foo", "allowed: off, info, warning, error"},
-		{"wrong type", "min_uid = \"1000\"\n", 1, "min_uid", "wrong type"},
+		{"wrong type", "min_uid = \"1000\"\n", 1, "min_uid", `want a numeric uid like 10000, got the string "1000"; remove the quotes`},
 		{"rules not a table", "rules = \"strict\"\n", 1, "rules", "want a table"},
 		{"syntax error", "min_uid = 10\nmin_uid = 11\n", 2, "min_uid", "already been defined"},
 	} {

@@ -7,12 +7,10 @@ import (
 	"regexp"
 	"sort"
 	"strings"
-	"time"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/distribution/reference"
-	units "github.com/docker/go-units"
 
 	"github.com/slipway/slipway/internal/provider"
 	"github.com/slipway/slipway/internal/secrets"
@@ -87,7 +85,7 @@ func (p *Project) Validate() error {
 		pr.add("port", "%d is out of range: a TCP port 1-65535 (leave port out for the language's default)", p.Port)
 	}
 	if p.User < 0 || p.User > 2147483647 {
-		pr.add("user", "%d is out of range: a numeric non-root uid 1-2147483647 (0 means the base's default)", p.User)
+		pr.add("user", "%d is out of range: a numeric non-root uid 1-2147483647 (leave user out for the base's non-root default)", p.User)
 	}
 	if len(p.BuildPackages) > maxPackages {
 		// They share one Dockerfile line, which BuildKit caps at 64 KiB.
@@ -99,8 +97,8 @@ func (p *Project) Validate() error {
 		}
 	}
 	if p.SizeBudget != "" {
-		if n, err := units.FromHumanSize(p.SizeBudget); err != nil || n <= 0 {
-			pr.add("size_budget", "%q is not a size: use e.g. \"25MB\" or \"1.5GB\"", p.SizeBudget)
+		if _, err := ParseSize(p.SizeBudget); err != nil {
+			pr.add("size_budget", "%s", err)
 		}
 	}
 	validatePaths(&pr, p)
@@ -212,10 +210,8 @@ func validateHealthcheck(pr *problems, h Healthcheck) {
 		if d.val == "" {
 			continue
 		}
-		// BuildKit refuses durations under 1ms.
-		v, err := time.ParseDuration(d.val)
-		if err != nil || v < time.Millisecond || v > 24*time.Hour {
-			pr.add(d.key, "%q is not a duration: use e.g. \"30s\" or \"1m\" (from 1ms to 24h)", d.val)
+		if _, err := ParseDuration(d.val); err != nil {
+			pr.add(d.key, "%s", err)
 		}
 	}
 	if h.Retries < 0 || h.Retries > 100 {

@@ -9,10 +9,10 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/BurntSushi/toml"
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/tomlx"
 )
 
 // UseState is how a service's golden base compares with the lock.
@@ -98,7 +98,7 @@ func readUse(path, rel string, lock *Lock) (Use, bool) {
 		Base       string `toml:"base"`
 		BaseDigest string `toml:"base_digest"`
 	}
-	if _, err := toml.Decode(string(src), &p); err != nil {
+	if err := tomlx.DecodeForeign(path, src, &p); err != nil { // only the three keys it needs
 		u.State, u.Error = UseInvalid, err.Error()
 		return u, true
 	}

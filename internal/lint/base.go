@@ -2,12 +2,10 @@ package lint
 
 import (
 	"fmt"
-	"io/fs"
 	"sort"
 	"strings"
 	"sync"
 
-	"github.com/BurntSushi/toml"
 	"github.com/distribution/reference"
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
@@ -349,19 +347,11 @@ func withoutDigest(n reference.Named) string {
 
 func loadCatalogue() {
 	catByName = map[string]string{}
-	src, err := fs.ReadFile(templates.FS(), "catalogue.toml")
+	bases, err := templates.Catalogue()
 	if err != nil {
 		return
 	}
-	var cat struct {
-		Bases map[string]struct {
-			Image string `toml:"image"`
-		} `toml:"bases"`
-	}
-	if _, err := toml.Decode(string(src), &cat); err != nil {
-		return
-	}
-	for k, b := range cat.Bases {
+	for k, b := range bases {
 		if n, err := reference.ParseNormalizedNamed(b.Image); err == nil {
 			catByName[withoutDigest(n)] = k
 		}

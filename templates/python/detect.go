@@ -7,9 +7,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/slipway/slipway/internal/provider"
+	"github.com/slipway/slipway/internal/tomlx"
 )
 
 type pyproject struct {
@@ -51,8 +50,8 @@ func (Provider) Detect(d *provider.Detector) error {
 	}
 	var py pyproject
 	if src != nil {
-		if _, err := toml.Decode(string(src), &py); err != nil {
-			d.R.Note("pyproject.toml: not parsed: " + err.Error())
+		if err := tomlx.DecodeForeign("pyproject.toml", src, &py); err != nil {
+			d.R.Note("not parsed: " + err.Error())
 		}
 	}
 	if py.Project.Name != "" {

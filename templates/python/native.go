@@ -5,9 +5,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/slipway/slipway/internal/provider"
+	"github.com/slipway/slipway/internal/tomlx"
 )
 
 // nativeDep is a requirement that PyPI ships as a source distribution only
@@ -97,8 +96,8 @@ func lockedWithoutWheel(d *provider.Detector) ([]lockedPkg, error) {
 				} `toml:"files"`
 			} `toml:"package"`
 		}
-		if _, err := toml.Decode(string(b), &lock); err != nil {
-			d.R.Note("poetry.lock: not parsed: " + err.Error())
+		if err := tomlx.DecodeForeign("poetry.lock", b, &lock); err != nil {
+			d.R.Note("not parsed: " + err.Error())
 		}
 		for _, p := range lock.Package {
 			wheel := false
@@ -120,8 +119,8 @@ func lockedWithoutWheel(d *provider.Detector) ([]lockedPkg, error) {
 				Wheels []map[string]any `toml:"wheels"`
 			} `toml:"package"`
 		}
-		if _, err := toml.Decode(string(b), &lock); err != nil {
-			d.R.Note("uv.lock: not parsed: " + err.Error())
+		if err := tomlx.DecodeForeign("uv.lock", b, &lock); err != nil {
+			d.R.Note("not parsed: " + err.Error())
 		}
 		for _, p := range lock.Package {
 			if p.Sdist != nil && len(p.Wheels) == 0 {

@@ -5,9 +5,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/BurntSushi/toml"
-
 	"github.com/slipway/slipway/internal/provider"
+	"github.com/slipway/slipway/internal/tomlx"
 )
 
 type cargoBin struct {
@@ -33,8 +32,8 @@ func (Provider) Detect(d *provider.Detector) error {
 	}
 	var cargo cargoToml
 	if src != nil {
-		if _, err := toml.Decode(string(src), &cargo); err != nil {
-			d.R.Note("Cargo.toml: not parsed: " + err.Error())
+		if err := tomlx.DecodeForeign("Cargo.toml", src, &cargo); err != nil {
+			d.R.Note("not parsed: " + err.Error())
 		}
 	}
 	pkgName := ""
@@ -61,7 +60,7 @@ func (Provider) Detect(d *provider.Detector) error {
 			} `toml:"toolchain"`
 		}
 		channel := ""
-		if _, err := toml.Decode(string(b), &tc); err == nil && tc.Toolchain.Channel != "" {
+		if err := tomlx.DecodeForeign(f, b, &tc); err == nil && tc.Toolchain.Channel != "" {
 			channel = tc.Toolchain.Channel
 		} else if l, _ := d.FirstLine(f); l != "" && !strings.Contains(l, "[") {
 			channel = l

@@ -1,4 +1,4 @@
-package config
+package tomlx
 
 import (
 	"bufio"
@@ -79,3 +79,8 @@ func lineOf(lines map[string]int, key string) int {
 	}
 	return 0
 }
+
+// LineOf returns the line of key (a dotted path, "secret[1].id") in the
+// TOML document src, or of its nearest enclosing table; 0 when neither is
+// found.
+func LineOf(src []byte, key string) int { return lineOf(keyLines(src), key) }

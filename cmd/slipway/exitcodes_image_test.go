@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slipway/slipway/internal/golden"
+	"github.com/slipway/slipway/internal/image"
 )
 
 // The README's exit codes, per command: 0 success, 1 the command found a
@@ -17,7 +17,7 @@ import (
 // address that dials nothing makes any case that got as far as connecting
 // exit 1, not 2.
 func TestExitCodesGoldenVerifyScanBuild(t *testing.T) {
-	t.Setenv(golden.EnvRegistryMirror, "")
+	t.Setenv(image.EnvRegistryMirror, "")
 	t.Setenv("BUILDKIT_HOST", "unix:///nonexistent/buildkitd.sock")
 	spec := "name = \"base\"\nfrom = \"docker.io/library/debian:bookworm-slim\"\n[user]\nname = \"app\"\nuid = 10001\n"
 	tree := writeTree(t, map[string]string{

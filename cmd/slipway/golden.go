@@ -16,6 +16,7 @@ import (
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/golden"
+	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/textsafe"
 )
 
@@ -102,7 +103,7 @@ be configured with the same mirror.`,
 				o.SourceDateEpoch = &epoch
 			}
 			o.Log = cmd.ErrOrStderr()
-			o.Images = golden.NewRemote(mirror)
+			o.Images = image.NewRemote(mirror)
 			ctx := cmd.Context()
 			// Connect only when the first image builds: spec, graph and
 			// base problems are reported without needing a daemon.
@@ -173,7 +174,7 @@ It exits 1 when any image is stale; rebuild them with
   SLIPWAY_REGISTRY_MIRROR=127.0.0.1:5000 slipway golden check`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := golden.Check(cmd.Context(), dir, golden.NewRemote(mirror))
+			st, err := golden.Check(cmd.Context(), dir, image.NewRemote(mirror))
 			if err != nil {
 				return err
 			}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/generate"
-	"github.com/slipway/slipway/internal/golden"
+	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/initflow"
 	"github.com/slipway/slipway/internal/wizard"
 )
@@ -158,7 +158,7 @@ differs without --force (it shows the diff), nor a Dockerfile edited by hand.`,
 func (f *initFlags) options(cmd *cobra.Command) (initflow.InitOptions, error) {
 	o := initflow.InitOptions{Flags: f.p, Given: map[string]bool{}, Force: f.force, Diff: f.diff}
 	if f.pin {
-		o.Pin = golden.NewRemote(f.mirror).Digest
+		o.Pin = image.NewRemote(f.mirror).Digest
 	}
 	ch := cmd.Flags().Changed
 	for flag, key := range map[string]string{

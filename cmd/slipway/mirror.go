@@ -3,7 +3,7 @@ package main
 import (
 	"github.com/spf13/pflag"
 
-	"github.com/slipway/slipway/internal/golden"
+	"github.com/slipway/slipway/internal/image"
 )
 
 // registryMirrorFlag is the one name of the registry mirror flag, in init,
@@ -15,7 +15,7 @@ const registryMirrorFlag = "registry-mirror"
 // that name as a deprecated alias of the same value: it still works and
 // cobra says which flag to use instead.
 func addRegistryMirrorFlag(f *pflag.FlagSet, p *string, usage string, oldNames ...string) {
-	usage += " (default $" + golden.EnvRegistryMirror + ")"
+	usage += " (default $" + image.EnvRegistryMirror + ")"
 	f.StringVar(p, registryMirrorFlag, "", usage)
 	for _, old := range oldNames {
 		f.StringVar(p, old, "", usage)

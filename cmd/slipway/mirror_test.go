@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/slipway/slipway/internal/golden"
+	"github.com/slipway/slipway/internal/image"
 )
 
 // The registry mirror flag has one name, --registry-mirror, in init, pin
@@ -21,7 +21,7 @@ import (
 // loopback registry serving the catalogue's distroless-static under its
 // real repository answers with the digest that ends up pinned.
 func TestRegistryMirrorFlag(t *testing.T) {
-	t.Setenv(golden.EnvRegistryMirror, "")
+	t.Setenv(image.EnvRegistryMirror, "")
 	srv := httptest.NewServer(registry.New())
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "http://")

@@ -7,7 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/slipway/slipway/internal/generate"
-	"github.com/slipway/slipway/internal/golden"
+	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/pin"
 )
 
@@ -48,7 +48,7 @@ through that mirror, as the lab's buildkitd does.`,
 			if err != nil {
 				return err
 			}
-			res, err := pin.Run(cmd.Context(), set, golden.NewRemote(mirror), o)
+			res, err := pin.Run(cmd.Context(), set, image.NewRemote(mirror), o)
 			if errors.Is(err, pin.ErrGolden) {
 				return withCode(exitUsage, err)
 			}

@@ -15,6 +15,7 @@ import (
 
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/image"
 )
 
 // DefaultSourceDateEpoch fixes every golden image's timestamps (file mtimes
@@ -51,7 +52,7 @@ type BuildOptions struct {
 	Log      io.Writer
 
 	Builder build.Builder
-	Images  Registry
+	Images  image.Registry
 	// Now is the clock for built_at (default time.Now).
 	Now func() time.Time
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+
+	"github.com/slipway/slipway/internal/image"
 )
 
 // Status is whether one golden image is current, and why not.
@@ -23,7 +25,7 @@ type Status struct {
 // whether it is current: stale when never built, when its spec (or a file
 // it adds) changed since the lock, when its base's digest moved upstream
 // (asked of the registry), or when its golden parent was rebuilt since.
-func Check(ctx context.Context, dir string, images Registry) ([]Status, error) {
+func Check(ctx context.Context, dir string, images image.Registry) ([]Status, error) {
 	specs, err := LoadDir(dir)
 	if err != nil {
 		return nil, err
@@ -41,7 +43,7 @@ func Check(ctx context.Context, dir string, images Registry) ([]Status, error) {
 
 // CheckPlan is Check on a loaded plan and lock. Every external base is
 // asked of the registry once.
-func CheckPlan(ctx context.Context, plan *Plan, lock *Lock, images Registry) ([]Status, error) {
+func CheckPlan(ctx context.Context, plan *Plan, lock *Lock, images image.Registry) ([]Status, error) {
 	upstream := map[string]string{}
 	upstreamErr := map[string]error{}
 	var out []Status

@@ -15,6 +15,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
 	"github.com/slipway/slipway/internal/build"
+	"github.com/slipway/slipway/internal/image"
 )
 
 // fakeBuilder "builds" by hashing the rendered Dockerfile: the same
@@ -63,7 +64,7 @@ func (b *fakeBuilder) Build(ctx context.Context, o build.Options) (*build.Result
 	if err != nil {
 		return nil, err
 	}
-	facts := Facts{Platform: "linux/amd64", Labels: map[string]string{}}
+	facts := image.Facts{Platform: "linux/amd64", Labels: map[string]string{}}
 	last := stages[len(stages)-1]
 	for _, c := range last.Commands {
 		switch c := c.(type) {
@@ -93,14 +94,14 @@ func (b *fakeBuilder) Build(ctx context.Context, o build.Options) (*build.Result
 type fakeRegistry struct {
 	mu     sync.Mutex
 	bases  map[string]string
-	images map[string]Facts
+	images map[string]image.Facts
 	heads  int
 }
 
 func newFakeRegistry() *fakeRegistry {
 	return &fakeRegistry{
 		bases:  map[string]string{"docker.io/library/debian:bookworm-slim": digestOf("debian-1")},
-		images: map[string]Facts{},
+		images: map[string]image.Facts{},
 	}
 }
 
@@ -109,7 +110,7 @@ func digestOf(s string) string {
 	return "sha256:" + hex.EncodeToString(sum[:])
 }
 
-func (r *fakeRegistry) put(ref string, f Facts) {
+func (r *fakeRegistry) put(ref string, f image.Facts) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	r.images[ref] = f
@@ -126,7 +127,7 @@ func (r *fakeRegistry) Digest(ctx context.Context, ref string) (string, error) {
 	return d, nil
 }
 
-func (r *fakeRegistry) Inspect(ctx context.Context, ref string) (*Inspection, error) {
+func (r *fakeRegistry) Inspect(ctx context.Context, ref string) (*image.Inspection, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	f, ok := r.images[ref]
@@ -134,7 +135,7 @@ func (r *fakeRegistry) Inspect(ctx context.Context, ref string) (*Inspection, er
 		return nil, fmt.Errorf("%s: not pushed", ref)
 	}
 	d := ref[strings.Index(ref, "@")+1:]
-	return &Inspection{Platforms: map[string]string{f.Platform: d}, Images: []Facts{f}}, nil
+	return &image.Inspection{Platforms: map[string]string{f.Platform: d}, Images: []image.Facts{f}}, nil
 }
 
 // unquoteWord undoes quote() the way the Dockerfile frontend does.

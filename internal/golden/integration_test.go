@@ -24,6 +24,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/slipway/slipway/internal/build"
+	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/lab"
 	"github.com/slipway/slipway/internal/lab/labtest"
 	"github.com/slipway/slipway/internal/verify"
@@ -39,7 +40,7 @@ type labEnv struct {
 	dir      string // copy of golden/
 	registry string // push prefix
 	baseRef  string // the test-only copy of debian:bookworm-slim
-	images   *Remote
+	images   *image.Remote
 	log      *bytes.Buffer
 }
 
@@ -74,7 +75,7 @@ func newLabEnvTB(t testing.TB) *labEnv {
 		registry: l.Registry + "/golden-test-" + suffix,
 		// A docker.io name, so that it goes through the mirror like the real one.
 		baseRef: "docker.io/slipwaytest/debian-" + suffix + ":bookworm-slim",
-		images:  &Remote{Mirror: l.Registry},
+		images:  &image.Remote{Mirror: l.Registry},
 		log:     &bytes.Buffer{},
 	}
 	// Publish the test-only copy of the Debian stand-in.

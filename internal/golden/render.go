@@ -12,6 +12,7 @@ import (
 	"github.com/Masterminds/sprig/v3"
 
 	"github.com/slipway/slipway/internal/dfescape"
+	"github.com/slipway/slipway/internal/shells"
 	"github.com/slipway/slipway/templates"
 )
 
@@ -170,7 +171,7 @@ func (p *Plan) view(s *Spec, base Base) (*view, error) {
 		}
 		v.Keep = shellWords(sortedKeys(keep))
 	}
-	v.ShellPaths = shellWords(ShellPaths())
+	v.ShellPaths = shellWords(shells.Paths())
 	env := p.Env(s)
 	if v.Flatten {
 		if _, ok := env["PATH"]; !ok {
@@ -243,16 +244,4 @@ func (p *Plan) packages(s *Spec, mgr string) []string {
 	}
 	sort.Strings(list)
 	return list
-}
-
-// ShellPaths are the files distroless mode deletes: every known shell in
-// every directory of a default PATH.
-func ShellPaths() []string {
-	var out []string
-	for _, dir := range []string{"/bin", "/usr/bin", "/sbin", "/usr/sbin", "/usr/local/bin"} {
-		for _, sh := range Shells {
-			out = append(out, dir+"/"+sh)
-		}
-	}
-	return out
 }

@@ -29,6 +29,7 @@ import (
 
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/goldenlock"
+	"github.com/slipway/slipway/internal/shells"
 )
 
 // GoldenPrefix marks a base that is another golden image: "golden:<name>".
@@ -319,9 +320,6 @@ var (
 // NoLoginShells are the shells a runtime user may have.
 var NoLoginShells = []string{"/usr/sbin/nologin", "/sbin/nologin", "/bin/false", "/usr/bin/false"}
 
-// Shells are the program names distroless mode removes and the audit looks for.
-var Shells = []string{"sh", "bash", "dash", "rbash", "ash", "busybox", "zsh", "ksh", "mksh", "csh", "tcsh", "fish"}
-
 // problems collects FieldErrors, as internal/config's validation does.
 type problems = config.Problems
 
@@ -391,11 +389,11 @@ func (s *Spec) Validate() error {
 	}
 	if s.Hardening.RemoveShells || len(s.Keep) > 0 {
 		for key, args := range map[string][]string{"entrypoint": s.Entrypoint, "cmd": s.Cmd} {
-			if len(args) > 0 && isShell(args[0]) {
+			if len(args) > 0 && shells.Is(args[0]) {
 				pr.Add(key, "%q is a shell, but the image has none (remove_shells or keep): run the program directly, or set [hardening] remove_shells = false", args[0])
 			}
 		}
-		if s.Healthcheck != nil && len(s.Healthcheck.Command) > 0 && isShell(s.Healthcheck.Command[0]) {
+		if s.Healthcheck != nil && len(s.Healthcheck.Command) > 0 && shells.Is(s.Healthcheck.Command[0]) {
 			pr.Add("healthcheck.command", "%q is a shell, but the image has none: probe with a program the image has", s.Healthcheck.Command[0])
 		}
 	}
@@ -599,10 +597,6 @@ func validateHealthcheck(pr *problems, h *Healthcheck) {
 	if h.Retries < 0 || h.Retries > 100 {
 		pr.Add("healthcheck.retries", "%d is out of range: 0-100", h.Retries)
 	}
-}
-
-func isShell(prog string) bool {
-	return contains(Shells, path.Base(prog))
 }
 
 func validAbsPath(p string) bool {

@@ -102,7 +102,7 @@ func Open(ctx context.Context, src string, o Options) (*Source, error) {
 	if err != nil {
 		return nil, &NotFoundError{Src: src, Err: fmt.Errorf("%q is not an existing file and not an image reference: %w", src, err)}
 	}
-	img, err := Remote(ctx, ref, o)
+	img, err := Pull(ctx, ref, o)
 	if err != nil {
 		return nil, err
 	}
@@ -122,11 +122,11 @@ func ParseReference(s string, insecure bool) (name.Reference, error) {
 	return ref, nil
 }
 
-// Remote returns the image ref names, for o.Platform when it is an index,
+// Pull returns the image ref names, for o.Platform when it is an index,
 // verified and bounded like a local one: the manifest against ref's digest
 // (when ref has one) and the index's descriptor, the config against the
 // manifest, the layers as they are read.
-func Remote(ctx context.Context, ref name.Reference, o Options) (v1.Image, error) {
+func Pull(ctx context.Context, ref name.Reference, o Options) (v1.Image, error) {
 	kc := o.Keychain
 	if kc == nil {
 		kc = authn.DefaultKeychain

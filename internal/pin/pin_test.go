@@ -10,7 +10,7 @@ import (
 
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/generate"
-	"github.com/slipway/slipway/internal/golden"
+	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/lab/labtest"
 )
 
@@ -129,7 +129,7 @@ func TestPinAgainstLabRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	dir := writeService(t, "name = \"api\"\nlanguage = \"go\"\nbase = \"distroless-static\"\n")
-	res, err := Run(context.Background(), set, golden.NewRemote(l.Registry), Options{Dir: dir})
+	res, err := Run(context.Background(), set, image.NewRemote(l.Registry), Options{Dir: dir})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -97,7 +97,7 @@ func goldenLayers(ctx context.Context, e *goldenlock.LockEntry, ro image.Options
 	if err != nil {
 		return nil, fmt.Errorf("golden.lock names %s@%s: %w", e.Image, d, err)
 	}
-	img, err := image.Remote(ctx, ref, ro)
+	img, err := image.Pull(ctx, ref, ro)
 	if err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package golden
+package image
 
 import (
 	"archive/tar"
@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -16,16 +17,16 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
-	"github.com/slipway/slipway/internal/image"
+	"github.com/slipway/slipway/internal/shells"
 )
 
 // EnvRegistryMirror names a registry (host:port) that serves the images of
 // every other registry, with their repository paths (docker.io/library/debian
 // -> HOST:PORT/library/debian), as the lab's loopback registry does for
-// buildkitd. golden asks it instead of the real registry.
+// buildkitd. Remote asks it instead of the real registry.
 const EnvRegistryMirror = "SLIPWAY_REGISTRY_MIRROR"
 
-// Registry answers what golden needs to know of registries. *Remote
+// Registry answers what golden, pin and init need to know of registries. *Remote
 // implements it; tests use fakes.
 type Registry interface {
 	// Digest resolves a reference (by tag or digest) to the digest of its
@@ -93,8 +94,8 @@ func (r *Remote) Reference(ref string) (name.Reference, error) {
 		return nil, fmt.Errorf("parsing %s: %w", ref, err)
 	}
 	host := n.Context().RegistryStr()
-	if r.Mirror == "" || image.Loopback(host) || host == r.Mirror {
-		if image.Loopback(host) {
+	if r.Mirror == "" || Loopback(host) || host == r.Mirror {
+		if Loopback(host) {
 			return name.ParseReference(ref, name.Insecure)
 		}
 		return n, nil
@@ -104,7 +105,7 @@ func (r *Remote) Reference(ref string) (name.Reference, error) {
 		sep = "@"
 	}
 	opts := []name.Option{}
-	if image.Loopback(r.Mirror) {
+	if Loopback(r.Mirror) {
 		opts = append(opts, name.Insecure)
 	}
 	return name.ParseReference(r.Mirror+"/"+n.Context().RepositoryStr()+sep+n.Identifier(), opts...)
@@ -189,7 +190,7 @@ func ImageFacts(img v1.Image) (*Facts, string, error) {
 		return nil, "", err
 	}
 	f := &Facts{
-		Platform: platformString(cfg.OS, cfg.Architecture, cfg.Variant),
+		Platform: platformString(v1.Platform{OS: cfg.OS, Architecture: cfg.Architecture, Variant: cfg.Variant}),
 		User:     cfg.Config.User,
 		Labels:   cfg.Config.Labels,
 		Paths:    map[string]bool{},
@@ -211,7 +212,7 @@ func ImageFacts(img v1.Image) (*Facts, string, error) {
 			f.SetuidFiles = append(f.SetuidFiles, "/"+p)
 		}
 		dir, base := path.Split(p)
-		if contains(Shells, base) && contains([]string{"bin/", "usr/bin/", "sbin/", "usr/sbin/", "usr/local/bin/"}, dir) && h.Typeflag != tar.TypeDir {
+		if slices.Contains(shells.Names, base) && slices.Contains(shells.BinDirs, dir) && h.Typeflag != tar.TypeDir {
 			f.Shells = append(f.Shells, "/"+p)
 		}
 		if strings.HasPrefix(p, "var/lib/apt/lists/") && h.Typeflag == tar.TypeReg && !strings.HasSuffix(p, "/lock") {
@@ -226,44 +227,4 @@ func ImageFacts(img v1.Image) (*Facts, string, error) {
 	sort.Strings(f.SetuidFiles)
 	sort.Strings(f.Shells)
 	return f, digest.String(), nil
-}
-
-func platformString(os, arch, variant string) string {
-	s := os + "/" + arch
-	if variant != "" {
-		s += "/" + variant
-	}
-	return s
-}
-
-// Audit checks a built image's facts against what its spec asked for and
-// returns every problem found.
-func (p *Plan) Audit(s *Spec, f Facts) []string {
-	var out []string
-	u := p.User(s)
-	want := fmt.Sprintf("%d:%d", u.UID, u.gid())
-	if f.User != want {
-		out = append(out, fmt.Sprintf("%s: runs as %q, want the numeric non-root user %s", f.Platform, f.User, want))
-	}
-	if s.Hardening.StripSetuid && len(f.SetuidFiles) > 0 {
-		out = append(out, fmt.Sprintf("%s: setuid/setgid files remain: %s", f.Platform, strings.Join(f.SetuidFiles, ", ")))
-	}
-	if (s.Hardening.RemoveShells || len(s.Keep) > 0) && len(f.Shells) > 0 {
-		out = append(out, fmt.Sprintf("%s: distroless mode, but shells remain: %s", f.Platform, strings.Join(f.Shells, ", ")))
-	}
-	if s.Hardening.RemovePackageManager && len(f.PackageState) > 0 {
-		out = append(out, fmt.Sprintf("%s: package manager files remain: %s", f.Platform, strings.Join(f.PackageState, ", ")))
-	}
-	if len(f.AptLists) > 0 {
-		out = append(out, fmt.Sprintf("%s: apt package lists were left in the image: %s", f.Platform, strings.Join(f.AptLists[:min(3, len(f.AptLists))], ", ")))
-	}
-	if f.Labels["org.opencontainers.image.title"] != s.Name {
-		out = append(out, fmt.Sprintf("%s: label org.opencontainers.image.title is %q, want %q", f.Platform, f.Labels["org.opencontainers.image.title"], s.Name))
-	}
-	for k, v := range s.Labels {
-		if f.Labels[k] != v {
-			out = append(out, fmt.Sprintf("%s: label %s is %q, want %q", f.Platform, k, f.Labels[k], v))
-		}
-	}
-	return out
 }

@@ -1,0 +1,32 @@
+package shells
+
+import (
+	"slices"
+	"testing"
+)
+
+func TestIs(t *testing.T) {
+	for prog, want := range map[string]bool{
+		"sh": true, "/bin/bash": true, "/usr/local/bin/zsh": true, "busybox": true,
+		"/bin/false": false, "/usr/sbin/nologin": false, "python3": false, "": false, "/bin/": false,
+	} {
+		if got := Is(prog); got != want {
+			t.Errorf("Is(%q) = %v, want %v", prog, got, want)
+		}
+	}
+}
+
+func TestPaths(t *testing.T) {
+	p := Paths()
+	if len(p) != len(Names)*len(BinDirs) {
+		t.Fatalf("%d paths, want every name in every bin directory", len(p))
+	}
+	for _, want := range []string{"/bin/sh", "/usr/local/bin/fish", "/usr/sbin/busybox"} {
+		if !slices.Contains(p, want) {
+			t.Errorf("Paths() has no %s", want)
+		}
+	}
+	if p[0] != "/bin/sh" {
+		t.Errorf("Paths()[0] = %s: the order is the bin directories', then the names'", p[0])
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/provider"
+	"github.com/slipway/slipway/internal/shells"
 	"github.com/slipway/slipway/templates"
 )
 
@@ -31,7 +32,7 @@ func Preflight(set *templates.Set, r *Resolved, team *config.Team) (warnings []s
 		}
 		prog := path.Base(c.args[0])
 		switch {
-		case (prog == "sh" || prog == "bash" || prog == "ash" || prog == "dash") && !b.Shell:
+		case shells.Is(prog) && !b.Shell:
 			fail(c.key, "runs %s, but base %s has no shell; use an exec-form command that runs your program directly", c.args[0], b.Key)
 		case (prog == "curl" || prog == "wget") && !b.HasTool(prog) && !b.Shell:
 			fail(c.key, "runs %s, which base %s does not have; probe with your own binary (e.g. a -healthcheck flag) or an http_path", prog, b.Key)

@@ -318,6 +318,7 @@ func TestRunPreflightErrors(t *testing.T) {
 		{"cgo on a base without libc", "name = \"api\"\nlanguage = \"go\"\nbase = \"distroless-static\"\ncgo = true\n", 4, "cgo", "distroless-base"},
 		{"shell entrypoint on a shell-less base", "name = \"api\"\nlanguage = \"go\"\nentrypoint = [\"sh\", \"-c\", \"x\"]\n", 3, "entrypoint", "has no shell"},
 		{"shell healthcheck on a shell-less base", "name = \"api\"\nlanguage = \"go\"\n\n[healthcheck]\ncommand = [\"/bin/sh\", \"-c\", \"true\"]\n", 5, "healthcheck.command", "has no shell"},
+		{"any known shell, not only sh", "name = \"api\"\nlanguage = \"go\"\ncmd = [\"/usr/bin/zsh\", \"-c\", \"x\"]\n", 3, "cmd", "has no shell"},
 		{"two healthcheck kinds", "name = \"api\"\nlanguage = \"go\"\nbase = \"distroless-static\"\n[healthcheck]\nhttp_path = \"/healthz\"\ngrpc = true\n", 4, "healthcheck", "not several"},
 		{"base that does not fit the language", "name = \"api\"\nlanguage = \"go\"\nbase = \"distroless-java\"\n", 3, "base", "bases that fit"},
 		{"base not in the catalogue", "name = \"api\"\nlanguage = \"go\"\nbase = \"distroless-foo\"\n", 3, "base", "not in the catalogue"},

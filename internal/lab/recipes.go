@@ -12,6 +12,8 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/slipway/slipway/internal/shells"
 )
 
 // The stand-ins, parents before children.
@@ -587,13 +589,11 @@ func (b *builder) distrolessLayer(ctx context.Context, ref, dir string) error {
 		return err
 	}
 	// No shell in a distroless image, whatever a package shipped.
-	for _, sh := range []string{"sh", "bash", "dash", "rbash", "busybox"} {
-		for _, d := range []string{"bin", "usr/bin", "sbin", "usr/sbin"} {
-			p := filepath.Join(dir, d, sh)
-			if _, err := os.Lstat(p); err == nil {
-				if err := os.Remove(p); err != nil {
-					return err
-				}
+	for _, sh := range shells.Paths() {
+		p := filepath.Join(dir, sh)
+		if _, err := os.Lstat(p); err == nil {
+			if err := os.Remove(p); err != nil {
+				return err
 			}
 		}
 	}

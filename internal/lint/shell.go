@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"mvdan.cc/sh/v3/syntax"
+
+	"github.com/slipway/slipway/internal/shells"
 )
 
 // script is what the shell parser found in one RUN, including the
@@ -147,8 +149,8 @@ type invocation struct {
 	pipefail bool         // started with -o pipefail
 }
 
-// shellInvocation reports whether a call runs sh, bash, dash, ash, zsh,
-// ksh or mksh (any path, or busybox sh), and where its script comes from.
+// shellInvocation reports whether a call runs a POSIX shell (shells.IsPOSIX:
+// any path, or busybox sh), and where its script comes from.
 func shellInvocation(cl call) (invocation, bool) {
 	var inv invocation
 	args, words := cl.args, cl.words
@@ -156,9 +158,7 @@ func shellInvocation(cl call) (invocation, bool) {
 	if name == "busybox" && len(args) > 0 {
 		name, args, words = path.Base(args[0]), args[1:], words[1:]
 	}
-	switch name {
-	case "sh", "bash", "dash", "ash", "zsh", "ksh", "mksh":
-	default:
+	if !shells.IsPOSIX(name) {
 		return inv, false
 	}
 	dashC, dashS := false, false
@@ -468,9 +468,6 @@ func posixShell(sh []string) bool {
 	if len(sh) == 0 {
 		return true
 	}
-	switch strings.ToLower(path.Base(strings.ReplaceAll(sh[0], `\`, "/"))) {
-	case "sh", "bash", "ash", "dash", "zsh", "ksh", "mksh", "busybox":
-		return true
-	}
-	return false
+	name := strings.ToLower(path.Base(strings.ReplaceAll(sh[0], `\`, "/")))
+	return shells.IsPOSIX(name) || name == "busybox"
 }

@@ -141,6 +141,8 @@ func TestImageRules(t *testing.T) {
 		// SW232: shell in distroless.
 		{name: "shell in a distroless image", entries: []entry{dir("usr/bin/", 0o755), exe("usr/bin/dash", 0o755), symlink("usr/bin/sh", "dash"), exe("usr/bin/dpkg", 0o755)},
 			want: []string{"SW232"}, has: []string{"says distroless", "a shell: /usr/bin/sh, /usr/bin/dash", "package manager: /usr/bin/dpkg"}},
+		{name: "a shell outside /bin and /usr/bin", entries: []entry{dir("usr/local/bin/", 0o755), exe("usr/local/bin/bash", 0o755)},
+			want: []string{"SW232"}, has: []string{"a shell: /usr/local/bin/bash"}},
 		{name: "description claims distroless", config: func(c *v1.Config) {
 			c.Labels = map[string]string{labelDescription: "Distroless Go service"}
 		}, entries: []entry{dir("bin/", 0o755), exe("bin/busybox", 0o755)}, want: []string{"SW232"}, has: []string{"/bin/busybox"}},

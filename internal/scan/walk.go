@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/slipway/slipway/internal/shells"
 )
 
 // maxRead bounds the content read from one candidate file; a larger file
@@ -340,10 +342,10 @@ func envFile(p string) bool {
 	return !inDepTree(p)
 }
 
-// shellPaths and pkgManagerPaths are looked for by exact path (with and
-// without merged /usr).
+// shellPaths (every shell in every bin directory) and pkgManagerPaths
+// (with and without merged /usr) are looked for by exact path.
 var (
-	shellPaths      = withUsr("/bin/sh", "/bin/bash", "/bin/dash", "/bin/ash", "/bin/zsh", "/bin/ksh", "/bin/mksh", "/bin/busybox")
+	shellPaths      = shells.Paths()
 	pkgManagerPaths = withUsr("/bin/dpkg", "/bin/apt-get", "/bin/apt", "/sbin/apk", "/bin/rpm", "/bin/dnf", "/bin/yum", "/bin/microdnf")
 )
 

@@ -30,3 +30,19 @@ func TestPaths(t *testing.T) {
 		t.Errorf("Paths()[0] = %s: the order is the bin directories', then the names'", p[0])
 	}
 }
+
+func TestIsPOSIX(t *testing.T) {
+	for prog, want := range map[string]bool{
+		"sh": true, "/usr/bin/dash": true, "mksh": true, "busybox": false, "fish": false, "tcsh": false, "env": false,
+	} {
+		if got := IsPOSIX(prog); got != want {
+			t.Errorf("IsPOSIX(%q) = %v, want %v", prog, got, want)
+		}
+	}
+}
+
+func TestSummary(t *testing.T) {
+	if got, want := Summary(), "sh, bash, dash, rbash, ash, busybox, zsh, ksh, mksh, csh, tcsh, fish in /bin, /usr/bin, /sbin, /usr/sbin, /usr/local/bin"; got != want {
+		t.Errorf("Summary() = %q, want %q", got, want)
+	}
+}

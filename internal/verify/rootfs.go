@@ -11,14 +11,15 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/slipway/slipway/internal/shells"
 	"github.com/slipway/slipway/internal/userspec"
 )
 
 // Shells are the paths whose presence means an image has a shell.
-var Shells = []string{
-	"/bin/sh", "/bin/bash", "/bin/ash", "/bin/dash", "/usr/bin/sh", "/usr/bin/bash", "/usr/bin/dash",
-	"/bin/busybox", "/usr/bin/busybox", "/sbin/busybox", "/usr/sbin/busybox",
-}
+var Shells = shells.Paths()
+
+// shellSummary names Shells in one line, for the check that found none.
+var shellSummary = shells.Summary()
 
 // findShells lists the shells present under root, each once: /bin/sh is
 // not listed again as /usr/bin/sh when /bin links to usr/bin.

@@ -1,8 +1,20 @@
-// Package build builds images through BuildKit. It is the only package of
-// slipway that imports BuildKit's client: it connects to a daemon (unix,
+// Package build builds images through BuildKit. It is the package of
+// slipway that builds with BuildKit's client: it connects to a daemon (unix,
 // tcp with mTLS, docker-container://, BUILDKIT_HOST), sends the local
 // context and Dockerfile, mounts secrets and SSH agents, imports and exports
-// cache, writes outputs atomically, and shows progress.
+// cache, writes outputs atomically, and shows progress. Two other packages
+// import parts of BuildKit's client module without building through it:
+// internal/lab dials its daemon (client.New, Info) to see that it answers,
+// and internal/generate runs the dockerfile frontend's lint in process
+// (dockerfile2llb.DockerfileLint, which takes client/llb types). Parsing
+// Dockerfiles with BuildKit's parser (lint, golden, bench) is not a client.
+//
+// The files follow a build's phases: build.go the options and result,
+// client.go the connection, prepare.go checking and resolving Options
+// before the daemon is asked, solve.go the Solve with its progress,
+// outputs.go the exporters and the atomic writing of file outputs,
+// contextcheck.go the credential check of the context, errors.go the
+// errors, parse.go the buildx-style flag values.
 //
 // Secret values never pass through this package's own code: BuildKit's
 // secrets provider reads them from their file or environment variable when

@@ -2,6 +2,15 @@
 // registry that mirrors docker.io, gcr.io and the other registries the base
 // catalogue names, and stand-in base images built offline from Debian packages
 // and the machine's own toolchains. Tests, `make demo` and `make bench` use it.
+// It imports BuildKit's client only to dial its daemon and see it answer
+// (buildkitd.go); builds go through internal/build.
+//
+// The stand-ins: recipes.go lists them (names, recipe inputs, parents
+// first), debian.go makes the debootstrap rootfs and apt layers, distroless.go
+// assembles the distroless-style images from Debian packages, host.go lends
+// the machine's Go, Node and CA certificates, standins.go builds, caches and
+// pushes them; gostandins.go and recipes_<language>.go hold one toolchain
+// each.
 package lab
 
 import (

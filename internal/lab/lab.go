@@ -3,7 +3,9 @@
 // catalogue names, and stand-in base images built offline from Debian packages
 // and the machine's own toolchains. Tests, `make demo` and `make bench` use it.
 // It imports BuildKit's client only to dial its daemon and see it answer
-// (buildkitd.go); builds go through internal/build.
+// (buildkitd.go): it builds nothing through BuildKit, the stand-ins are
+// assembled offline (debootstrap, apt in a chroot, the host's files) and
+// written as layers with go-containerregistry.
 //
 // The stand-ins: recipes.go lists them (names, recipe inputs, parents
 // first), debian.go makes the debootstrap rootfs and apt layers, distroless.go

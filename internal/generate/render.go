@@ -1,6 +1,9 @@
 // Package generate renders a service's Dockerfile and .dockerignore from its
 // slipway.toml: pure functions from a project and the template set to bytes,
-// plus atomic, non-destructive writing and drift checks.
+// plus atomic, non-destructive writing and drift checks. BuildKitLint runs
+// BuildKit's dockerfile frontend checks in process (dockerfile2llb, with
+// client/llb's source map and a placeholder image resolver): no daemon, no
+// network, no build; building is internal/build's.
 package generate
 
 import (

@@ -88,12 +88,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range team.Warnings {
-		fmt.Fprintf(o.Err, "slipway: warning: %s\n", w)
-	}
-	for _, id := range catalogue.Unknown(team.Rules) {
-		fmt.Fprintf(o.Err, "slipway: %s: rules.%s: no such rule (see `slipway rules`)\n", textsafe.String(teamFile), textsafe.String(id))
-	}
+	team.WriteNotices(o.Err, teamFile)
 
 	rep := &report.Report{Tool: "slipway", ToolVersion: o.Version, Rules: lintRules()}
 	for _, file := range files {

@@ -79,12 +79,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	if err != nil {
 		return nil, &InputError{err}
 	}
-	for _, w := range team.Warnings {
-		fmt.Fprintf(o.Err, "slipway: warning: %s\n", w)
-	}
-	for _, id := range catalogue.Unknown(team.Rules) {
-		fmt.Fprintf(o.Err, "slipway: %s: rules.%s: no such rule (see `slipway rules`)\n", textsafe.String(teamFile), textsafe.String(id))
-	}
+	team.WriteNotices(o.Err, teamFile)
 	var lock *goldenlock.Lock
 	if o.GoldenLock != "" {
 		if _, err := os.Stat(o.GoldenLock); err != nil {

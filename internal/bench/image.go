@@ -3,15 +3,10 @@ package bench
 import (
 	"archive/tar"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
-	"path"
 	"strings"
 	"time"
-
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/examples"
@@ -49,22 +44,11 @@ func measureImage(p, tmp string, payload []string) (*imageSizes, error) {
 	for _, l := range mf.Layers {
 		s.Compressed += l.Size
 	}
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	tr := tar.NewReader(rc)
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading the filesystem of %s: %w", p, err)
-		}
+	err = image.WalkFlattened(img, func(name string, hdr *tar.Header, _ *tar.Reader) error {
 		if hdr.Typeflag != tar.TypeReg {
-			continue
+			return nil
 		}
 		s.Unpacked += hdr.Size
-		name := path.Clean("/" + hdr.Name)
 		for _, pre := range payload {
 			if name == pre || strings.HasPrefix(name, pre+"/") {
 				s.Payload += hdr.Size
@@ -72,6 +56,10 @@ func measureImage(p, tmp string, payload []string) (*imageSizes, error) {
 				break
 			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading the filesystem of %s: %w", p, err)
 	}
 	return s, nil
 }

@@ -3,9 +3,7 @@ package image
 import (
 	"archive/tar"
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path"
 	"slices"
@@ -14,7 +12,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/slipway/slipway/internal/shells"
@@ -195,18 +192,8 @@ func ImageFacts(img v1.Image) (*Facts, string, error) {
 		Labels:   cfg.Config.Labels,
 		Paths:    map[string]bool{},
 	}
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, "", fmt.Errorf("reading layers: %w", err)
-		}
-		p := strings.TrimPrefix(path.Clean("/"+h.Name), "/")
+	err = WalkFlattened(img, func(name string, h *tar.Header, _ *tar.Reader) error {
+		p := strings.TrimPrefix(name, "/")
 		f.Paths[p] = true
 		if h.Typeflag == tar.TypeReg && h.Mode&(0o4000|0o2000) != 0 {
 			f.SetuidFiles = append(f.SetuidFiles, "/"+p)
@@ -218,6 +205,10 @@ func ImageFacts(img v1.Image) (*Facts, string, error) {
 		if strings.HasPrefix(p, "var/lib/apt/lists/") && h.Typeflag == tar.TypeReg && !strings.HasSuffix(p, "/lock") {
 			f.AptLists = append(f.AptLists, "/"+p)
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("reading layers: %w", err)
 	}
 	for _, sp := range PackageStatePaths {
 		if f.Paths[sp] {

@@ -22,6 +22,7 @@ import (
 	"time"
 
 	"github.com/slipway/slipway/internal/build"
+	"github.com/slipway/slipway/internal/checkout"
 	"github.com/slipway/slipway/internal/generate"
 	"github.com/slipway/slipway/internal/lab"
 	"github.com/slipway/slipway/templates"
@@ -278,23 +279,11 @@ func Run(ctx context.Context, o Options) error {
 	return nil
 }
 
-const modulePath = "github.com/slipway/slipway"
-
 // repoRoot finds the slipway checkout above the working directory.
 func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
+	root, err := checkout.Root()
+	if errors.Is(err, checkout.ErrOutside) {
+		return "", errors.New("run slipway-bench inside the slipway repository (it builds examples/ and internal/lint)")
 	}
-	for {
-		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && strings.HasPrefix(strings.TrimSpace(string(b)), "module "+modulePath+"\n") {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("run slipway-bench inside the slipway repository (it builds examples/ and internal/lint)")
-		}
-		dir = parent
-	}
+	return root, err
 }

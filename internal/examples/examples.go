@@ -6,7 +6,6 @@
 package examples
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -15,6 +14,7 @@ import (
 	"path/filepath"
 
 	"github.com/slipway/slipway/internal/build"
+	"github.com/slipway/slipway/internal/checkout"
 )
 
 // Example is one service of examples/ taken from source to an image.
@@ -119,26 +119,17 @@ func Get(name string) (Example, bool) {
 	return Example{}, false
 }
 
-const modulePath = "github.com/slipway/slipway"
-
 // Dir returns the examples/ directory of the slipway checkout that holds
 // the working directory.
 func Dir() (string, error) {
-	dir, err := os.Getwd()
+	root, err := checkout.Root()
 	if err != nil {
+		if errors.Is(err, checkout.ErrOutside) {
+			return "", fmt.Errorf("%w: no examples/ to copy", err)
+		}
 		return "", err
 	}
-	for {
-		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && bytes.HasPrefix(bytes.TrimSpace(b), []byte("module "+modulePath+"\n")) {
-			return filepath.Join(dir, "examples"), nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("the working directory is not inside the slipway repository: no examples/ to copy")
-		}
-		dir = parent
-	}
+	return filepath.Join(root, "examples"), nil
 }
 
 // skipped are left out of a copy: build output, installed dependencies,

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/moby/buildkit/client"
+	"github.com/slipway/slipway/internal/checkout"
 )
 
 // MirroredRegistries are the registries whose images the lab registry serves:
@@ -90,7 +91,7 @@ func ensureBuildkitd(ctx context.Context, p paths, lab *Lab, log io.Writer) erro
 // ensureBuildkitBinaries builds buildkitd and buildctl from the pinned tools
 // module when they are missing or were built from a different go.sum.
 func ensureBuildkitBinaries(ctx context.Context, p paths, log io.Writer) error {
-	root, rootErr := repoRoot()
+	root, rootErr := checkout.Root()
 	stamp := p.bin("buildkit.stamp")
 	have := func() bool {
 		for _, b := range []string{"buildkitd", "buildctl"} {

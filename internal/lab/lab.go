@@ -16,7 +16,6 @@
 package lab
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -29,6 +28,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/slipway/slipway/internal/checkout"
 )
 
 // Environment variables that describe a running lab.
@@ -103,34 +104,13 @@ func resolveDir(o Options) (string, error) {
 		dir = os.Getenv(EnvDir)
 	}
 	if dir == "" {
-		root, err := repoRoot()
+		root, err := checkout.Root()
 		if err != nil {
 			return "", fmt.Errorf("no lab dir given and %w", err)
 		}
 		dir = filepath.Join(root, ".lab")
 	}
 	return filepath.Abs(dir)
-}
-
-const modulePath = "github.com/slipway/slipway"
-
-// repoRoot finds the slipway checkout above the working directory.
-func repoRoot() (string, error) {
-	dir, err := os.Getwd()
-	if err != nil {
-		return "", err
-	}
-	for {
-		b, err := os.ReadFile(filepath.Join(dir, "go.mod"))
-		if err == nil && bytes.HasPrefix(bytes.TrimSpace(b), []byte("module "+modulePath+"\n")) {
-			return dir, nil
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			return "", errors.New("the working directory is not inside the slipway repository")
-		}
-		dir = parent
-	}
 }
 
 func logf(w io.Writer, format string, args ...any) {

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/registry"
+	"github.com/slipway/slipway/internal/checkout"
 )
 
 // labBinaryName is the binary that serves the registry (`slipway-lab registry`).
@@ -118,7 +119,7 @@ func labBinary(ctx context.Context, p paths, log io.Writer) (string, error) {
 	if exe, err := os.Executable(); err == nil && filepath.Base(exe) == labBinaryName {
 		return exe, nil
 	}
-	root, err := repoRoot()
+	root, err := checkout.Root()
 	if err != nil {
 		return "", fmt.Errorf("building %s: %w", labBinaryName, err)
 	}

@@ -104,17 +104,7 @@ func (p *Project) Validate() error {
 	validatePaths(&pr, p)
 	validateHealthcheck(&pr, p.Healthcheck)
 	validateSecrets(&pr, p.Secrets)
-	for _, k := range sortedKeys(p.Labels) {
-		key := "labels." + k
-		if !reLabelKey.MatchString(k) {
-			pr.add(key, "%q is not a valid label key: lowercase letters, digits and ._/- (e.g. \"org.opencontainers.image.source\")", k)
-		}
-		if bad := BadChar(p.Labels[k]); bad != "" {
-			pr.add(key, "value contains %s; label values must be a single line of printable text", bad)
-		} else if len(p.Labels[k]) > maxValue {
-			pr.add(key, "value is %d bytes; at most %d are allowed", len(p.Labels[k]), maxValue)
-		}
-	}
+	ValidateLabels(&pr, p.Labels)
 	for _, k := range sortedKeys(p.Env) {
 		key := "env." + k
 		if !reEnvName.MatchString(k) {
@@ -202,21 +192,7 @@ func validateHealthcheck(pr *problems, h Healthcheck) {
 	if h.HTTPPath != "" && !reHTTPPath.MatchString(h.HTTPPath) {
 		pr.add("healthcheck.http_path", "%q is not a URL path: it must start with '/' and use URL characters only (no spaces or quotes)", h.HTTPPath)
 	}
-	for _, d := range []struct{ key, val string }{
-		{"healthcheck.interval", h.Interval},
-		{"healthcheck.timeout", h.Timeout},
-		{"healthcheck.start_period", h.StartPeriod},
-	} {
-		if d.val == "" {
-			continue
-		}
-		if _, err := ParseDuration(d.val); err != nil {
-			pr.add(d.key, "%s", err)
-		}
-	}
-	if h.Retries < 0 || h.Retries > 100 {
-		pr.add("healthcheck.retries", "%d is out of range: 0-100", h.Retries)
-	}
+	ValidateProbeTiming(pr, h.Interval, h.Timeout, h.StartPeriod, h.Retries)
 }
 
 func validateSecrets(pr *problems, secrets []Secret) {

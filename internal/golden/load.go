@@ -81,7 +81,7 @@ func Parse(file string, src []byte) (*Spec, error) {
 		errs = append(errs, flatten(config.Locate(verr, file, src))...)
 	}
 	for i, f := range s.Files {
-		if f.Src == "" || !validRelPath(f.Src) {
+		if f.Src == "" || !config.ValidRelPath(f.Src) {
 			continue // reported by Validate
 		}
 		fi, err := os.Stat(filepath.Join(s.Dir, filepath.FromSlash(f.Src)))

@@ -121,8 +121,8 @@ type User struct {
 type Healthcheck struct {
 	// Command is the exec-form probe (["pg_isready", "--host=127.0.0.1"]).
 	Command []string `toml:"command"`
-	// Interval, Timeout and StartPeriod are durations ("30s", "1m"; at
-	// most 24h); defaults 30s, 5s and 10s.
+	// Interval, Timeout and StartPeriod are durations ("30s", "1m"; 1ms to
+	// 24h); defaults 30s, 5s and 10s.
 	Interval    string `toml:"interval,omitempty"`
 	Timeout     string `toml:"timeout,omitempty"`
 	StartPeriod string `toml:"start_period,omitempty"`

@@ -2,11 +2,9 @@ package golden
 
 import (
 	"fmt"
-	"path"
 	"path/filepath"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/distribution/reference"
 
@@ -15,18 +13,12 @@ import (
 )
 
 var (
-	reName      = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
-	reRepo      = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
-	reTag       = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	reApt       = regexp.MustCompile(`^[a-z0-9][a-z0-9+.-]{1,127}(=[A-Za-z0-9.+~:-]{1,64})?$`)
-	reApk       = regexp.MustCompile(`^[a-z0-9][a-z0-9+._-]{0,127}([=~><]{1,2}[A-Za-z0-9.+_~-]{1,64})?$`)
-	reUserName  = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
-	reAbsPath   = regexp.MustCompile(`^/[A-Za-z0-9._/@+-]{0,255}$`)
-	reRelPath   = regexp.MustCompile(`^[A-Za-z0-9._@+-][A-Za-z0-9._/@+-]{0,254}$`)
-	reMode      = regexp.MustCompile(`^0?[0-7]{3}$`)
-	reEnvName   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]{0,127}$`)
-	reLabelKey  = regexp.MustCompile(`^[a-z0-9]([a-z0-9._/-]{0,253}[a-z0-9])?$`)
-	reSecretish = regexp.MustCompile(`(?i)(token|passw(or)?d|secret|api_?key|private_?key|credential|auth)`)
+	reName     = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,63}$`)
+	reRepo     = regexp.MustCompile(`^[a-z0-9]+(?:[._-][a-z0-9]+)*(?:/[a-z0-9]+(?:[._-][a-z0-9]+)*)*$`)
+	reTag      = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+	reApk      = regexp.MustCompile(`^[a-z0-9][a-z0-9+._-]{0,127}([=~><]{1,2}[A-Za-z0-9.+_~-]{1,64})?$`)
+	reUserName = regexp.MustCompile(`^[a-z_][a-z0-9_-]{0,31}$`)
+	reMode     = regexp.MustCompile(`^0?[0-7]{3}$`)
 )
 
 // problems collects FieldErrors, as internal/config's validation does.
@@ -64,26 +56,18 @@ func (s *Spec) Validate() error {
 		pr.Add("user", "required: a [user] table with name and uid (a non-root runtime user; only a spec FROM golden:<name> may inherit its parent's)")
 	}
 	validateEnv(&pr, s.Env)
-	for _, k := range sortedKeys(s.Labels) {
-		key := "labels." + k
-		if !reLabelKey.MatchString(k) {
-			pr.Add(key, "%q is not a valid label key: lowercase letters, digits and ._/- (e.g. \"org.opencontainers.image.vendor\")", k)
-		}
-		if c := config.BadChar(s.Labels[k]); c != "" {
-			pr.Add(key, "contains %s", c)
-		}
-	}
+	config.ValidateLabels(&pr, s.Labels)
 	for i, p := range s.Ports {
 		if p < 1 || p > 65535 {
 			pr.Add(fmt.Sprintf("ports[%d]", i), "%d is out of range: a TCP port 1-65535", p)
 		}
 	}
 	for i, v := range s.Volumes {
-		if !validAbsPath(v) {
+		if !config.ValidAbsPath(v) {
 			pr.Add(fmt.Sprintf("volumes[%d]", i), "%q is not an absolute path of letters, digits and ._/@+- (no '..', no spaces)", v)
 		}
 	}
-	if s.Workdir != "" && !validAbsPath(s.Workdir) {
+	if s.Workdir != "" && !config.ValidAbsPath(s.Workdir) {
 		pr.Add("workdir", "%q is not an absolute path of letters, digits and ._/@+- (no '..', no spaces)", s.Workdir)
 	}
 	validateExec(&pr, "entrypoint", s.Entrypoint)
@@ -92,7 +76,7 @@ func (s *Spec) Validate() error {
 		validateHealthcheck(&pr, s.Healthcheck)
 	}
 	for i, k := range s.Keep {
-		if !validAbsPath(k) || k == "/" {
+		if !config.ValidAbsPath(k) || k == "/" {
 			pr.Add(fmt.Sprintf("keep[%d]", i), "%q is not an absolute path below / of letters, digits and ._/@+- (no '..', no spaces)", k)
 		}
 	}
@@ -151,7 +135,7 @@ func validatePackages(pr *problems, s *Spec) {
 	}
 	seen := map[string]bool{}
 	for i, n := range p.Apt {
-		if !reApt.MatchString(n) {
+		if !config.IsDebianPackage(n) {
 			pr.Add(fmt.Sprintf("packages.apt[%d]", i), "%q is not a Debian package name (optionally name=version)", n)
 		}
 		if seen[n] {
@@ -173,13 +157,13 @@ func validateFiles(pr *problems, files []File) {
 		switch {
 		case f.Src == "":
 			pr.Add(key+".src", "required: a file in the spec's folder")
-		case !validRelPath(f.Src):
+		case !config.ValidRelPath(f.Src):
 			pr.Add(key+".src", "%q is not a relative path inside the spec's folder (letters, digits and ._/@+-, no '..')", f.Src)
 		}
 		switch {
 		case f.Dst == "":
 			pr.Add(key+".dst", "required: the absolute path in the image")
-		case !validAbsPath(f.Dst) || strings.HasSuffix(f.Dst, "/"):
+		case !config.ValidAbsPath(f.Dst) || strings.HasSuffix(f.Dst, "/"):
 			pr.Add(key+".dst", "%q is not an absolute file path of letters, digits and ._/@+- (no '..', no spaces)", f.Dst)
 		default:
 			if j, dup := dsts[f.Dst]; dup {
@@ -213,7 +197,7 @@ func validateUser(pr *problems, u *User) {
 	if u.GID < 0 || u.GID > 2147483647 {
 		pr.Add("user.gid", "%d is out of range: 1-2147483647 (default: the uid)", u.GID)
 	}
-	if u.Home != "" && !validAbsPath(u.Home) {
+	if u.Home != "" && !config.ValidAbsPath(u.Home) {
 		pr.Add("user.home", "%q is not an absolute path", u.Home)
 	}
 	if u.Shell != "" && !contains(NoLoginShells, u.Shell) {
@@ -224,11 +208,11 @@ func validateUser(pr *problems, u *User) {
 func validateEnv(pr *problems, env map[string]string) {
 	for _, k := range sortedKeys(env) {
 		key := "env." + k
-		if !reEnvName.MatchString(k) {
+		if !config.IsEnvName(k) {
 			pr.Add(key, "%q is not a valid environment variable name", k)
 			continue
 		}
-		if reSecretish.MatchString(k) {
+		if config.LooksLikeCredentialName(k) {
 			pr.Add(key, "%q looks like a credential: an image's environment is readable by anyone who pulls it; pass it at run time instead", k)
 		}
 		if c := config.BadChar(env[k]); c != "" {
@@ -256,30 +240,7 @@ func validateHealthcheck(pr *problems, h *Healthcheck) {
 		pr.Add("healthcheck.command", "required: an exec-form probe, e.g. [\"pg_isready\", \"--host=127.0.0.1\"]")
 	}
 	validateExec(pr, "healthcheck.command", h.Command)
-	for _, d := range []struct{ key, val string }{
-		{"healthcheck.interval", h.Interval},
-		{"healthcheck.timeout", h.Timeout},
-		{"healthcheck.start_period", h.StartPeriod},
-	} {
-		if d.val == "" {
-			continue
-		}
-		v, err := time.ParseDuration(d.val)
-		if err != nil || v <= 0 || v > 24*time.Hour {
-			pr.Add(d.key, "%q is not a duration: use e.g. \"30s\" or \"1m\" (at most 24h)", d.val)
-		}
-	}
-	if h.Retries < 0 || h.Retries > 100 {
-		pr.Add("healthcheck.retries", "%d is out of range: 0-100", h.Retries)
-	}
-}
-
-func validAbsPath(p string) bool {
-	return p == "/" || (reAbsPath.MatchString(p) && !config.HasDotDot(p) && path.Clean(p) == p)
-}
-
-func validRelPath(p string) bool {
-	return reRelPath.MatchString(p) && !config.HasDotDot(p) && path.Clean(p) == p
+	config.ValidateProbeTiming(pr, h.Interval, h.Timeout, h.StartPeriod, h.Retries)
 }
 
 func contains(list []string, s string) bool {

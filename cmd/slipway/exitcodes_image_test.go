@@ -2,13 +2,13 @@ package main
 
 import (
 	"context"
-	"net"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/slipway/slipway/internal/image"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 // The README's exit codes, per command: 0 success, 1 the command found a
@@ -77,24 +77,11 @@ func TestExitCodesGoldenVerifyScanBuild(t *testing.T) {
 
 	// Cancelled: golden build blocked on a registry that accepts and never
 	// answers stops when its context does, with 130.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
+	addr := testkit.SilentListener(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()
-	code, _, stderr := runCtx(t, ctx, "golden", "build", "--dir", at("golden"), "--registry", "r.example.com/p", "--registry-mirror", ln.Addr().String())
+	code, _, stderr := runCtx(t, ctx, "golden", "build", "--dir", at("golden"), "--registry", "r.example.com/p", "--registry-mirror", addr)
 	if code != exitCanceled || time.Since(start) > 5*time.Second {
 		t.Errorf("cancelled golden build: exit %d after %v, want %d; stderr:\n%s", code, time.Since(start), exitCanceled, stderr)
 	}

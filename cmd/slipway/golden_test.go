@@ -9,21 +9,12 @@ import (
 	"time"
 
 	"github.com/slipway/slipway/internal/golden"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 func writeTree(t *testing.T, files map[string]string) string {
 	t.Helper()
-	root := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root
+	return testkit.WriteTree(t, files)
 }
 
 const (

@@ -5,22 +5,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 // writeSource writes files (slash paths) under a new directory.
 func writeSource(t *testing.T, files map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testkit.WriteTree(t, files)
 }
 
 // TestInitRunCommandFlags: --cmd and --entrypoint take a JSON array or the

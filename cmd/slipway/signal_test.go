@@ -3,11 +3,9 @@ package main
 import (
 	"bufio"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
-	"math/big"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +16,7 @@ import (
 
 	"github.com/slipway/slipway/internal/lab"
 	"github.com/slipway/slipway/internal/lab/labtest"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 // These tests run the real slipway binary, built once into the test's temp
@@ -160,11 +159,7 @@ func pollUntil(d time.Duration, cond func() bool) bool {
 // fractional seconds), so its process can be found in /proc.
 func sleepStep(t *testing.T) string {
 	t.Helper()
-	n, err := rand.Int(rand.Reader, big.NewInt(1e9))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fmt.Sprintf("sleep 60.%09d", n.Int64())
+	return testkit.SleepMarker(t)
 }
 
 func assertEmptyDir(t *testing.T, dir string) {

@@ -3,10 +3,8 @@ package build
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/slipway/slipway/internal/lab"
 	"github.com/slipway/slipway/internal/lab/labtest"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 // privateDaemon starts a buildkitd of the test's own (the shared lab daemon
@@ -48,11 +47,7 @@ func privateDaemon(t *testing.T) *lab.PrivateDaemon {
 // fractional seconds): the step's process is found by it in /proc.
 func sleepMarker(t *testing.T) string {
 	t.Helper()
-	n, err := rand.Int(rand.Reader, big.NewInt(1e9))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fmt.Sprintf("sleep 60.%09d", n.Int64())
+	return testkit.SleepMarker(t)
 }
 
 // waitUntil polls cond every 100ms for at most d.

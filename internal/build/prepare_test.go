@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io/fs"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,22 +13,13 @@ import (
 	"time"
 
 	"github.com/slipway/slipway/internal/lab/labtest"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 // writeTree writes files (path → content) under a new temp dir.
 func writeTree(t *testing.T, files map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testkit.WriteTree(t, files)
 }
 
 func TestPrepareRequiredSecrets(t *testing.T) {
@@ -340,22 +330,9 @@ func TestConnectDockerContainerScheme(t *testing.T) {
 func TestConnectSilentServerTimesOut(t *testing.T) {
 	// A listener that accepts and never answers: the worst case, bounded by
 	// the preflight timeout.
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer c.Close()
-		}
-	}()
+	addr := testkit.SilentListener(t)
 	start := time.Now()
-	_, err = Connect(context.Background(), ConnectOptions{Addr: "tcp://" + ln.Addr().String()})
+	_, err := Connect(context.Background(), ConnectOptions{Addr: "tcp://" + addr})
 	took := time.Since(start)
 	if err == nil {
 		t.Fatal("connected to a silent server")

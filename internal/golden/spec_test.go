@@ -8,22 +8,13 @@ import (
 	"testing"
 
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 // writeSpecs writes name -> content files into a new directory.
 func writeSpecs(t *testing.T, files map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testkit.WriteTree(t, files)
 }
 
 func fieldErrors(t *testing.T, err error) []*config.FieldError {

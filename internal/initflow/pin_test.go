@@ -11,25 +11,15 @@ import (
 
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/generate"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 func writeGoService(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	files := map[string]string{
+	return testkit.WriteTree(t, map[string]string{
 		"go.mod":          "module example.com/api\n\ngo 1.26\n",
 		"cmd/api/main.go": "package main\n\nfunc main() {}\n",
-	}
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	})
 }
 
 // init --pin resolves the chosen base through the registry and writes the

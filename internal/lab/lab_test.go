@@ -2,8 +2,6 @@ package lab_test
 
 import (
 	"context"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -13,6 +11,7 @@ import (
 
 	"github.com/slipway/slipway/internal/lab"
 	"github.com/slipway/slipway/internal/lab/labtest"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 func TestStartIsIdempotent(t *testing.T) {
@@ -57,16 +56,7 @@ func build(t *testing.T, l *lab.Lab, dockerfile string) {
 // runs every step again (what a step fetches may have changed since).
 func buildContext(t *testing.T, l *lab.Lab, files map[string]string, noCache bool) {
 	t.Helper()
-	dir := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	dir := testkit.WriteTree(t, files)
 	fs, err := fsutil.NewFS(dir)
 	if err != nil {
 		t.Fatal(err)

@@ -1,0 +1,76 @@
+// Package testkit holds the helpers that the tests of several packages
+// share, so that each is written once: a tree of files, a listener that
+// never answers, a process marker. Only tests import it.
+package testkit
+
+import (
+	"crypto/rand"
+	"fmt"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// WriteTree writes files (slash-separated path -> content, mode 0644) under
+// a new temporary directory, creating parent directories, and returns it.
+func WriteTree(t testing.TB, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	WriteTreeAt(t, dir, files)
+	return dir
+}
+
+// WriteTreeAt writes files as WriteTree does, under dir.
+func WriteTreeAt(t testing.TB, dir string, files map[string]string) {
+	t.Helper()
+	for name, content := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// SilentListener listens on a loopback port, accepts every connection and
+// never answers (the worst case for a client's timeout), until the test
+// ends; it returns the address.
+func SilentListener(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		var held []net.Conn
+		defer func() {
+			for _, c := range held {
+				c.Close()
+			}
+		}()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	return ln.Addr().String()
+}
+
+// SleepMarker returns a `sleep` command unique to this run (GNU sleep takes
+// fractional seconds), so that its process can be found in /proc.
+func SleepMarker(t testing.TB) string {
+	t.Helper()
+	n, err := rand.Int(rand.Reader, big.NewInt(1e9))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fmt.Sprintf("sleep 60.%09d", n.Int64())
+}

@@ -34,6 +34,7 @@ var languageMentionsAllowed = map[string]string{
 	"internal/lab/registry.go":   "runs the go command to build slipway-lab",
 	"internal/lab/procs.go":      "checks the go command is installed",
 	"internal/lab/recipes.go":    "the lab's stand-in toolchain images run this machine's go and node",
+	"internal/lab/host.go":       "copies this machine's go and node into the lab's stand-in toolchain images",
 	"internal/lab/gostandins.go": "runs the go command to download Go toolchains from the module proxy",
 	"internal/lint/run.go":       "python as a program in RUN lines (python -m pip install)",
 }

@@ -1,30 +1,19 @@
 package elixir_test
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/slipway/slipway/internal/detect"
 	"github.com/slipway/slipway/internal/provider"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 // write makes a tree of files (slash paths) under a temporary directory.
 func write(t *testing.T, files map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testkit.WriteTree(t, files)
 }
 
 const phoenixMix = `defmodule Shop.MixProject do

@@ -1,28 +1,18 @@
 package golang_test
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/slipway/slipway/internal/detect"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 func tree(t *testing.T, files map[string]string) string {
 	t.Helper()
-	root := t.TempDir()
-	for name, content := range files {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return root
+	return testkit.WriteTree(t, files)
 }
 
 // Runtime files: paths the code opens that exist, conventional folders a

@@ -1,13 +1,13 @@
 package php_test
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/slipway/slipway/internal/detect"
 	"github.com/slipway/slipway/internal/provider"
+	"github.com/slipway/slipway/internal/testkit"
 	"github.com/slipway/slipway/templates/php"
 )
 
@@ -16,17 +16,7 @@ const lock = `{"packages": [], "packages-dev": []}`
 // tree writes files (slash paths) into a new directory.
 func tree(t *testing.T, files map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testkit.WriteTree(t, files)
 }
 
 // TestDetectFrameworks: each framework is told by its own files, and the

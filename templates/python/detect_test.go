@@ -1,13 +1,13 @@
 package python_test
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/slipway/slipway/internal/detect"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 // corpus is the end-to-end test's folder of real-shaped services.
@@ -70,17 +70,7 @@ func evidence(lines []string, prefix string) bool {
 // write makes a tree of files under a temporary folder.
 func write(t *testing.T, files map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for rel, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testkit.WriteTree(t, files)
 }
 
 const flaskApp = "from flask import Flask\napp = Flask(__name__)\n\n@app.route(\"/healthz\")\ndef h():\n    return \"ok\"\n"

@@ -1,31 +1,20 @@
 package ruby_test
 
 import (
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/slipway/slipway/internal/detect"
 	"github.com/slipway/slipway/internal/provider"
+	"github.com/slipway/slipway/internal/testkit"
 	"github.com/slipway/slipway/templates/ruby"
 )
 
 // write makes a tree of files under a temporary folder.
 func write(t *testing.T, files map[string]string) string {
 	t.Helper()
-	dir := t.TempDir()
-	for rel, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
+	return testkit.WriteTree(t, files)
 }
 
 // lock is a Gemfile.lock listing gems (name and version) from rubygems.org.

@@ -164,13 +164,7 @@ func sleepStep(t *testing.T) string {
 
 func assertEmptyDir(t *testing.T, dir string) {
 	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		t.Errorf("left in the output directory: %s", e.Name())
-	}
+	testkit.AssertEmptyDir(t, dir)
 }
 
 func testBinaryUnreachable(t *testing.T, bin string) {

@@ -279,11 +279,5 @@ poll:
 
 func assertNothingIn(t *testing.T, dir string) {
 	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		t.Errorf("left in the output directory: %s", e.Name())
-	}
+	testkit.AssertEmptyDir(t, dir)
 }

@@ -74,3 +74,16 @@ func SleepMarker(t testing.TB) string {
 	}
 	return fmt.Sprintf("sleep 60.%09d", n.Int64())
 }
+
+// AssertEmptyDir fails the test for every entry left in dir (an output
+// directory a failed or cancelled run must leave as it found it).
+func AssertEmptyDir(t testing.TB, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		t.Errorf("left in the output directory: %s", e.Name())
+	}
+}

@@ -39,3 +39,24 @@ func TestSleepMarker(t *testing.T) {
 		t.Errorf("markers %q and %q: want two different sleep commands", a, b)
 	}
 }
+
+func TestAssertEmptyDir(t *testing.T) {
+	AssertEmptyDir(t, t.TempDir())
+	dir := WriteTree(t, map[string]string{"left.tar": "x"})
+	var r recorder
+	AssertEmptyDir(&r, dir)
+	if len(r.errors) != 1 {
+		t.Errorf("a directory holding left.tar: %d errors, want 1", len(r.errors))
+	}
+}
+
+// recorder is a testing.TB that keeps what Errorf says.
+type recorder struct {
+	testing.TB
+	errors []string
+}
+
+func (r *recorder) Helper() {}
+func (r *recorder) Errorf(format string, args ...any) {
+	r.errors = append(r.errors, format)
+}

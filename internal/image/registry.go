@@ -23,8 +23,8 @@ import (
 // buildkitd. Remote asks it instead of the real registry.
 const EnvRegistryMirror = "SLIPWAY_REGISTRY_MIRROR"
 
-// Registry answers what golden, pin and init need to know of registries. *Remote
-// implements it; tests use fakes.
+// Registry answers what golden, pin and init need to know of registries.
+// *Remote implements it; tests use fakes.
 type Registry interface {
 	// Digest resolves a reference (by tag or digest) to the digest of its
 	// manifest or index.

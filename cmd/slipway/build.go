@@ -45,6 +45,7 @@ type buildFlags struct {
 func newBuildCmd() *cobra.Command {
 	var f buildFlags
 	var rf buildResultFlags
+	var sf signFlags
 	c := &cobra.Command{
 		Use:   "build [DIR]",
 		Short: "Build the image through BuildKit, with secrets as mounts",
@@ -126,6 +127,16 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 			if err := checkFloors(cmd, o, f.team); err != nil {
 				return err
 			}
+			sv, err := sf.signer(cmd)
+			if err != nil {
+				return err
+			}
+			if sv != nil && (!o.Push || len(o.Tags) == 0) {
+				return &usageError{err: errors.New("--sign signs the pushed image: use it with --push and --tag"), cmd: cmd}
+			}
+			if err := verifyFrom(cmd, o, f.team); err != nil {
+				return err
+			}
 
 			ctx := cmd.Context()
 			cl, err := build.Connect(ctx, f.conn)
@@ -145,6 +156,11 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 			}
 			for _, w := range res.Warnings {
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s:%d: %s\n", w.File, w.Line, w.Rule)
+			}
+			if sv != nil {
+				if err := signPushed(ctx, cmd, sv, o, res.ImageDigest); err != nil {
+					return err
+				}
 			}
 			sum := outcome(ctx, o, res)
 			for _, w := range sum.Warnings {
@@ -186,6 +202,7 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 	fl.StringVar(&f.progress, "progress", "auto", "progress output: auto, tty, plain, rawjson or quiet")
 	fl.Int64Var(&f.epoch, "source-date-epoch", 0, "timestamp (Unix seconds) for reproducible builds; -1 disables (default the last git commit touching DIR, else 0)")
 	rf.add(fl)
+	sf.add(fl)
 	fl.StringVar(&f.team, "team", "", "team standard file, applied on top of every slipway-team.toml above DIR (it can only tighten them)")
 	fl.BoolVar(&f.checks, "checks", false, "fail on BuildKit's Dockerfile check warnings (default: on for Dockerfiles slipway generated)")
 	return c

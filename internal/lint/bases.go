@@ -26,9 +26,6 @@ func BaseImages(in Input, buildArgs map[string]string) ([]BaseImage, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := d.build(); err != nil {
-		return nil, err
-	}
 	// Meta ARGs again, with the build's values: BuildKit lets --build-arg
 	// override a declared meta ARG's default.
 	meta := newEnv(builtinArgs())

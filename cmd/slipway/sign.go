@@ -15,6 +15,7 @@ import (
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/golden"
+	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/lint"
 	"github.com/slipway/slipway/internal/sign"
 	"github.com/slipway/slipway/internal/textsafe"
@@ -160,4 +161,47 @@ func goldenVerifier(p *sign.Policy, mirror string, cmd *cobra.Command) func(ctx 
 		}
 		return nil
 	}
+}
+
+// reportSignature prints, for an IMAGE given as a registry reference (not
+// a file), its signature status against the team's trusted keys, on
+// stderr so that a JSON or SARIF report on stdout stays whole. An image
+// the keys cover but did not sign over its digest exits 1; one that no
+// trusted key covers is reported as such and passes.
+//
+// With required (verify --signed-in), an image no trusted key covers is a
+// usage error: the check asked for cannot be made.
+func reportSignature(cmd *cobra.Command, img, team string, insecure, required bool) error {
+	if _, err := os.Stat(img); err == nil {
+		return nil // a tarball or layout: no registry holds its signatures
+	}
+	if _, err := name.ParseReference(img); err != nil {
+		return nil // the command itself reported what it could not open
+	}
+	p, err := teamPolicy(".", team)
+	if err != nil {
+		return err
+	}
+	w := cmd.ErrOrStderr()
+	if !p.Covers(img) {
+		if required {
+			return withCode(exitUsage, fmt.Errorf("%s: no [[trusted_key]] of the team file covers it, so its signature cannot be checked", img))
+		}
+		fmt.Fprintf(w, "signature: %s: no [[trusted_key]] of the team file covers it; not checked\n", textsafe.String(img))
+		return nil
+	}
+	o := sign.Options{Resolve: func(ref string) (name.Reference, error) { return image.ParseReference(ref, insecure) }}
+	sts, err := p.Check(cmd.Context(), img, "", o)
+	var re *sign.RefusedError
+	if errors.As(err, &re) {
+		fmt.Fprintf(w, "signature: %s\n", textsafe.String(re.Status.String()))
+		return withCode(exitFailure, err)
+	}
+	if err != nil {
+		return fmt.Errorf("checking the signature of %s: %w", img, err)
+	}
+	for _, st := range sts {
+		fmt.Fprintf(w, "signature: %s\n", textsafe.String(st.String()))
+	}
+	return nil
 }

@@ -109,6 +109,13 @@ func TestSignedGoldenLab(t *testing.T) {
 		t.Fatalf("build FROM the signed golden image: exit %d: %s", code, out)
 	}
 
+	// scan reports the signature status of a registry image.
+	team := filepath.Join(root, "slipway-team.toml")
+	_, out = cli("scan", baseTag, "--team", team)
+	if !strings.Contains(out, "signature: "+baseTag+"@"+goodDigest+": signed by keys/slipway.pub") {
+		t.Fatalf("scan of the signed golden image: %s", out)
+	}
+
 	refused := func(what string, want ...string) {
 		t.Helper()
 		code, out := cli("build", svc, "--addr", "tcp://127.0.0.1:1", "--progress", "plain")
@@ -148,6 +155,10 @@ func TestSignedGoldenLab(t *testing.T) {
 	}
 	newDigest, _ := img.Digest()
 	refused("re-pushed unsigned", "unsigned", newDigest.String(), "the digest its tag points at now")
+	code, out = cli("scan", baseTag, "--team", team)
+	if code != exitFailure || !strings.Contains(out, "signature: "+baseTag+"@"+newDigest.String()+": unsigned") {
+		t.Fatalf("scan of the re-pushed tag: exit %d: %s", code, out)
+	}
 
 	// 3. The new image signed by another key.
 	otherSigner, err := sign.LoadSigner(filepath.Join(otherKeys, sign.PrivateKeyFile), []byte(signCanary))

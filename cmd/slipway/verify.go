@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/docker/go-units"
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/cobra"
 
 	"github.com/slipway/slipway/internal/config"
@@ -24,6 +25,7 @@ func newVerifyCmd() *cobra.Command {
 		env        []string
 		execs      []string
 		execFails  []string
+		signedIn   string
 	)
 	c := &cobra.Command{
 		Use:   "verify IMAGE",
@@ -109,6 +111,11 @@ fails, and always removes its container and temporary files.`,
 				}
 				o.SizeBudget = n
 			}
+			if signedIn != "" {
+				if _, err := name.NewRepository(signedIn); err != nil {
+					return &usageError{err: fmt.Errorf("--signed-in %q: not a repository (e.g. registry.example.com/team/api): %v", signedIn, err), cmd: cmd}
+				}
+			}
 			if o.Port < 0 || o.Port > 65535 {
 				return &usageError{err: fmt.Errorf("--port %d is not a TCP port", o.Port), cmd: cmd}
 			}
@@ -146,6 +153,11 @@ fails, and always removes its container and temporary files.`,
 			if err != nil {
 				return err
 			}
+			if signedIn != "" {
+				if err := reportSignature(cmd, signedIn+"@"+rep.Digest, "", false, true); err != nil {
+					return err
+				}
+			}
 			if rep.Failed() {
 				return withCode(exitFailure, errors.New("the image failed verification"))
 			}
@@ -165,6 +177,7 @@ fails, and always removes its container and temporary files.`,
 	f.StringArrayVarP(&env, "env", "e", nil, "`KEY=VALUE` added to the image's environment, or KEY to take it from verify's environment (repeatable; values are never printed)")
 	f.StringArrayVar(&execs, "exec", nil, "a command as a `JSON` array, run inside the container as its user, that must exit 0, e.g. '[\"psql\",\"-c\",\"SELECT 1\"]' (repeatable)")
 	f.StringArrayVar(&execFails, "exec-fail", nil, "a command as a `JSON` array, like --exec, that must exit non-zero, e.g. a login with a wrong password (repeatable)")
+	f.StringVar(&signedIn, "signed-in", "", "registry REPOSITORY holding this image's signature: report whether a team [[trusted_key]] signed the image's digest there (exit 1 if not)")
 	f.StringVar(&o.WorkDir, "work-dir", "", "where to unpack the image (default the system temporary directory; must allow exec)")
 	addImageLimits(c)
 	return c

@@ -1,0 +1,66 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/slipway/slipway/internal/sign"
+)
+
+// TestSignFlagsAndKeyErrors: --sign's flags and key problems are usage
+// errors (exit 2), found before anything is built, and no message holds
+// the passphrase.
+func TestSignFlagsAndKeyErrors(t *testing.T) {
+	const pass = "flag-canary-passphrase-91"
+	dir := t.TempDir()
+	t.Setenv(sign.EnvPassword, "")
+	if code, _, stderr := runIO(t, "", "key", "generate", filepath.Join(dir, "k")); code != exitUsage || !strings.Contains(stderr, sign.EnvPassword) {
+		t.Fatalf("key generate without a passphrase: exit %d: %s", code, stderr)
+	}
+	pwFile := filepath.Join(dir, "pw")
+	os.WriteFile(pwFile, []byte(pass+"\n"), 0o600)
+	if code, stdout, stderr := runIO(t, "", "key", "generate", "--password-file", pwFile, filepath.Join(dir, "k")); code != exitOK || !strings.Contains(stdout, "slipway.pub") {
+		t.Fatalf("key generate: exit %d: %s %s", code, stdout, stderr)
+	}
+	key := filepath.Join(dir, "k", sign.PrivateKeyFile)
+	svc := filepath.Join(dir, "svc")
+	os.MkdirAll(svc, 0o755)
+	os.WriteFile(filepath.Join(svc, "Dockerfile"), []byte("FROM scratch\nCOPY a /a\n"), 0o644)
+	os.WriteFile(filepath.Join(svc, "a"), []byte("a"), 0o644)
+	wrong := filepath.Join(dir, "wrong")
+	os.WriteFile(wrong, []byte("not-it\n"), 0o600)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"--sign without --key", []string{"build", svc, "--sign", "--push", "-t", "r.example.com/a:1"}, "--sign needs --key"},
+		{"--key without --sign", []string{"build", svc, "--key", key}, "--key and --password-file are for --sign"},
+		{"--sign without --push", []string{"build", svc, "--sign", "--key", key, "--password-file", pwFile}, "use it with --push and --tag"},
+		{"wrong passphrase", []string{"build", svc, "--sign", "--key", key, "--password-file", wrong, "--push", "-t", "r.example.com/a:1"}, "wrong passphrase"},
+		{"golden: wrong passphrase", []string{"golden", "build", "--dir", dir, "--registry", "r.example.com/p", "--sign", "--key", key, "--password-file", wrong}, "wrong passphrase"},
+		{"no key file", []string{"build", svc, "--sign", "--key", filepath.Join(dir, "nope.key"), "--password-file", pwFile, "--push", "-t", "r.example.com/a:1"}, "nope.key: reading the signing key"},
+	} {
+		code, stdout, stderr := runIO(t, "", tc.args...)
+		if code != exitUsage || !strings.Contains(stderr, tc.want) {
+			t.Errorf("%s: exit %d, want 2 and %q: %s", tc.name, code, tc.want, stderr)
+		}
+		if strings.Contains(stdout+stderr, pass) {
+			t.Errorf("%s: the passphrase was printed", tc.name)
+		}
+	}
+}
+
+// TestTrustedKeyErrorsExit2: a team file whose trusted key is missing is
+// bad input naming the file and line, before anything is built.
+func TestTrustedKeyErrorsExit2(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "slipway-team.toml"), []byte("[[trusted_key]]\nprefix = \"r.example.com/golden/\"\nkey = \"missing.pub\"\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "Dockerfile"), []byte("FROM r.example.com/golden/base:1\nUSER 10001\n"), 0o644)
+	code, _, stderr := runIO(t, "", "build", dir, "--addr", "tcp://127.0.0.1:1")
+	if code != exitUsage || !strings.Contains(stderr, "slipway-team.toml:3: trusted_key[0].key: missing.pub") {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+}

@@ -54,7 +54,7 @@ type Team struct {
 	// Rules overrides lint/scan rule severities: "off", "info", "warning", "error".
 	Rules map[string]string `toml:"rules,omitempty"`
 	// TrustedKeys are [[trusted_key]] tables: images under a prefix must be
-	// signed by one of that file's keys for that prefix (see trustedkey.go).
+	// signed by one of that file's keys for that prefix (README: Signed golden images).
 	TrustedKeys []TrustedKey `toml:"trusted_key,omitempty"`
 
 	// Files are the team files merged into this standard, outermost first

@@ -14,10 +14,10 @@ import (
 )
 
 // TrustedKey is one [[trusted_key]] table of a team file: every image
-// whose reference lies under Prefix (matched by parts, as
+// whose reference lies under its prefix (matched by parts, as
 // allowed_registries is) must carry a cosign signature, over the exact
-// digest used, by Key or by another key the same file trusts for a prefix
-// that covers the image.
+// digest used, by its key or by another key the same file trusts for a
+// prefix that covers the image.
 type TrustedKey struct {
 	// Prefix is a registry or repository prefix: "registry.example.com",
 	// "registry.example.com/platform/".

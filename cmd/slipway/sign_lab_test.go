@@ -142,6 +142,14 @@ func TestSignedGoldenLab(t *testing.T) {
 		t.Fatalf("deleting %s: %v", sigTag, err)
 	}
 	refused("signature removed", "unsigned", goodDigest)
+	// golden build refuses a golden:base taken from golden.lock likewise.
+	child := filepath.Join(gdir, "child.toml")
+	os.WriteFile(child, []byte("name = \"child\"\nfrom = \"golden:base\"\n"), 0o644)
+	code, out = cli("golden", "build", "child", "--dir", gdir, "--registry", prefix, "--addr", "tcp://127.0.0.1:1")
+	if code != exitFailure || !strings.Contains(out, child+":2: golden image child: "+entry.Image+"@"+goodDigest+" is not signed by a trusted key: unsigned (no signature for "+goodDigest+")") {
+		t.Fatalf("golden build FROM golden:base without its signature: exit %d: %s", code, out)
+	}
+	os.Remove(child)
 	if err := remote.Write(sigTag, sigImg); err != nil { // put it back
 		t.Fatal(err)
 	}

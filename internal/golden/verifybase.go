@@ -26,7 +26,7 @@ func verifyBases(ctx context.Context, o BuildOptions, selected []*Spec, inRun ma
 			if e == nil {
 				continue // reported before
 			}
-			image, digest = e.Image, e.Digest
+			image, digest = e.Image+"@"+e.Digest, e.Digest // pinned: the lock names the digest
 		} else {
 			b, ok := bases[s.Name]
 			if !ok {

@@ -90,6 +90,14 @@ spelling or below min_uid (with the build args given), a base outside
 allowed_bases or allowed_registries, a missing required HEALTHCHECK or label.
 A Dockerfile under a floor is refused with exit 1, whoever wrote it.
 
+When the team file has [[trusted_key]] tables, every FROM image they cover
+must carry a cosign signature by a trusted key over the digest it names
+(a tag is resolved first); an image that is unsigned, signed by another
+key or whose signature names another digest is refused with exit 1 before
+the build starts. --sign --key FILE --push signs the pushed image by digest
+under each tag's repository (passphrase: $SLIPWAY_KEY_PASSWORD or
+--password-file).
+
 The image digest is printed on stdout when the build ends: for an image file
 (-o type=oci or type=docker) the digest 'slipway verify' and 'slipway scan'
 report for that file. A summary on stderr says where the image went (file,

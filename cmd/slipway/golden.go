@@ -76,6 +76,12 @@ Once building starts, a failing image stops only the images built FROM it;
 the others finish. The summary names what failed and why, the exit code is 1,
 and golden.lock keeps the previous entries of what did not build.
 
+--sign --key FILE signs each pushed image by digest in cosign's format
+(the key's passphrase from $SLIPWAY_KEY_PASSWORD or --password-file). When
+the team file has [[trusted_key]] tables, every external base they cover
+(at the digest it resolved to) and every golden:<parent> taken from
+golden.lock must be signed by a trusted key, or nothing builds (exit 1).
+
 The registry is --registry, else registry_prefix from slipway-team.toml.
 Bases on other registries can be resolved through a mirror (--registry-mirror
 or $SLIPWAY_REGISTRY_MIRROR, e.g. the lab's loopback registry); BuildKit must

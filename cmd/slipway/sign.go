@@ -205,3 +205,23 @@ func reportSignature(cmd *cobra.Command, img, team string, insecure, required bo
 	}
 	return nil
 }
+
+// checkSignedIn is verify --signed-in: the digest of the image file (the
+// one verify reports) must be signed by a trusted key in repo. An image
+// that does not open is left to verify, which says why.
+func checkSignedIn(cmd *cobra.Command, file, workDir, repo string) error {
+	tmp, err := os.MkdirTemp(workDir, "slipway-signed-in-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	img, err := image.OpenLocalContext(cmd.Context(), file, tmp)
+	if err != nil {
+		return nil
+	}
+	d, err := img.Digest()
+	if err != nil {
+		return nil
+	}
+	return reportSignature(cmd, repo+"@"+d.String(), "", false, true)
+}

@@ -135,6 +135,13 @@ fails, and always removes its container and temporary files.`,
 				}
 			}
 			o.Log = cmd.ErrOrStderr()
+			if signedIn != "" {
+				// Before the image runs: an image the team's keys did not
+				// sign is not started.
+				if err := checkSignedIn(cmd, o.Image, o.WorkDir, signedIn); err != nil {
+					return err
+				}
+			}
 			rep, err := verify.Run(cmd.Context(), o)
 			if errors.Is(err, fs.ErrNotExist) {
 				return withCode(exitUsage, fmt.Errorf("%w\nIMAGE is what `slipway build -o type=oci,dest=FILE` writes: an OCI tarball, a docker save tarball or an OCI layout directory", err))
@@ -152,11 +159,6 @@ fails, and always removes its container and temporary files.`,
 			}
 			if err != nil {
 				return err
-			}
-			if signedIn != "" {
-				if err := reportSignature(cmd, signedIn+"@"+rep.Digest, "", false, true); err != nil {
-					return err
-				}
 			}
 			if rep.Failed() {
 				return withCode(exitFailure, errors.New("the image failed verification"))

@@ -9,6 +9,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -66,13 +67,17 @@ type Status struct {
 func (s *Status) OK() bool { return s != nil && s.Reason == Verified }
 
 func (s *Status) String() string {
+	ref := s.Image + "@" + s.Digest
+	if strings.HasSuffix(s.Image, "@"+s.Digest) {
+		ref = s.Image
+	}
 	switch s.Reason {
 	case Verified:
-		return fmt.Sprintf("%s@%s: signed by %s", s.Image, s.Digest, s.Key)
+		return fmt.Sprintf("%s: signed by %s", ref, s.Key)
 	case Unsigned:
-		return fmt.Sprintf("%s@%s: unsigned (no signature for this digest)", s.Image, s.Digest)
+		return fmt.Sprintf("%s: unsigned (no signature for this digest)", ref)
 	default:
-		msg := fmt.Sprintf("%s@%s: %s", s.Image, s.Digest, s.Reason)
+		msg := fmt.Sprintf("%s: %s", ref, s.Reason)
 		if s.Detail != "" {
 			msg += " (" + s.Detail + ")"
 		}

@@ -75,7 +75,8 @@ func Password(file string) ([]byte, error) {
 		if err != nil {
 			return nil, &KeyError{File: file, Msg: "reading the password file: " + errText(err)}
 		}
-		pw = bytes.TrimRight(b, "\r\n")
+		pw, _, _ = bytes.Cut(b, []byte("\n"))
+		pw = bytes.TrimSuffix(pw, []byte("\r"))
 		if len(pw) == 0 {
 			return nil, &KeyError{File: file, Msg: "the password file is empty"}
 		}

@@ -134,7 +134,7 @@ func TestPasswordSources(t *testing.T) {
 		t.Fatalf("env: %q %v", pw, err)
 	}
 	f := filepath.Join(t.TempDir(), "pw")
-	os.WriteFile(f, []byte("from-file\n"), 0o600)
+	os.WriteFile(f, []byte("from-file\r\nsecond line\n"), 0o600)
 	if pw, err := Password(f); err != nil || string(pw) != "from-file" {
 		t.Fatalf("file: %q %v", pw, err)
 	}

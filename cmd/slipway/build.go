@@ -45,6 +45,7 @@ type buildFlags struct {
 func newBuildCmd() *cobra.Command {
 	var f buildFlags
 	var rf buildResultFlags
+	var sf signFlags
 	c := &cobra.Command{
 		Use:   "build [DIR]",
 		Short: "Build the image through BuildKit, with secrets as mounts",
@@ -89,6 +90,14 @@ spelling or below min_uid (with the build args given), a base outside
 allowed_bases or allowed_registries, a missing required HEALTHCHECK or label.
 A Dockerfile under a floor is refused with exit 1, whoever wrote it.
 
+When the team file has [[trusted_key]] tables, every FROM image they cover
+must carry a cosign signature by a trusted key over the digest it names
+(a tag is resolved first); an image that is unsigned, signed by another
+key or whose signature names another digest is refused with exit 1 before
+the build starts. --sign --key FILE --push signs the pushed image by digest
+under each tag's repository (passphrase: $SLIPWAY_KEY_PASSWORD or
+--password-file).
+
 The image digest is printed on stdout when the build ends: for an image file
 (-o type=oci or type=docker) the digest 'slipway verify' and 'slipway scan'
 report for that file. A summary on stderr says where the image went (file,
@@ -126,6 +135,16 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 			if err := checkFloors(cmd, o, f.team); err != nil {
 				return err
 			}
+			sv, err := sf.signer(cmd)
+			if err != nil {
+				return err
+			}
+			if sv != nil && (!o.Push || len(o.Tags) == 0) {
+				return &usageError{err: errors.New("--sign signs the pushed image: use it with --push and --tag"), cmd: cmd}
+			}
+			if err := verifyFrom(cmd, o, f.team); err != nil {
+				return err
+			}
 
 			ctx := cmd.Context()
 			cl, err := build.Connect(ctx, f.conn)
@@ -145,6 +164,11 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 			}
 			for _, w := range res.Warnings {
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s:%d: %s\n", w.File, w.Line, w.Rule)
+			}
+			if sv != nil {
+				if err := signPushed(ctx, cmd, sv, o, res.ImageDigest); err != nil {
+					return err
+				}
 			}
 			sum := outcome(ctx, o, res)
 			for _, w := range sum.Warnings {
@@ -186,6 +210,7 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 	fl.StringVar(&f.progress, "progress", "auto", "progress output: auto, tty, plain, rawjson or quiet")
 	fl.Int64Var(&f.epoch, "source-date-epoch", 0, "timestamp (Unix seconds) for reproducible builds; -1 disables (default the last git commit touching DIR, else 0)")
 	rf.add(fl)
+	sf.add(fl)
 	fl.StringVar(&f.team, "team", "", "team standard file, applied on top of every slipway-team.toml above DIR (it can only tighten them)")
 	fl.BoolVar(&f.checks, "checks", false, "fail on BuildKit's Dockerfile check warnings (default: on for Dockerfiles slipway generated)")
 	return c

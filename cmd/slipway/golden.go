@@ -17,6 +17,7 @@ import (
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/golden"
 	"github.com/slipway/slipway/internal/image"
+	"github.com/slipway/slipway/internal/sign"
 	"github.com/slipway/slipway/internal/textsafe"
 )
 
@@ -51,6 +52,7 @@ func newGoldenBuildCmd() *cobra.Command {
 		mirror string
 		epoch  int64
 		format string
+		sf     signFlags
 	)
 	c := &cobra.Command{
 		Use:   "build [NAME...]",
@@ -75,6 +77,12 @@ Once building starts, a failing image stops only the images built FROM it;
 the others finish. The summary names what failed and why, the exit code is 1,
 and golden.lock keeps the previous entries of what did not build.
 
+--sign --key FILE signs each pushed image by digest in cosign's format
+(the key's passphrase from $SLIPWAY_KEY_PASSWORD or --password-file). When
+the team file has [[trusted_key]] tables, every external base they cover
+(at the digest it resolved to) and every golden:<parent> taken from
+golden.lock must be signed by a trusted key, or nothing builds (exit 1).
+
 The registry is --registry, else registry_prefix from slipway-team.toml.
 Bases on other registries can be resolved through a mirror (--registry-mirror
 or $SLIPWAY_REGISTRY_MIRROR, e.g. the lab's loopback registry); BuildKit must
@@ -92,12 +100,26 @@ be configured with the same mirror.`,
 			if o.Jobs < 1 {
 				return &usageError{err: fmt.Errorf("--jobs %d: at least 1", o.Jobs), cmd: cmd}
 			}
+			t, _, err := config.FindTeam(o.Dir, team)
+			if err != nil {
+				return err
+			}
 			if o.Registry == "" {
-				t, _, err := config.FindTeam(o.Dir, team)
-				if err != nil {
-					return err
-				}
 				o.Registry = t.RegistryPrefix
+			}
+			policy, err := sign.NewPolicy(t)
+			if err != nil {
+				return err
+			}
+			o.VerifyBase = goldenVerifier(policy, mirror, cmd)
+			sv, err := sf.signer(cmd)
+			if err != nil {
+				return err
+			}
+			if sv != nil {
+				o.Sign = func(ctx context.Context, img string) error {
+					return sign.Sign(ctx, img, sv, signOptions(mirror))
+				}
 			}
 			if cmd.Flags().Changed("source-date-epoch") {
 				o.SourceDateEpoch = &epoch
@@ -127,7 +149,8 @@ be configured with the same mirror.`,
 				}
 			}
 			var be *golden.BuildError
-			if errors.As(err, &be) {
+			var re *sign.RefusedError
+			if errors.As(err, &be) || errors.As(err, &re) {
 				return withCode(exitFailure, err)
 			}
 			return err
@@ -143,6 +166,7 @@ be configured with the same mirror.`,
 	f.StringSliceVar(&o.Platforms, "platform", nil, "target platforms, e.g. linux/amd64,linux/arm64 (default the daemon's)")
 	f.BoolVar(&o.NoCache, "no-cache", false, "do not use the build cache")
 	f.StringVar(&o.Progress, "progress", "plain", "build progress: plain (each line prefixed with the image) or quiet")
+	sf.add(f)
 	f.Int64Var(&epoch, "source-date-epoch", golden.DefaultSourceDateEpoch, "timestamp (seconds) of files and image metadata, for reproducible digests")
 	addFormatFlags(c, &format, "the results on stdout")
 	f.StringVar(&conn.Addr, "addr", "", "BuildKit daemon address (default $BUILDKIT_HOST, else "+build.DefaultAddr+")")

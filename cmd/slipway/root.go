@@ -38,6 +38,7 @@ Start with:
 		newVerifyCmd(),
 		newGoldenCmd(),
 		newPinCmd(),
+		newKeyCmd(),
 		newVersionCmd(),
 	)
 	return root

@@ -54,6 +54,11 @@ earlier entry of its own layer, a device node. --max-unpacked-size,
 --max-files and --max-path-depth bound what one image may cost; the
 defaults are far above any real image.
 
+For a registry reference, scan also reports on stderr the image's signature
+status when a [[trusted_key]] table of the team file covers it: signed by a
+trusted key over the digest scanned, or unsigned, wrong key or digest moved
+(exit 1).
+
 Exit status: 0 clean, 1 findings at or above --severity (default warning),
 2 usage error, an image that cannot be found or read, or a refused layer.`,
 		Example: `  slipway scan out/api.tar                        a BuildKit type=oci or type=docker export
@@ -72,6 +77,9 @@ Exit status: 0 clean, 1 findings at or above --severity (default warning),
 				return withCode(exitUsage, err)
 			}
 			if err != nil {
+				return err
+			}
+			if err := reportSignature(cmd, o.Image, o.Team, o.Insecure, false); err != nil {
 				return err
 			}
 			if res.Failed {

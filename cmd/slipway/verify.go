@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/docker/go-units"
+	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/cobra"
 
 	"github.com/slipway/slipway/internal/config"
@@ -24,6 +25,7 @@ func newVerifyCmd() *cobra.Command {
 		env        []string
 		execs      []string
 		execFails  []string
+		signedIn   string
 	)
 	c := &cobra.Command{
 		Use:   "verify IMAGE",
@@ -109,6 +111,11 @@ fails, and always removes its container and temporary files.`,
 				}
 				o.SizeBudget = n
 			}
+			if signedIn != "" {
+				if _, err := name.NewRepository(signedIn); err != nil {
+					return &usageError{err: fmt.Errorf("--signed-in %q: not a repository (e.g. registry.example.com/team/api): %v", signedIn, err), cmd: cmd}
+				}
+			}
 			if o.Port < 0 || o.Port > 65535 {
 				return &usageError{err: fmt.Errorf("--port %d is not a TCP port", o.Port), cmd: cmd}
 			}
@@ -128,6 +135,13 @@ fails, and always removes its container and temporary files.`,
 				}
 			}
 			o.Log = cmd.ErrOrStderr()
+			if signedIn != "" {
+				// Before the image runs: an image the team's keys did not
+				// sign is not started.
+				if err := checkSignedIn(cmd, o.Image, o.WorkDir, signedIn); err != nil {
+					return err
+				}
+			}
 			rep, err := verify.Run(cmd.Context(), o)
 			if errors.Is(err, fs.ErrNotExist) {
 				return withCode(exitUsage, fmt.Errorf("%w\nIMAGE is what `slipway build -o type=oci,dest=FILE` writes: an OCI tarball, a docker save tarball or an OCI layout directory", err))
@@ -165,6 +179,7 @@ fails, and always removes its container and temporary files.`,
 	f.StringArrayVarP(&env, "env", "e", nil, "`KEY=VALUE` added to the image's environment, or KEY to take it from verify's environment (repeatable; values are never printed)")
 	f.StringArrayVar(&execs, "exec", nil, "a command as a `JSON` array, run inside the container as its user, that must exit 0, e.g. '[\"psql\",\"-c\",\"SELECT 1\"]' (repeatable)")
 	f.StringArrayVar(&execFails, "exec-fail", nil, "a command as a `JSON` array, like --exec, that must exit non-zero, e.g. a login with a wrong password (repeatable)")
+	f.StringVar(&signedIn, "signed-in", "", "registry REPOSITORY holding this image's signature: report whether a team [[trusted_key]] signed the image's digest there (exit 1 if not)")
 	f.StringVar(&o.WorkDir, "work-dir", "", "where to unpack the image (default the system temporary directory; must allow exec)")
 	addImageLimits(c)
 	return c

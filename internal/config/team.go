@@ -53,6 +53,9 @@ type Team struct {
 	Syntax string `toml:"syntax,omitempty"`
 	// Rules overrides lint/scan rule severities: "off", "info", "warning", "error".
 	Rules map[string]string `toml:"rules,omitempty"`
+	// TrustedKeys are [[trusted_key]] tables: images under a prefix must be
+	// signed by one of that file's keys for that prefix (README: Signed golden images).
+	TrustedKeys []TrustedKey `toml:"trusted_key,omitempty"`
 
 	// Files are the team files merged into this standard, outermost first
 	// (set by FindTeam; empty for LoadTeam's single file).
@@ -71,6 +74,7 @@ type teamLayer struct {
 	file       string
 	bases      []string
 	registries []string
+	keys       []TrustedKey
 }
 
 // reBasePattern is the shape of an allowed_bases glob.
@@ -100,6 +104,9 @@ func loadTeam(file string) (*Team, map[string]bool, error) {
 	}
 	if verr := t.Validate(); verr != nil {
 		errs = append(errs, Locate(verr, file, src).(*InvalidError).Errs...)
+	}
+	if len(errs) == 0 {
+		errs = append(errs, t.resolveKeys(file, src)...)
 	}
 	if len(errs) > 0 {
 		return nil, nil, &InvalidError{Errs: errs}
@@ -174,7 +181,7 @@ func teamFilesUp(dir string) ([]string, error) {
 func (t *Team) asLayer(file string) *Team {
 	c := t.clone()
 	c.Files = []string{file}
-	c.layers = []teamLayer{{file: file, bases: t.AllowedBases, registries: t.AllowedRegistries}}
+	c.layers = []teamLayer{{file: file, bases: t.AllowedBases, registries: t.AllowedRegistries, keys: t.TrustedKeys}}
 	return c
 }
 
@@ -186,6 +193,7 @@ func (t *Team) clone() *Team {
 	c.Files = slices.Clone(t.Files)
 	c.Warnings = slices.Clone(t.Warnings)
 	c.layers = slices.Clone(t.layers)
+	c.TrustedKeys = slices.Clone(t.TrustedKeys)
 	if t.Rules != nil {
 		c.Rules = maps.Clone(t.Rules)
 	}
@@ -219,7 +227,8 @@ func (t *Team) tighten(n *Team, defined map[string]bool, file string) *Team {
 	// A nested list keeps only the entries the lists above allow; the rest
 	// are reported and dropped, so the nested file's own list is exactly
 	// what every file allows (and an entry list left empty adds nothing).
-	layer := teamLayer{file: file}
+	layer := teamLayer{file: file, keys: n.TrustedKeys}
+	m.TrustedKeys = append(m.TrustedKeys, n.TrustedKeys...)
 	for _, b := range n.AllowedBases {
 		if len(t.AllowedBases) > 0 && !t.allowsEntry(b) {
 			warn("allowed_bases", "%q is not allowed by %s", b, from())
@@ -333,6 +342,7 @@ func (t *Team) Validate() error {
 	if t.MinUID < 0 {
 		pr.add("min_uid", "%d is negative", t.MinUID)
 	}
+	t.validateKeys(&pr)
 	for i, l := range t.RequiredLabels {
 		if !reLabelKey.MatchString(l) {
 			pr.add(fmt.Sprintf("required_labels[%d]", i), "%q is not a valid label key", l)

@@ -53,6 +53,15 @@ type BuildOptions struct {
 
 	Builder build.Builder
 	Images  image.Registry
+	// VerifyBase, when set, is asked about every base before anything
+	// builds: an external FROM at the digest it resolved to, and a
+	// golden:<parent> not built in this run at its locked image@digest.
+	// Its error (a refused signature) stops the run. Golden parents built
+	// in this run are not asked: they were just built (and signed) here.
+	VerifyBase func(ctx context.Context, image, digest string) error
+	// Sign, when set, signs each pushed image (image@digest) before it is
+	// locked; a failed signature fails the image.
+	Sign func(ctx context.Context, imageAtDigest string) error
 	// Now is the clock for built_at (default time.Now).
 	Now func() time.Time
 }
@@ -243,6 +252,9 @@ func Build(ctx context.Context, o BuildOptions) (*Summary, error) {
 	}
 	if len(errs) > 0 {
 		return nil, &config.InvalidError{Errs: errs}
+	}
+	if err := verifyBases(ctx, o, selected, inRun, bases, old); err != nil {
+		return nil, err
 	}
 
 	r := &runner{o: o, plan: plan, old: old, lock: old.Clone(), bases: bases, epoch: epoch,
@@ -439,6 +451,12 @@ func (r *runner) build(ctx context.Context, s *Spec, base Base) (*LockEntry, err
 	}
 	u := r.plan.User(s)
 	fmt.Fprintf(log, "pushed %s@%s\n", image, res.ImageDigest)
+	if r.o.Sign != nil {
+		if err := r.o.Sign(ctx, image+"@"+res.ImageDigest); err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(log, "signed %s@%s\n", image, res.ImageDigest)
+	}
 	return &LockEntry{
 		Image:      image,
 		Digest:     res.ImageDigest,

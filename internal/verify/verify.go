@@ -156,8 +156,9 @@ type Report struct {
 	Privileged      []Privileged `json:"privileged_files,omitempty"`
 	Shells          []string     `json:"shells,omitempty"`
 	ContainerLog    []string     `json:"container_log,omitempty"`
-	Observed        *Observation `json:"observed,omitempty"` // a recording run's findings
-	Enforced        *Enforced    `json:"enforced,omitempty"` // what a hardened run applied
+	Healthcheck     []string     `json:"healthcheck,omitempty"` // the image's HEALTHCHECK, exec form
+	Observed        *Observation `json:"observed,omitempty"`    // a recording run's findings
+	Enforced        *Enforced    `json:"enforced,omitempty"`    // what a hardened run applied
 	Rows            []Check      `json:"checks"`
 }
 
@@ -332,6 +333,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, fmt.Errorf("reading image config: %w", err)
 	}
 	rep.ImageUser = cf.Config.User
+	if hc := cf.Config.Healthcheck; hc != nil && len(hc.Test) > 1 && hc.Test[0] == "CMD" {
+		rep.Healthcheck = append([]string{}, hc.Test[1:]...)
+	}
 	exp, err := expect(o, set, proj, cf)
 	if err != nil {
 		return nil, err

@@ -146,7 +146,7 @@ func LoadCompose(ctx context.Context, content []byte) (*types.Project, []string,
 		WorkingDir:  dir,
 		ConfigFiles: []types.ConfigFile{{Filename: file, Content: content}},
 		Environment: types.Mapping{},
-	})
+	}, func(o *loader.Options) { o.SetProjectName("deploy", false) })
 	var warnings []string
 	for _, l := range bytes.Split(bytes.TrimSpace(logs.Bytes()), []byte("\n")) {
 		if len(l) > 0 {

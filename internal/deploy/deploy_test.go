@@ -225,3 +225,25 @@ func TestWriteIsNonDestructive(t *testing.T) {
 		}
 	}
 }
+
+// TestGeneratedFilesHaveNoWeakness: lint's SW170 finds nothing in what
+// verify --learn writes.
+func TestGeneratedFilesHaveNoWeakness(t *testing.T) {
+	s := sampleService(t)
+	files, err := Files(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{ComposeFile, KubernetesFile} {
+		ws, err := Weaknesses(context.Background(), files[name])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ws) != 0 {
+			t.Errorf("%s: %v", name, ws)
+		}
+	}
+	if !IsKubernetes(files[KubernetesFile]) || IsKubernetes(files[ComposeFile]) {
+		t.Error("IsKubernetes confuses the two files")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/slipway/slipway/internal/build"
+	"github.com/slipway/slipway/internal/deploy"
 	"github.com/slipway/slipway/internal/examples"
 	"github.com/slipway/slipway/internal/generate"
 	"github.com/slipway/slipway/internal/lab/labtest"
@@ -69,6 +70,48 @@ func TestSeccompLearn(t *testing.T) {
 			e := l.Enforced.Enforced
 			if e == nil || e.MemoryLimit != l.Hardening.MemoryLimit || e.PidsLimit != l.Hardening.PidsLimit || !slices.Equal(e.Tmpfs, l.Hardening.Tmpfs) {
 				t.Errorf("the enforced run applied %+v, want %+v", e, l.Hardening)
+			}
+
+			// One source of truth: the deploy files are written from this
+			// learn, and a verify run confined by what compose.yaml names
+			// (its seccomp file, tmpfs, limits) passes and applies exactly
+			// those.
+			svc, err := deploy.FromLearned(l, name, "hello-"+name+"@"+l.Enforced.Digest)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files, err := deploy.Files(svc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ddir := filepath.Join(dir, "deploy")
+			if _, err := deploy.Write(ddir, files, false); err != nil {
+				t.Fatal(err)
+			}
+			hc, err := deploy.ReadHardening(ctx, filepath.Join(ddir, deploy.ComposeFile))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if hc.Seccomp != profile || !slices.Equal(hc.Tmpfs, l.Hardening.Tmpfs) || hc.MemoryLimit != l.Hardening.MemoryLimit || hc.PidsLimit != l.Hardening.PidsLimit {
+				t.Errorf("compose.yaml names %+v, the enforced run applied %+v", hc, l.Hardening)
+			}
+			deployed, err := verify.LoadProfile(hc.Seccomp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(deployed.Allowed(), allowed) {
+				t.Errorf("deploy/seccomp.json allows %v, the proven profile %v", deployed.Allowed(), allowed)
+			}
+			r3, err := verify.Run(ctx, verify.Options{Image: img, Config: cfg, Timeout: time.Minute, Harden: hc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r3.Failed() {
+				logReport(t, "as compose.yaml names", r3)
+				t.Errorf("the run confined as compose.yaml names failed")
+			}
+			if e := r3.Enforced; e == nil || e.Seccomp != profile || e.MemoryLimit != hc.MemoryLimit || e.PidsLimit != hc.PidsLimit || !slices.Equal(e.Tmpfs, hc.Tmpfs) || e.NoFile != verify.NoFile {
+				t.Errorf("the run applied %+v, compose.yaml names %+v", e, hc)
 			}
 
 			// Too tight: the same profile without bind.

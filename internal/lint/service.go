@@ -100,6 +100,15 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		if isDeployFile(file) {
+			fs, err := checkDeployFile(ctx, file)
+			if err != nil {
+				return nil, &InputError{err}
+			}
+			rep.Files = append(rep.Files, file)
+			rep.Findings = append(rep.Findings, applyTeam(fs, team)...)
+			continue
+		}
 		in, err := load(file, o.Context, o.Stdin)
 		if err != nil {
 			return nil, &InputError{err}

@@ -203,7 +203,7 @@ fails, and always removes its container and temporary files.`,
 	f.StringVar(&hard.deployDir, "deploy-dir", "", "where --learn writes, and verify reads, the deploy files (default deploy/ beside slipway.toml)")
 	f.StringVar(&hard.imageRef, "image-ref", "", "the image `REFERENCE` the deploy files run (with --learn; default NAME@DIGEST of the verified image)")
 	f.BoolVar(&hard.force, "force", false, "with --learn: replace deploy files edited by hand")
-	f.BoolVar(&hard.checkOnly, "check", false, "with --learn: write nothing; exit 1 if the deploy files on disk differ from what the run proves")
+	f.BoolVar(&hard.checkOnly, "check", false, "with --learn: write nothing; exit 1 if the deploy files are missing, edited by hand, or no longer hold for this run (a call the profile lacks, other tmpfs, limits below the peaks, another image)")
 	c.MarkFlagsMutuallyExclusive("learn", "seccomp")
 	c.MarkFlagsMutuallyExclusive("check", "force")
 	return c

@@ -15,6 +15,7 @@ import (
 	"github.com/slipway/slipway/internal/deploy"
 	"github.com/slipway/slipway/internal/generate"
 	"github.com/slipway/slipway/internal/image"
+	"github.com/slipway/slipway/internal/textsafe"
 	"github.com/slipway/slipway/internal/verify"
 )
 
@@ -135,15 +136,15 @@ func runLearn(cmd *cobra.Command, o verify.Options, h hardenFlags, format string
 	}
 	log := cmd.ErrOrStderr()
 	if h.checkOnly {
-		drift, err := deploy.Drift(dir, files)
+		stale, err := deploy.Stale(cmd.Context(), dir, l, files)
 		if err != nil {
-			return err
+			return withCode(exitUsage, err)
 		}
-		for _, c := range drift {
-			fmt.Fprintf(log, "%s: %s\n", c.Path, c.State)
+		for _, s := range stale {
+			fmt.Fprintln(log, textsafe.String(s))
 		}
-		if len(drift) > 0 {
-			return withCode(exitFailure, fmt.Errorf("%d deploy file(s) differ from what this run proves: run verify --learn to update them", len(drift)))
+		if len(stale) > 0 {
+			return withCode(exitFailure, fmt.Errorf("the deploy files in %s no longer hold for this image (%d problem(s)): run verify --learn to update them", dir, len(stale)))
 		}
 		fmt.Fprintf(log, "the deploy files in %s are up to date\n", dir)
 		return nil

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/slipway/slipway/internal/generate"
 	"github.com/slipway/slipway/internal/verify"
 )
 
@@ -91,4 +92,61 @@ func ReadHardening(ctx context.Context, composeFile string) (verify.Hardening, e
 		h.PidsLimit = svc.PidsLimit
 	}
 	return h, nil
+}
+
+// Stale lists why the deploy files in dir no longer hold for a new
+// learn l, for --check: a file missing or edited by hand, the profile not
+// allowing a call this run made, tmpfs mounts that differ, limits below
+// this run's peaks, another image. Learning twice observes slightly
+// different calls and peaks (a runtime's timing), so byte equality would
+// report drift on every run; these are the differences that matter.
+func Stale(ctx context.Context, dir string, l *verify.Learned, files map[string][]byte) ([]string, error) {
+	var out []string
+	changes, err := Plan(dir, files)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range changes {
+		switch c.State {
+		case generate.New:
+			out = append(out, c.Path+": missing")
+		case generate.Edited:
+			out = append(out, c.Path+": edited by hand")
+		}
+	}
+	if len(out) > 0 {
+		return out, nil
+	}
+	prof, err := verify.LoadProfile(filepath.Join(dir, SeccompFile))
+	if err != nil {
+		return nil, err
+	}
+	allowed := map[string]bool{}
+	for _, n := range prof.Allowed() {
+		allowed[n] = true
+	}
+	var missing []string
+	for _, n := range l.Observation.Syscalls {
+		if !allowed[n] && !strings.HasPrefix(n, "unknown(") {
+			missing = append(missing, n)
+		}
+	}
+	if len(missing) > 0 {
+		out = append(out, fmt.Sprintf("%s: does not allow %s, which this run made", filepath.Join(dir, SeccompFile), strings.Join(missing, ", ")))
+	}
+	compose := filepath.Join(dir, ComposeFile)
+	h, err := ReadHardening(ctx, compose)
+	if err != nil {
+		return nil, err
+	}
+	if strings.Join(h.Tmpfs, ",") != strings.Join(l.Hardening.Tmpfs, ",") {
+		out = append(out, fmt.Sprintf("%s: tmpfs %v, this run wrote to %v", compose, h.Tmpfs, l.Hardening.Tmpfs))
+	}
+	if h.MemoryLimit < l.Observation.PeakMemory || h.PidsLimit < l.Observation.PeakPids {
+		out = append(out, fmt.Sprintf("%s: limits (memory %d bytes, pids %d) below this run's peaks (%d bytes, %d)", compose, h.MemoryLimit, h.PidsLimit, l.Observation.PeakMemory, l.Observation.PeakPids))
+	}
+	if b, err := os.ReadFile(compose); err == nil && !strings.Contains(string(b), l.Enforced.Digest) {
+		out = append(out, fmt.Sprintf("%s: written for another image than %s", compose, l.Enforced.Digest))
+	}
+	return out, nil
 }

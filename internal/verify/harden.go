@@ -78,6 +78,7 @@ type Enforced struct {
 	PidsLimit   int64    `json:"pids_limit,omitempty"`
 	NoFile      uint64   `json:"nofile"`
 	Denied      []string `json:"denied,omitempty"` // calls refused, "name (count)"
+	DeniedCalls []string `json:"-"`                // the same, names only
 }
 
 // harden applies h to spec: the tmpfs mounts, the cgroup limits. The
@@ -337,7 +338,7 @@ func (r seccompRun) row(rep *Report, o Options, prof *Profile) {
 	case prof != nil:
 		denied := r.agent.deniedCalls()
 		if rep.Enforced != nil {
-			rep.Enforced.Denied = nil
+			rep.Enforced.Denied, rep.Enforced.DeniedCalls = nil, denied
 			for _, d := range denied {
 				rep.Enforced.Denied = append(rep.Enforced.Denied, fmt.Sprintf("%s (%d)", d, r.agent.count(r.agent.denied, d)))
 			}

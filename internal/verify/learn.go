@@ -69,17 +69,6 @@ func Learn(ctx context.Context, o Options, profileFile string) (*Learned, error)
 	ob := r1.Observed
 	mem, pids := Limits(ob)
 	l.Hardening = Hardening{Seccomp: profileFile, Tmpfs: ob.WritableMounts, MemoryLimit: mem, PidsLimit: pids}
-	prof, err := NewProfile(ob.Syscalls, nil)
-	if err != nil {
-		return nil, err
-	}
-	prof.Comment = profileComment(r1, prof, l.Hardening)
-	b, err := prof.Marshal()
-	if err != nil {
-		return nil, err
-	}
-	l.Profile, l.ProfileJSON = prof, b
-
 	// The enforced run loads the profile from a file, as a runtime would.
 	dir, err := os.MkdirTemp(o.WorkDir, "slipway-learn-")
 	if err != nil {
@@ -87,30 +76,60 @@ func Learn(ctx context.Context, o Options, profileFile string) (*Learned, error)
 	}
 	defer os.RemoveAll(dir)
 	tmp := filepath.Join(dir, "seccomp.json")
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return nil, err
+
+	// A runtime's timing makes a few calls appear in one run and not the
+	// next (a Go program's runtime starts threads as it goes). A call the
+	// enforced run was refused is one the service makes: it joins the
+	// profile and the enforced run starts again, up to maxEnforced times.
+	// What is written is always the profile of the last, passing, run.
+	calls := append([]string{}, ob.Syscalls...)
+	var late []string
+	for attempt := 1; ; attempt++ {
+		prof, err := NewProfile(calls, nil)
+		if err != nil {
+			return nil, err
+		}
+		prof.Comment = profileComment(r1, prof, l.Hardening, late)
+		b, err := prof.Marshal()
+		if err != nil {
+			return nil, err
+		}
+		l.Profile, l.ProfileJSON = prof, b
+		if err := os.WriteFile(tmp, b, 0o600); err != nil {
+			return nil, err
+		}
+		enf := o
+		enf.Harden = l.Hardening
+		enf.Harden.Seccomp = tmp
+		if logw != nil {
+			fmt.Fprintf(logw, "learning: enforced run %d, %d allowed calls, tmpfs %v, memory %s, pids %d\n",
+				attempt, len(prof.Allowed()), ob.WritableMounts, units.BytesSize(float64(mem)), pids)
+		}
+		r2, err := Run(ctx, enf)
+		if err != nil {
+			return nil, err
+		}
+		if r2.Enforced != nil {
+			r2.Enforced.Seccomp = profileFile
+		}
+		l.Enforced = r2
+		if !r2.Failed() || r2.Enforced == nil || len(r2.Enforced.DeniedCalls) == 0 || attempt == maxEnforced {
+			return l, nil
+		}
+		if logw != nil {
+			fmt.Fprintf(logw, "learning: the enforced run made %s, unseen before: adding and running again\n", strings.Join(r2.Enforced.DeniedCalls, ", "))
+		}
+		late = append(late, r2.Enforced.DeniedCalls...)
+		calls = append(calls, r2.Enforced.DeniedCalls...)
 	}
-	enf := o
-	enf.Harden = l.Hardening
-	enf.Harden.Seccomp = tmp
-	if logw != nil {
-		fmt.Fprintf(logw, "learning: second run, enforcing %d allowed calls, tmpfs %v, memory %s, pids %d\n",
-			len(prof.Allowed()), ob.WritableMounts, units.BytesSize(float64(mem)), pids)
-	}
-	r2, err := Run(ctx, enf)
-	if err != nil {
-		return nil, err
-	}
-	if r2.Enforced != nil {
-		r2.Enforced.Seccomp = profileFile
-	}
-	l.Enforced = r2
-	return l, nil
 }
+
+// maxEnforced is how many enforced runs Learn makes at most.
+const maxEnforced = 3
 
 // profileComment says how the profile was made. It holds no time and no
 // host name, so learning the same image twice gives the same file.
-func profileComment(r *Report, p *Profile, h Hardening) []string {
+func profileComment(r *Report, p *Profile, h Hardening, late []string) []string {
 	ob := r.Observed
 	probe := "its port"
 	if r.HealthPath != "" {
@@ -120,8 +139,8 @@ func profileComment(r *Report, p *Profile, h Hardening) []string {
 	}
 	return []string{
 		fmt.Sprintf("Learned by `slipway verify --learn` from image %s on %s.", r.Digest, p.Architectures[0]),
-		fmt.Sprintf("The service made %d distinct system calls (%d calls in all, seen through seccomp user notification) while it started, answered %s, passed its HEALTHCHECK and the exec probes, run read-only, without capabilities, with no-new-privileges and in its own network namespace.", len(ob.Syscalls), ob.Calls, probe),
-		fmt.Sprintf("Allowed: those calls plus a baseline of %d every process needs (%d names); every other call fails with EPERM.", len(baselineCalls), len(p.Allowed())),
+		fmt.Sprintf("The service made %d distinct system calls (seen through seccomp user notification) while it started, answered %s, passed its HEALTHCHECK and the exec probes, run read-only, without capabilities, with no-new-privileges and in its own network namespace.", len(ob.Syscalls), probe),
+		fmt.Sprintf("Allowed: those calls%s plus a baseline of %d every process needs (%d names); every other call fails with EPERM.", lateNote(late), len(baselineCalls), len(p.Allowed())),
 		fmt.Sprintf("Proven by a second run with this profile enforced, tmpfs only at %s, memory limit %d bytes and pids limit %d: it passed every check.", strings.Join(orNone(h.Tmpfs), ", "), h.MemoryLimit, h.PidsLimit),
 		"A call it makes only later (a code path the checks did not reach) is refused: run `slipway verify IMAGE --seccomp deploy/seccomp.json` with --exec probes that reach it, or learn again with them.",
 	}
@@ -139,4 +158,11 @@ func orNone(l []string) []string {
 func SHA256(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
+}
+
+func lateNote(late []string) string {
+	if len(late) == 0 {
+		return ""
+	}
+	return ", " + strings.Join(late, ", ") + " (made in an enforced run only)"
 }

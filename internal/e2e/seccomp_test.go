@@ -20,7 +20,7 @@ import (
 
 // seccompExamples are the examples TestSeccompLearn hardens. Each costs a
 // build (cached after the first) and four runs under runc.
-var seccompExamples = []string{"go", "node", "python"}
+var seccompExamples = []string{"go", "node", "python", "rust", "java"}
 
 // TestSeccompLearn is issue 11's proof for the Go, Node and Python
 // examples: verify --learn records the service, writes a profile whose

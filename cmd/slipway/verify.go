@@ -52,6 +52,9 @@ Each check is a row:
   exec: CMD ...                  each --exec command exits 0 (--exec-fail:
                                  exits non-zero), run inside the container
                                  as its user once the checks above are done
+  system calls (seccomp)         with --learn or a profile: every call was
+                                 recorded, or none was refused (a refused
+                                 call is named)
 
 The port, health path (default /healthz; a TCP connect when the healthcheck is
 grpc or a probe binary), size budget and base come from

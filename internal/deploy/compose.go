@@ -39,6 +39,7 @@ type composeService struct {
 	ReadOnly     bool                     `yaml:"read_only"`
 	CapDrop      []string                 `yaml:"cap_drop"`
 	SecurityOpt  []string                 `yaml:"security_opt"`
+	Environment  []string                 `yaml:"environment,omitempty"`
 	Tmpfs        []string                 `yaml:"tmpfs,omitempty"`
 	Volumes      []string                 `yaml:"volumes,omitempty"`
 	MemLimit     int64                    `yaml:"mem_limit"`
@@ -79,6 +80,7 @@ func Compose(s Service) ([]byte, error) {
 		PidsLimit:    s.PidsLimit,
 		Ulimits:      map[string]composeUlimit{"nofile": {Soft: s.NoFile, Hard: s.NoFile}},
 	}
+	svc.Environment = append(svc.Environment, s.EnvKeys...)
 	for _, t := range s.Tmpfs {
 		svc.Tmpfs = append(svc.Tmpfs, t+":"+s.TmpfsOptions)
 	}

@@ -65,6 +65,11 @@ type Service struct {
 	MemoryLimit int64
 	PidsLimit   int64
 	NoFile      uint64
+	// EnvKeys are the names of the environment the verified runs were
+	// given (--env): compose passes them through from the shell that runs
+	// it, Kubernetes reads them from a Secret named NAME-env. Values are
+	// never written.
+	EnvKeys []string
 	// Profile is the seccomp profile's bytes, as written to SeccompFile.
 	Profile []byte
 }

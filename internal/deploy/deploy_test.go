@@ -29,7 +29,7 @@ func sampleService(t *testing.T) Service {
 		Name: "Hello_API", Image: "registry.example/hello@sha256:" + strings.Repeat("a", 64), Digest: "sha256:" + strings.Repeat("a", 64),
 		UID: 65532, GID: 65532, Port: 8080, HealthPath: "/healthz", HealthCmd: []string{"/app/hello", "-healthcheck"},
 		Tmpfs: []string{"/tmp"}, TmpfsSize: verify.TmpfsSize, TmpfsOptions: verify.TmpfsOptions,
-		Volumes:     []string{"/var/lib/data"},
+		Volumes: []string{"/var/lib/data"}, EnvKeys: []string{"POSTGRES_PASSWORD"},
 		MemoryLimit: 96 << 20, PidsLimit: 40, NoFile: verify.NoFile, Profile: b,
 	}
 }
@@ -80,6 +80,9 @@ func TestComposeCarriesEverySetting(t *testing.T) {
 	}
 	if len(svc.Ports) != 1 || svc.Ports[0].Target != 8080 || svc.Ports[0].Published != "8080" {
 		t.Errorf("ports %+v", svc.Ports)
+	}
+	if v, ok := svc.Environment["POSTGRES_PASSWORD"]; !ok || v != nil {
+		t.Errorf("environment %v: want POSTGRES_PASSWORD passed through without a value", svc.Environment)
 	}
 	if len(svc.Volumes) != 1 || svc.Volumes[0].Target != "/var/lib/data" || svc.Volumes[0].Type != "volume" {
 		t.Errorf("volumes %+v", svc.Volumes)
@@ -145,6 +148,9 @@ func TestKubernetesCarriesEverySetting(t *testing.T) {
 		if p == nil || p.HTTPGet == nil || p.HTTPGet.Path != "/healthz" || p.HTTPGet.Port.StrVal != "service" {
 			t.Errorf("probe %+v", p)
 		}
+	}
+	if len(c.Env) != 1 || c.Env[0].Name != "POSTGRES_PASSWORD" || c.Env[0].ValueFrom == nil || c.Env[0].ValueFrom.SecretKeyRef.Name != "hello-api-env" || c.Env[0].Value != "" {
+		t.Errorf("env %+v", c.Env)
 	}
 	if c.Ports[0].ContainerPort != 8080 || m.Services[0].Spec.Ports[0].Port != 8080 {
 		t.Errorf("ports %+v %+v", c.Ports, m.Services[0].Spec.Ports)

@@ -51,6 +51,10 @@ func Kubernetes(s Service) ([]byte, error) {
 			Requests: corev1.ResourceList{corev1.ResourceMemory: *mem},
 		},
 	}
+	for _, k := range s.EnvKeys {
+		c.Env = append(c.Env, corev1.EnvVar{Name: k, ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+			LocalObjectReference: corev1.LocalObjectReference{Name: name + "-env"}, Key: k}}})
+	}
 	var vols []corev1.Volume
 	for i, t := range s.Tmpfs {
 		vn := fmt.Sprintf("tmpfs%d", i)
@@ -114,6 +118,9 @@ func Kubernetes(s Service) ([]byte, error) {
 	var body bytes.Buffer
 	body.WriteString("# Kubernetes has no per-container pids or open-files field: the kubelet's\n")
 	fmt.Fprintf(&body, "# podPidsLimit and the runtime's nofile default apply (verify proved %d pids, %d open files).\n", s.PidsLimit, s.NoFile)
+	if len(s.EnvKeys) > 0 {
+		fmt.Fprintf(&body, "# The environment comes from a Secret you create: kubectl create secret generic %s-env --from-literal=%s=...\n", name, s.EnvKeys[0])
+	}
 	if len(s.Volumes) > 0 {
 		body.WriteString("# The image's VOLUMEs are emptyDir volumes here: use a PersistentVolumeClaim for data that must outlive the pod.\n")
 	}

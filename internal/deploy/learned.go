@@ -29,7 +29,7 @@ func FromLearned(l *verify.Learned, name, ref string) (Service, error) {
 		Port: r.Port, HealthPath: r.HealthPath, HealthCmd: r.Healthcheck,
 		Tmpfs: l.Hardening.Tmpfs, TmpfsSize: verify.TmpfsSize, TmpfsOptions: verify.TmpfsOptions,
 		MemoryLimit: l.Hardening.MemoryLimit, PidsLimit: l.Hardening.PidsLimit, NoFile: verify.NoFile,
-		Profile: l.ProfileJSON,
+		Profile: l.ProfileJSON, EnvKeys: r.EnvKeys,
 	}
 	if r.Enforced != nil {
 		s.NoFile = r.Enforced.NoFile

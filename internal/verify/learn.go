@@ -112,6 +112,10 @@ func Learn(ctx context.Context, o Options, profileFile string) (*Learned, error)
 		if r2.Enforced != nil {
 			r2.Enforced.Seccomp = profileFile
 		}
+		// The run loaded a temporary copy; name the file it becomes.
+		for i := range r2.Rows {
+			r2.Rows[i].Detail = strings.ReplaceAll(r2.Rows[i].Detail, tmp, profileFile+" (to be written)")
+		}
 		l.Enforced = r2
 		if !r2.Failed() || r2.Enforced == nil || len(r2.Enforced.DeniedCalls) == 0 || attempt == maxEnforced {
 			return l, nil

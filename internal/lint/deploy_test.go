@@ -113,4 +113,8 @@ func TestLintDeployFiles(t *testing.T) {
 	if !res.Failed || len(res.Findings) != len(got["services.api"])+1 {
 		t.Errorf("lint run: failed %v, %d findings", res.Failed, len(res.Findings))
 	}
+
+	if _, err := Run(context.Background(), RunOptions{Files: []string{filepath.Join(dir, "compose.yaml")}, Fix: true, Out: io.Discard, Err: io.Discard}); err == nil || !strings.Contains(err.Error(), "--fix") {
+		t.Errorf("--fix on a compose file: err %v", err)
+	}
 }

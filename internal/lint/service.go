@@ -101,6 +101,9 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 			return nil, err
 		}
 		if isDeployFile(file) {
+			if o.Fix {
+				return nil, &InputError{fmt.Errorf("%s: --fix rewrites Dockerfiles only; write compose and Kubernetes files with `slipway verify IMAGE --learn`", textsafe.String(file))}
+			}
 			fs, err := checkDeployFile(ctx, file)
 			if err != nil {
 				return nil, &InputError{err}

@@ -27,6 +27,13 @@ the nearest slipway-team.toml above the context (or --team): its allowed
 bases, required labels, healthcheck and min_uid are checked, and its [rules]
 table changes severities ("off", "info", "warning", "error").
 
+A FILE ending in .yaml or .yml is read as a compose file or Kubernetes
+manifests (Deployment, StatefulSet, DaemonSet, ReplicaSet, Job, Pod): SW170
+reports each service or container that runs weaker than the deploy files
+'slipway verify IMAGE --learn' writes (privileged, added capabilities, not
+dropping ALL, a writable root, no or unconfined seccomp, privilege
+escalation allowed, a shared host namespace).
+
 Silence one finding with a comment directly above the instruction; the
 reason is required:
     # slipway:ignore SW150 -- start.sh needs $PORT expanded
@@ -42,6 +49,7 @@ ADD of local files into COPY, and a missing USER (65532:65532). Comments and
 formatting elsewhere are kept; a rewrite that does not parse is never written.`,
 		Example: `  slipway lint                          lint ./Dockerfile
   slipway lint services/*/Dockerfile    several files, one report
+  slipway lint deploy/compose.yaml k8s/api.yaml   deploy files: SW170
   slipway lint --severity error         fail only on errors
   slipway lint --format sarif > lint.sarif   for code-scanning UIs
   slipway lint --fix --dry-run          show what --fix would change

@@ -26,6 +26,7 @@ func newVerifyCmd() *cobra.Command {
 		execs      []string
 		execFails  []string
 		signedIn   string
+		hard       hardenFlags
 	)
 	c := &cobra.Command{
 		Use:   "verify IMAGE",
@@ -53,6 +54,9 @@ Each check is a row:
   exec: CMD ...                  each --exec command exits 0 (--exec-fail:
                                  exits non-zero), run inside the container
                                  as its user once the checks above are done
+  system calls (seccomp)         with --learn or a profile: every call was
+                                 recorded, or none was refused (a refused
+                                 call is named)
 
 The port, health path (default /healthz; a TCP connect when the healthcheck is
 grpc or a probe binary), size budget and base come from
@@ -85,6 +89,26 @@ link, a hard link to anything but an earlier entry of its own layer, a
 device node. --max-unpacked-size, --max-files and --max-path-depth bound
 what one image may cost; the defaults are far above any real image. Only
 the last 64 KiB of the container's output is kept.
+
+Run it hardened (see README, "Run it hardened"):
+  --learn             run the image twice. The first run records every system
+                      call (seccomp user notification: each call continues
+                      unchanged), the paths written, peak memory and
+                      processes, the ports listened on. The second run
+                      enforces a profile of those calls plus a small baseline
+                      (everything else fails with EPERM), tmpfs only where
+                      the service wrote, memory and pids limits at a margin
+                      over the peaks. Only if it passes every check are
+                      deploy/seccomp.json, deploy/compose.yaml and
+                      deploy/kubernetes.yaml written, beside slipway.toml
+                      (--deploy-dir to choose). Files edited by hand are
+                      refused without --force; --check writes nothing and
+                      exits 1 on drift.
+  --seccomp FILE      enforce a profile. Without it, verify enforces what
+                      deploy/compose.yaml names (its seccomp file, tmpfs,
+                      mem_limit, pids_limit) or deploy/seccomp.json, when
+                      they exist; --seccomp none turns that off. A call the
+                      profile refuses fails the run and is named.
 
 verify needs root and runc (apt-get install runc). It exits 1 when a check
 fails, and always removes its container and temporary files.`,
@@ -142,11 +166,21 @@ fails, and always removes its container and temporary files.`,
 					return err
 				}
 			}
+			if err := hard.check(cmd); err != nil {
+				return err
+			}
+			if hard.learn {
+				return runLearn(cmd, o, hard, format)
+			}
+			if err := hard.apply(cmd, &o); err != nil {
+				return err
+			}
 			rep, err := verify.Run(cmd.Context(), o)
 			if errors.Is(err, fs.ErrNotExist) {
 				return withCode(exitUsage, fmt.Errorf("%w\nIMAGE is what `slipway build -o type=oci,dest=FILE` writes: an OCI tarball, a docker save tarball or an OCI layout directory", err))
 			}
-			if image.IsInvalid(err) {
+			var pe *verify.ProfileError
+			if image.IsInvalid(err) || errors.As(err, &pe) {
 				return withCode(exitUsage, err)
 			}
 			if err != nil {
@@ -182,6 +216,14 @@ fails, and always removes its container and temporary files.`,
 	f.StringVar(&signedIn, "signed-in", "", "registry REPOSITORY holding this image's signature: report whether a team [[trusted_key]] signed the image's digest there (exit 1 if not)")
 	f.StringVar(&o.WorkDir, "work-dir", "", "where to unpack the image (default the system temporary directory; must allow exec)")
 	addImageLimits(c)
+	f.BoolVar(&hard.learn, "learn", false, "record the service's system calls, prove a seccomp profile in a second, enforced run, and write deploy/seccomp.json, compose.yaml and kubernetes.yaml")
+	f.StringVar(&hard.seccomp, "seccomp", "", "enforce this seccomp profile (`FILE`; default what deploy/compose.yaml names, else deploy/seccomp.json, when present; none to turn off)")
+	f.StringVar(&hard.deployDir, "deploy-dir", "", "where --learn writes, and verify reads, the deploy files (default deploy/ beside slipway.toml)")
+	f.StringVar(&hard.imageRef, "image-ref", "", "the image `REFERENCE` the deploy files run (with --learn; default NAME@DIGEST of the verified image)")
+	f.BoolVar(&hard.force, "force", false, "with --learn: replace deploy files edited by hand")
+	f.BoolVar(&hard.checkOnly, "check", false, "with --learn: write nothing; exit 1 if the deploy files are missing, edited by hand, or no longer hold for this run (a call the profile lacks, other tmpfs, limits below the peaks, another image)")
+	c.MarkFlagsMutuallyExclusive("learn", "seccomp")
+	c.MarkFlagsMutuallyExclusive("check", "force")
 	return c
 }
 

@@ -95,6 +95,18 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
+		if isDeployFile(file) {
+			if o.Fix {
+				return nil, &InputError{fmt.Errorf("%s: --fix rewrites Dockerfiles only; write compose and Kubernetes files with `slipway verify IMAGE --learn`", textsafe.String(file))}
+			}
+			fs, err := checkDeployFile(ctx, file)
+			if err != nil {
+				return nil, &InputError{err}
+			}
+			rep.Files = append(rep.Files, file)
+			rep.Findings = append(rep.Findings, applyTeam(fs, team)...)
+			continue
+		}
 		in, err := load(file, o.Context, o.Stdin)
 		if err != nil {
 			return nil, &InputError{err}

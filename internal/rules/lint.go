@@ -279,6 +279,14 @@ func lintRules() []Rule {
 			Example: "LABEL org.opencontainers.image.source=\"https://github.com/example/service\" \\\n      org.opencontainers.image.authors=\"team@example.com\"",
 		},
 		{
+			ID: "SW170", Name: "deploy-weaker-than-verified", Severity: Warning,
+			Message: "A compose or Kubernetes file runs the container with weaker settings than slipway verified",
+			Why:     "slipway verify --learn proves the service runs read-only, with no capabilities, no-new-privileges and its learned seccomp profile; a deploy file that is privileged, adds capabilities, leaves the root writable or drops the seccomp profile throws that proof away where it matters.",
+			Fix:     "Run the service with the settings of deploy/compose.yaml or deploy/kubernetes.yaml (written by `slipway verify IMAGE --learn`): read_only, cap_drop ALL, no-new-privileges, seccomp=seccomp.json; in Kubernetes readOnlyRootFilesystem, allowPrivilegeEscalation: false, capabilities.drop ALL, seccompProfile Localhost.",
+			Example: "services:\n  api:\n    read_only: true\n    cap_drop: [ALL]\n    security_opt: [\"no-new-privileges:true\", \"seccomp=seccomp.json\"]",
+			CIS:     []string{"5.3", "5.4", "5.12", "5.21", "5.25"},
+		},
+		{
 			ID: "SW190", Name: "suppression-without-reason", Severity: Warning,
 			Message: "A slipway:ignore comment gives no reason, so it suppresses nothing",
 			Why:     "A suppression is a decision someone will have to revisit; the reason is what lets them.",

@@ -96,6 +96,13 @@ type Options struct {
 	Log io.Writer
 	// Limits bound the unpacking (zero fields take their defaults).
 	Limits layer.Limits
+	// Harden confines the run further: a seccomp profile to enforce, the
+	// only writable tmpfs mounts, memory and pids limits.
+	Harden Hardening
+
+	// record makes the run a recording one (set by Learn): every system
+	// call goes through verify's seccomp agent, which lets it continue.
+	record bool
 }
 
 // Status is a check's outcome.
@@ -149,6 +156,9 @@ type Report struct {
 	Privileged      []Privileged `json:"privileged_files,omitempty"`
 	Shells          []string     `json:"shells,omitempty"`
 	ContainerLog    []string     `json:"container_log,omitempty"`
+	Healthcheck     []string     `json:"healthcheck,omitempty"` // the image's HEALTHCHECK, exec form
+	Observed        *Observation `json:"observed,omitempty"`    // a recording run's findings
+	Enforced        *Enforced    `json:"enforced,omitempty"`    // what a hardened run applied
 	Rows            []Check      `json:"checks"`
 }
 
@@ -200,7 +210,7 @@ func (r *Report) Row(id string) *Check {
 }
 
 // rowOrder is the order rows are reported in, whatever order they ran in.
-var rowOrder = []string{CheckNonRoot, CheckPort, CheckHealthcheck, CheckNoShell, CheckNoSetuid, CheckSize, CheckReadOnly}
+var rowOrder = []string{CheckNonRoot, CheckPort, CheckHealthcheck, CheckNoShell, CheckNoSetuid, CheckSize, CheckReadOnly, CheckSeccomp}
 
 func (r *Report) sortRows() {
 	rank := func(id string) int {
@@ -257,6 +267,13 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return nil, errors.New("an exec probe has an empty command")
 		}
 	}
+	var prof *Profile
+	if o.Harden.Seccomp != "" && !o.record {
+		var err error
+		if prof, err = LoadProfile(o.Harden.Seccomp); err != nil {
+			return nil, err
+		}
+	}
 	if os.Geteuid() != 0 {
 		return nil, errors.New("verify runs the image with runc and must run as root (try sudo)")
 	}
@@ -285,6 +302,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, fmt.Errorf("creating a work directory: %w", err)
 	}
 	defer os.RemoveAll(work)
+	if work, err = filepath.Abs(work); err != nil {
+		return nil, err
+	}
 
 	img, err := image.OpenLocalContext(ctx, o.Image, work)
 	if err != nil {
@@ -313,6 +333,9 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, fmt.Errorf("reading image config: %w", err)
 	}
 	rep.ImageUser = cf.Config.User
+	if hc := cf.Config.Healthcheck; hc != nil && len(hc.Test) > 1 && hc.Test[0] == "CMD" {
+		rep.Healthcheck = append([]string{}, hc.Test[1:]...)
+	}
 	exp, err := expect(o, set, proj, cf)
 	if err != nil {
 		return nil, err
@@ -373,6 +396,20 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 		return nil, err
 	}
 	c := &container{runc: runc, state: state, bundle: bundle, id: newID(), log: newTail(logTailBytes)}
+	spec.Linux.CgroupsPath = cgroupPath(c.id)
+	harden(spec, o.Harden)
+	sc, err := seccompFor(spec, o, prof, filepath.Join(work, "seccomp.sock"))
+	if err != nil {
+		return nil, err
+	}
+	if sc.agent != nil {
+		// Registered before teardown, so it runs after it: the agent
+		// answers calls until the container is gone.
+		defer sc.agent.stop()
+	}
+	if prof != nil {
+		rep.Enforced = enforcedFrom(spec, o.Harden, len(prof.Allowed()))
+	}
 	fmt.Fprintf(logw, "running %s as %s with runc (container %s)\n", strings.Join(spec.Process.Args, " "), u, c.id)
 	if len(rep.EnvKeys) > 0 {
 		fmt.Fprintf(logw, "with env %s (values not shown)\n", strings.Join(rep.EnvKeys, ", "))
@@ -390,12 +427,20 @@ func Run(ctx context.Context, o Options) (*Report, error) {
 			return nil, ctx.Err()
 		}
 		failRuntime(rep, o, "the container did not start: "+err.Error())
+		sc.row(rep, o, prof)
 		return rep, nil
 	}
+	smp := startSampler(spec.Linux.CgroupsPath)
 	checkRuntime(ctx, rep, c, u, resolved, cf, exp, o)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
+	if o.record {
+		rep.Observed = observe(c, sc.agent, smp, vols)
+	} else {
+		smp.finish()
+	}
+	sc.row(rep, o, prof)
 	rep.ContainerLog = tailLines(c.log, 20)
 	for _, v := range vols {
 		files, bytes := usage(v.Source)

@@ -8,7 +8,6 @@ import (
 	"os"
 	"strings"
 
-	"github.com/docker/go-units"
 	"github.com/spf13/cobra"
 
 	"github.com/slipway/slipway/internal/config"
@@ -103,9 +102,9 @@ fails, and always removes its container and temporary files.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Image = args[0]
 			if sizeBudget != "" {
-				n, err := units.FromHumanSize(sizeBudget)
-				if err != nil || n <= 0 {
-					return &usageError{err: fmt.Errorf("--size-budget %q is not a size: use e.g. 25MB or 1.5GB", sizeBudget), cmd: cmd}
+				n, err := config.ParseSize(sizeBudget)
+				if err != nil {
+					return &usageError{err: fmt.Errorf("--size-budget: %w", err), cmd: cmd}
 				}
 				o.SizeBudget = n
 			}

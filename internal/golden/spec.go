@@ -23,7 +23,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/distribution/reference"
 
@@ -591,9 +590,10 @@ func validateHealthcheck(pr *problems, h *Healthcheck) {
 		if d.val == "" {
 			continue
 		}
-		v, err := time.ParseDuration(d.val)
-		if err != nil || v <= 0 || v > 24*time.Hour {
-			pr.Add(d.key, "%q is not a duration: use e.g. \"30s\" or \"1m\" (at most 24h)", d.val)
+		// config's reader: the range BuildKit accepts (1ms to 24h), so a
+		// spec is refused here, with its line, not inside the build.
+		if _, err := config.ParseDuration(d.val); err != nil {
+			pr.Add(d.key, "%s", err)
 		}
 	}
 	if h.Retries < 0 || h.Retries > 100 {

@@ -129,12 +129,15 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 			rep.Suppressed += res.Suppressed
 			continue
 		}
-		fmt.Fprint(human, textsafe.Lines(diff(textsafe.String(file), in.Data, fr.Data)))
+		// The diff shows the lines a fix removed: the credentials on them
+		// are hidden as in the findings.
+		mk := inputMasker(in)
+		fmt.Fprint(human, textsafe.Lines(mk.mask(diff(textsafe.String(file), in.Data, fr.Data))))
 		for _, a := range fr.Applied {
-			fmt.Fprintf(human, "%s: fixed %s\n", textsafe.String(file), textsafe.String(a))
+			fmt.Fprintf(human, "%s: fixed %s\n", textsafe.String(file), textsafe.String(mk.mask(a)))
 		}
 		for _, n := range fr.Notes {
-			fmt.Fprintf(human, "note: %s\n", textsafe.String(n))
+			fmt.Fprintf(human, "note: %s\n", textsafe.String(mk.mask(n)))
 		}
 		if o.DryRun {
 			fmt.Fprintf(human, "%s: not written (--dry-run)\n\n", textsafe.String(file))

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/slipway/slipway/internal/build"
+	"github.com/slipway/slipway/internal/colour"
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/golden"
 	"github.com/slipway/slipway/internal/textsafe"
@@ -182,7 +183,7 @@ It exits 1 when any image is stale; rebuild them with
 					return err
 				}
 			} else {
-				printStatuses(cmd.OutOrStdout(), st)
+				printStatusesColour(cmd.OutOrStdout(), st, paletteFor(cmd, cmd.OutOrStdout()))
 			}
 			if golden.AnyStale(st) {
 				return withCode(exitFailure, errors.New("golden images are stale: run `slipway golden build --stale`"))
@@ -197,14 +198,18 @@ It exits 1 when any image is stale; rebuild them with
 	return c
 }
 
-func printStatuses(w io.Writer, st []golden.Status) {
+func printStatuses(w io.Writer, st []golden.Status) { printStatusesColour(w, st, nil) }
+
+// printStatusesColour is printStatuses with current and STALE coloured by
+// p (escapes of one length, so the columns stay aligned).
+func printStatusesColour(w io.Writer, st []golden.Status, p *colour.Palette) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, s := range st {
 		if s.Current {
-			fmt.Fprintf(tw, "%s\tcurrent\t%s\n", safeCell(s.Name), safeCell(s.Digest))
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", safeCell(s.Name), p.Word("current"), safeCell(s.Digest))
 			continue
 		}
-		fmt.Fprintf(tw, "%s\tSTALE\t%s\n", safeCell(s.Name), safeCell(strings.Join(s.Reasons, "; ")))
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", safeCell(s.Name), p.Word("STALE"), safeCell(strings.Join(s.Reasons, "; ")))
 	}
 	tw.Flush()
 }

@@ -52,6 +52,7 @@ formatting elsewhere are kept; a rewrite that does not parse is never written.`,
 			o.Stdin = cmd.InOrStdin()
 			o.Out = cmd.OutOrStdout()
 			o.Err = cmd.ErrOrStderr()
+			o.Palette = paletteFor(cmd, o.Out)
 			if o.DryRun && !o.Fix {
 				return &usageError{err: errors.New("--dry-run only goes with --fix"), cmd: cmd}
 			}

@@ -25,6 +25,7 @@ Start with:
 		Version:       readVersion().String(),
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
+	addColourFlag(root)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{err: err, cmd: c}
 	})

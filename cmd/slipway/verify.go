@@ -140,7 +140,7 @@ fails, and always removes its container and temporary files.`,
 			if format == formatJSON {
 				err = rep.WriteJSON(cmd.OutOrStdout())
 			} else {
-				err = rep.WriteTable(cmd.OutOrStdout())
+				err = rep.WriteTableColour(cmd.OutOrStdout(), paletteFor(cmd, cmd.OutOrStdout()))
 			}
 			if err != nil {
 				return err

@@ -11,6 +11,7 @@ import (
 	"github.com/pmezard/go-difflib/difflib"
 
 	"github.com/slipway/slipway/internal/atomicfile"
+	"github.com/slipway/slipway/internal/colour"
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/report"
 	"github.com/slipway/slipway/internal/rules"
@@ -34,6 +35,8 @@ type RunOptions struct {
 	Fix, DryRun bool
 	NoBuildKit  bool
 	Version     string // slipway's version, for SARIF
+	// Palette colours the text report's severities (nil: plain).
+	Palette *colour.Palette
 
 	Stdin    io.Reader
 	Out, Err io.Writer
@@ -95,7 +98,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		fmt.Fprintf(o.Err, "slipway: %s: rules.%s: no such rule (see `slipway rules`)\n", textsafe.String(teamFile), textsafe.String(id))
 	}
 
-	rep := &report.Report{Tool: "slipway", ToolVersion: o.Version, Rules: lintRules()}
+	rep := &report.Report{Tool: "slipway", ToolVersion: o.Version, Rules: lintRules(), Palette: o.Palette}
 	for _, file := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, err

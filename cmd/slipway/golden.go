@@ -77,13 +77,13 @@ and golden.lock keeps the previous entries of what did not build.
 
 The registry is --registry, else registry_prefix from slipway-team.toml.
 Bases on other registries can be resolved through a mirror (--registry-mirror
-or $SLIPWAY_REGISTRY_MIRROR, e.g. the lab's loopback registry); BuildKit must
-be configured with the same mirror.`,
+or $SLIPWAY_REGISTRY_MIRROR, e.g. a registry on loopback that mirrors them);
+BuildKit must be configured with the same mirror.`,
 		Example: `  slipway golden build                          build every image in ./golden
   slipway golden build base python              only these two (python FROM the new base)
   slipway golden build --stale                  only stale images and what is built FROM them
   slipway golden build --jobs 4 --registry registry.example.com/platform
-  eval "$(bin/slipway-lab up)"; slipway golden build --registry $SLIPWAY_LAB_REGISTRY --registry-mirror $SLIPWAY_LAB_REGISTRY`,
+  slipway golden build --registry 127.0.0.1:5000/platform --registry-mirror 127.0.0.1:5000`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Names = args
 			if _, err := build.ParseAddr(build.ResolveAddr(conn.Addr)); err != nil {

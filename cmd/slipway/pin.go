@@ -33,11 +33,11 @@ must be pinned before slipway renders them. Golden bases (golden:<name>) are
 pinned by golden/golden.lock instead.
 
 The registry is asked anonymously over HTTPS; with --registry-mirror
-(or $SLIPWAY_REGISTRY_MIRROR, which 'make lab' prints) every registry is asked
-through that mirror, as the lab's buildkitd does.`,
+(or $SLIPWAY_REGISTRY_MIRROR) every registry is asked through that mirror:
+give BuildKit the same mirror, so that builds pull what pin resolved.`,
 		Example: `  slipway pin                      resolve, write base_digest, regenerate
   slipway pin --check              exit 1 if the base moved since it was pinned
-  eval "$(make -s lab)" && slipway pin svc/api`,
+  slipway pin --registry-mirror 127.0.0.1:5000 svc/api   ask a mirror`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Dir = "."

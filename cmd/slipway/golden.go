@@ -16,6 +16,7 @@ import (
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/colour"
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/golden"
 	"github.com/slipway/slipway/internal/textsafe"
 )
@@ -87,7 +88,7 @@ BuildKit must be configured with the same mirror.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Names = args
 			if _, err := build.ParseAddr(build.ResolveAddr(conn.Addr)); err != nil {
-				return withCode(exitUsage, err) // before any spec is read or base resolved
+				return err // bad input, before any spec is read or base resolved
 			}
 			if o.Jobs < 1 {
 				return &usageError{err: fmt.Errorf("--jobs %d: at least 1", o.Jobs), cmd: cmd}
@@ -112,10 +113,7 @@ BuildKit must be configured with the same mirror.`,
 			o.Builder = lb
 			sum, err := golden.Build(ctx, o)
 			if lb.err != nil && !sum.AnyBuilt() {
-				if build.IsInvalid(lb.err) {
-					return withCode(exitUsage, lb.err) // a malformed address or TLS flags
-				}
-				return lb.err // no daemon: say so once, not per image
+				return lb.err // no daemon (or a malformed address): say so once, not per image
 			}
 			if sum != nil {
 				if format == formatJSON {
@@ -247,7 +245,7 @@ golden/golden.lock found in DIR or above it.`,
 					return err
 				}
 				if p == "" {
-					return withCode(exitUsage, fmt.Errorf("no golden/%s in %s or above it: pass --lock", golden.LockFileName, dir))
+					return errdefs.Invalid(fmt.Errorf("no golden/%s in %s or above it: pass --lock", golden.LockFileName, dir))
 				}
 				lockPath = p
 			}

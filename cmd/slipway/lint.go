@@ -57,11 +57,7 @@ formatting elsewhere are kept; a rewrite that does not parse is never written.`,
 				return &usageError{err: errors.New("--dry-run only goes with --fix"), cmd: cmd}
 			}
 			res, err := lint.Run(cmd.Context(), o)
-			var ie *lint.InputError
-			if errors.As(err, &ie) {
-				return withCode(exitUsage, err)
-			}
-			if err != nil {
+			if err != nil { // a *lint.InputError is bad input
 				return err
 			}
 			if res.Failed {

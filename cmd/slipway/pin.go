@@ -49,9 +49,6 @@ give BuildKit the same mirror, so that builds pull what pin resolved.`,
 				return err
 			}
 			res, err := pin.Run(cmd.Context(), set, golden.NewRemote(mirror), o)
-			if errors.Is(err, pin.ErrGolden) {
-				return withCode(exitUsage, err)
-			}
 			if err != nil {
 				return err
 			}

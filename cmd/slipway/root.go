@@ -54,6 +54,7 @@ func (e *usageError) Error() string {
 	return e.err.Error() + "\nrun '" + e.cmd.CommandPath() + " --help' for usage"
 }
 func (e *usageError) Unwrap() error { return e.err }
+func (e *usageError) BadInput()     {}
 
 func isUsage(err error) bool {
 	var ue *usageError

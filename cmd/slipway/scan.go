@@ -69,9 +69,6 @@ Exit status: 0 clean, 1 findings at or above --severity (default warning),
 			o.Err = cmd.ErrOrStderr()
 			o.Palette = paletteFor(cmd, o.Out)
 			res, err := scan.Run(cmd.Context(), o)
-			if scan.IsInput(err) {
-				return withCode(exitUsage, err)
-			}
 			if err != nil {
 				return err
 			}

@@ -11,7 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/slipway/slipway/internal/config"
-	"github.com/slipway/slipway/internal/image"
+	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/verify"
 )
 
@@ -129,13 +129,10 @@ fails, and always removes its container and temporary files.`,
 			o.Log = cmd.ErrOrStderr()
 			rep, err := verify.Run(cmd.Context(), o)
 			if errors.Is(err, fs.ErrNotExist) {
-				return withCode(exitUsage, fmt.Errorf("%w\nIMAGE is what `slipway build -o type=oci,dest=FILE` writes: an OCI tarball, a docker save tarball or an OCI layout directory", err))
-			}
-			if image.IsInvalid(err) {
-				return withCode(exitUsage, err)
+				return errdefs.Invalid(fmt.Errorf("%w\nIMAGE is what `slipway build -o type=oci,dest=FILE` writes: an OCI tarball, a docker save tarball or an OCI layout directory", err))
 			}
 			if err != nil {
-				return layerInputCode(err)
+				return err // an image that is not one, or breaks a limit, is bad input
 			}
 			if format == formatJSON {
 				err = rep.WriteJSON(cmd.OutOrStdout())

@@ -81,6 +81,7 @@ func (e *ParseError) Error() string {
 	return fmt.Sprintf("%s: %v", e.File, e.Err)
 }
 func (e *ParseError) Unwrap() error { return e.Err }
+func (e *ParseError) BadInput()     {}
 
 var catalogue = rules.Default()
 

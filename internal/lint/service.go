@@ -48,6 +48,7 @@ type InputError struct{ Err error }
 
 func (e *InputError) Error() string { return e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
+func (e *InputError) BadInput()     {}
 
 // RunResult is what Run found.
 type RunResult struct {

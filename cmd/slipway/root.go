@@ -41,6 +41,16 @@ Start with:
 		newPinCmd(),
 		newVersionCmd(),
 	)
+	// cobra's completion command takes a shell as a subcommand; an unknown
+	// one ("completion tcsh") would print help and exit 0. As for golden:
+	// arguments without a subcommand are a usage error.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" && !c.Runnable() {
+			c.Args = usageArgs(cobra.NoArgs)
+			c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+		}
+	}
 	return root
 }
 

@@ -50,3 +50,19 @@ func TestGoldenHealthcheckDurationsUseConfigsReader(t *testing.T) {
 		}
 	}
 }
+
+// Exec-form commands of a golden spec follow slipway.toml's rules too: a
+// command longer than config allows is refused, naming the key.
+func TestGoldenExecUsesConfigsRules(t *testing.T) {
+	long := `["/bin/echo", "` + strings.Repeat("x", 17<<10) + `"]`
+	spec := strings.Replace(minimalSpec, "[user]", "entrypoint = "+long+"\n\n[user]", 1)
+	dir := writeSpecs(t, map[string]string{"base.toml": spec})
+	_, err := Load(filepath.Join(dir, "base.toml"))
+	if err == nil {
+		t.Fatal("a 17 KiB entrypoint was accepted")
+	}
+	fes := fieldErrors(t, err)
+	if len(fes) != 1 || fes[0].Key != "entrypoint" || !strings.Contains(fes[0].Msg, "at most 16384") {
+		t.Errorf("problems = %+v, want one on entrypoint saying at most 16384 bytes", fes)
+	}
+}

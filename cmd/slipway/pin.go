@@ -16,6 +16,7 @@ func newPinCmd() *cobra.Command {
 		o          pin.Options
 		mirror     string
 		noGenerate bool
+		format     string
 	)
 	c := &cobra.Command{
 		Use:   "pin [DIR]",
@@ -51,6 +52,11 @@ give BuildKit the same mirror, so that builds pull what pin resolved.`,
 			res, err := pin.Run(cmd.Context(), set, golden.NewRemote(mirror), o)
 			if err != nil {
 				return err
+			}
+			if format == formatJSON {
+				if err := writePinJSON(cmd.OutOrStdout(), res, o.Check); err != nil {
+					return err
+				}
 			}
 			w := cmd.ErrOrStderr()
 			switch {
@@ -89,5 +95,6 @@ give BuildKit the same mirror, so that builds pull what pin resolved.`,
 	f.BoolVar(&o.Check, "check", false, "write nothing; exit 1 when the base is unpinned or has moved")
 	addRegistryMirrorFlag(f, &mirror, "ask this registry (host:port) for every image", "mirror")
 	f.BoolVar(&noGenerate, "no-generate", false, "only write slipway.toml; do not re-render the Dockerfile")
+	addFormatFlags(c, &format, "the pinned and served digests on stdout")
 	return c
 }

@@ -116,11 +116,11 @@ func Check(ctx context.Context, in Input, o Options) (*Result, error) {
 	return res, nil
 }
 
-// maskFindings hides the doc's credentials in every text of fs (mask.go).
+// maskFindings hides the doc's credentials in the messages of fs
+// (mask.go); their sources were masked when they were cut (checker.source).
 func (d *doc) maskFindings(fs []rules.Finding) []rules.Finding {
 	for i := range fs {
 		fs[i].Message = d.mask(fs[i].Message)
-		fs[i].Source = d.mask(fs[i].Source)
 	}
 	return fs
 }

@@ -32,17 +32,30 @@ const minMasked = 4
 // masker hides a fixed set of values.
 type masker struct {
 	values []string // longest first, so a quoted value goes before its body
+	done   map[string]string
 }
 
 // mask returns s with every known value and every token-shaped credential
 // replaced.
 func (m *masker) mask(s string) string {
-	if m != nil {
-		for _, v := range m.values {
-			s = strings.ReplaceAll(s, v, masked)
-		}
+	if m == nil {
+		return secrets.Redact(s)
 	}
-	return secrets.Redact(s)
+	// Findings repeat messages; the token shapes are a dozen regular
+	// expressions, so each distinct text is masked once.
+	if out, ok := m.done[s]; ok {
+		return out
+	}
+	out := s
+	for _, v := range m.values {
+		out = strings.ReplaceAll(out, v, masked)
+	}
+	out = secrets.Redact(out)
+	if m.done == nil {
+		m.done = map[string]string{}
+	}
+	m.done[s] = out
+	return out
 }
 
 // masker is the doc's, built once.

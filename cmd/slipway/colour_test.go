@@ -33,12 +33,15 @@ const esc = "\x1b["
 
 // Colour on a terminal, none when piped, with NO_COLOR, with TERM=dumb or
 // with --color=never; --color=always colours a pipe too. For lint's
-// severities and golden check's results, through the real commands.
+// and scan's severities and golden check's results, through the real
+// commands.
 func TestColourOnATerminalOnly(t *testing.T) {
 	t.Setenv("TERM", "xterm-256color")
 	t.Setenv(golden.EnvRegistryMirror, "")
 	dir := t.TempDir()
 	df := writeFile(t, dir, "Dockerfile", "FROM debian:bookworm-slim\nRUN apt-get update\n")
+	_, dirty, _ := scanFixtures(t)
+	dirtyImage := writeLayout(t, dirty, filepath.Join(t.TempDir(), "dirty"))
 	gold := writeTree(t, map[string]string{"golden/base.toml": "name = \"base\"\nfrom = \"docker.io/library/debian:bookworm-slim\"\n[user]\nname = \"app\"\nuid = 10001\n"})
 	for _, c := range []struct {
 		name  string
@@ -48,6 +51,7 @@ func TestColourOnATerminalOnly(t *testing.T) {
 	}{
 		{"lint", []string{"lint", "--no-buildkit-checks", df}, []string{"\x1b[33mwarning\x1b[0m"}, exitFailure},
 		{"golden check", []string{"golden", "check", "--dir", filepath.Join(gold, "golden")}, []string{"\x1b[33mSTALE\x1b[0m"}, exitFailure},
+		{"scan", []string{"scan", dirtyImage}, []string{"\x1b[31merror\x1b[0m"}, exitFailure},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			check := func(what string, code int, out string, on bool) {

@@ -130,7 +130,7 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 			}
 			o.ProgressOut = cmd.ErrOrStderr()
 			if err := o.Validate(); err != nil {
-				return withCode(exitUsage, err)
+				return err // a *build.InvalidError: bad input
 			}
 			if err := checkFloors(cmd, o, f.team); err != nil {
 				return err
@@ -148,17 +148,11 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 
 			ctx := cmd.Context()
 			cl, err := build.Connect(ctx, f.conn)
-			if build.IsInvalid(err) {
-				return withCode(exitUsage, err) // a malformed address or TLS flags
-			}
-			if err != nil {
+			if err != nil { // a malformed address or TLS flags are bad input
 				return err
 			}
 			defer cl.Close()
 			res, err := cl.Build(ctx, o)
-			if build.IsInvalid(err) {
-				return withCode(exitUsage, err)
-			}
 			if err != nil {
 				return err // a failed build's error lists its check warnings
 			}
@@ -308,12 +302,8 @@ func checkFloors(cmd *cobra.Command, o build.Options, team string) error {
 	res, err := lint.CheckFloors(cmd.Context(), lint.FloorOptions{
 		Dockerfile: o.Dockerfile, ContextDir: o.ContextDir, Team: team, BuildArgs: o.BuildArgs, Target: o.Target,
 	})
-	var ie *lint.InputError
-	if errors.As(err, &ie) {
-		return withCode(exitUsage, err)
-	}
 	if err != nil {
-		return err
+		return err // a *lint.InputError is bad input
 	}
 	for _, w := range res.Team.Warnings {
 		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)

@@ -14,7 +14,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/slipway/slipway/internal/build"
+	"github.com/slipway/slipway/internal/colour"
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/golden"
 	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/sign"
@@ -85,17 +87,17 @@ golden.lock must be signed by a trusted key, or nothing builds (exit 1).
 
 The registry is --registry, else registry_prefix from slipway-team.toml.
 Bases on other registries can be resolved through a mirror (--registry-mirror
-or $SLIPWAY_REGISTRY_MIRROR, e.g. the lab's loopback registry); BuildKit must
-be configured with the same mirror.`,
+or $SLIPWAY_REGISTRY_MIRROR, e.g. a registry on loopback that mirrors them);
+BuildKit must be configured with the same mirror.`,
 		Example: `  slipway golden build                          build every image in ./golden
   slipway golden build base python              only these two (python FROM the new base)
   slipway golden build --stale                  only stale images and what is built FROM them
   slipway golden build --jobs 4 --registry registry.example.com/platform
-  eval "$(bin/slipway-lab up)"; slipway golden build --registry $SLIPWAY_LAB_REGISTRY --registry-mirror $SLIPWAY_LAB_REGISTRY`,
+  slipway golden build --registry 127.0.0.1:5000/platform --registry-mirror 127.0.0.1:5000`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Names = args
 			if _, err := build.ParseAddr(build.ResolveAddr(conn.Addr)); err != nil {
-				return withCode(exitUsage, err) // before any spec is read or base resolved
+				return err // bad input, before any spec is read or base resolved
 			}
 			if o.Jobs < 1 {
 				return &usageError{err: fmt.Errorf("--jobs %d: at least 1", o.Jobs), cmd: cmd}
@@ -134,10 +136,7 @@ be configured with the same mirror.`,
 			o.Builder = lb
 			sum, err := golden.Build(ctx, o)
 			if lb.err != nil && !sum.AnyBuilt() {
-				if build.IsInvalid(lb.err) {
-					return withCode(exitUsage, lb.err) // a malformed address or TLS flags
-				}
-				return lb.err // no daemon: say so once, not per image
+				return lb.err // no daemon (or a malformed address): say so once, not per image
 			}
 			if sum != nil {
 				if format == formatJSON {
@@ -207,7 +206,7 @@ It exits 1 when any image is stale; rebuild them with
 					return err
 				}
 			} else {
-				printStatuses(cmd.OutOrStdout(), st)
+				printStatusesColour(cmd.OutOrStdout(), st, paletteFor(cmd, cmd.OutOrStdout()))
 			}
 			if golden.AnyStale(st) {
 				return withCode(exitFailure, errors.New("golden images are stale: run `slipway golden build --stale`"))
@@ -222,14 +221,18 @@ It exits 1 when any image is stale; rebuild them with
 	return c
 }
 
-func printStatuses(w io.Writer, st []golden.Status) {
+func printStatuses(w io.Writer, st []golden.Status) { printStatusesColour(w, st, nil) }
+
+// printStatusesColour is printStatuses with current and STALE coloured by
+// p (escapes of one length, so the columns stay aligned).
+func printStatusesColour(w io.Writer, st []golden.Status, p *colour.Palette) {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	for _, s := range st {
 		if s.Current {
-			fmt.Fprintf(tw, "%s\tcurrent\t%s\n", safeCell(s.Name), safeCell(s.Digest))
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", safeCell(s.Name), p.Word("current"), safeCell(s.Digest))
 			continue
 		}
-		fmt.Fprintf(tw, "%s\tSTALE\t%s\n", safeCell(s.Name), safeCell(strings.Join(s.Reasons, "; ")))
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", safeCell(s.Name), p.Word("STALE"), safeCell(strings.Join(s.Reasons, "; ")))
 	}
 	tw.Flush()
 }
@@ -267,7 +270,7 @@ golden/golden.lock found in DIR or above it.`,
 					return err
 				}
 				if p == "" {
-					return withCode(exitUsage, fmt.Errorf("no golden/%s in %s or above it: pass --lock", golden.LockFileName, dir))
+					return errdefs.Invalid(fmt.Errorf("no golden/%s in %s or above it: pass --lock", golden.LockFileName, dir))
 				}
 				lockPath = p
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/generate"
 	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/initflow"
@@ -95,7 +96,7 @@ differs without --force (it shows the diff), nor a Dockerfile edited by hand.`,
 				o.Dir = args[0]
 			}
 			if st, err := os.Stat(o.Dir); err != nil || !st.IsDir() {
-				return withCode(exitUsage, fmt.Errorf("%s is not a directory", o.Dir))
+				return errdefs.Invalid(fmt.Errorf("%s is not a directory", o.Dir))
 			}
 			o.Out = cmd.OutOrStdout()
 			o.Log = cmd.ErrOrStderr()

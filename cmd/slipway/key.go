@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/sign"
 	"github.com/slipway/slipway/internal/textsafe"
 )
@@ -40,11 +41,11 @@ shell history and shown by ps. An existing key file is never replaced.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			pw, err := sign.Password(passwordFile)
 			if err != nil {
-				return withCode(exitUsage, err)
+				return errdefs.Invalid(err)
 			}
 			priv, pub, err := sign.GenerateKeys(args[0], pw)
 			if sign.IsKeyError(err) {
-				return withCode(exitUsage, err)
+				return errdefs.Invalid(err)
 			}
 			if err != nil {
 				return err

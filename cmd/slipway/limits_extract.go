@@ -55,12 +55,3 @@ func (c *countFlag) Set(v string) error {
 	*c.n = n
 	return nil
 }
-
-// layerInputCode marks a refused layer entry or a limit as bad input
-// (exit 2); other errors pass through.
-func layerInputCode(err error) error {
-	if layer.IsBadInput(err) {
-		return withCode(exitUsage, err)
-	}
-	return err
-}

@@ -60,15 +60,12 @@ formatting elsewhere are kept; a rewrite that does not parse is never written.`,
 			o.Stdin = cmd.InOrStdin()
 			o.Out = cmd.OutOrStdout()
 			o.Err = cmd.ErrOrStderr()
+			o.Palette = paletteFor(cmd, o.Out)
 			if o.DryRun && !o.Fix {
 				return &usageError{err: errors.New("--dry-run only goes with --fix"), cmd: cmd}
 			}
 			res, err := lint.Run(cmd.Context(), o)
-			var ie *lint.InputError
-			if errors.As(err, &ie) {
-				return withCode(exitUsage, err)
-			}
-			if err != nil {
+			if err != nil { // a *lint.InputError is bad input
 				return err
 			}
 			if res.Failed {

@@ -12,7 +12,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/textsafe"
 )
 
@@ -20,7 +20,7 @@ import (
 const (
 	exitOK       = 0
 	exitFailure  = 1 // the command ran and found a problem (drift, findings, failed check)
-	exitUsage    = 2 // bad flags, bad configuration, bad input
+	exitUsage    = 2 // bad flags, bad configuration, bad input (errdefs.IsBadInput)
 	exitCanceled = 130
 )
 
@@ -77,7 +77,9 @@ func report(ctx context.Context, err error) int {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		code = ee.code
-	} else if config.IsInvalid(err) || isUsage(err) {
+	} else if errdefs.IsBadInput(err) || isUsage(err) {
+		// The one place bad input becomes exit 2: every package marks
+		// its own input errors (internal/errdefs), cmd maps the class.
 		code = exitUsage
 	}
 	if msg := err.Error(); msg != "" {

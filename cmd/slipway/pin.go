@@ -16,6 +16,7 @@ func newPinCmd() *cobra.Command {
 		o          pin.Options
 		mirror     string
 		noGenerate bool
+		format     string
 	)
 	c := &cobra.Command{
 		Use:   "pin [DIR]",
@@ -33,11 +34,11 @@ must be pinned before slipway renders them. Golden bases (golden:<name>) are
 pinned by golden/golden.lock instead.
 
 The registry is asked anonymously over HTTPS; with --registry-mirror
-(or $SLIPWAY_REGISTRY_MIRROR, which 'make lab' prints) every registry is asked
-through that mirror, as the lab's buildkitd does.`,
+(or $SLIPWAY_REGISTRY_MIRROR) every registry is asked through that mirror:
+give BuildKit the same mirror, so that builds pull what pin resolved.`,
 		Example: `  slipway pin                      resolve, write base_digest, regenerate
   slipway pin --check              exit 1 if the base moved since it was pinned
-  eval "$(make -s lab)" && slipway pin svc/api`,
+  slipway pin --registry-mirror 127.0.0.1:5000 svc/api   ask a mirror`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Dir = "."
@@ -49,11 +50,13 @@ through that mirror, as the lab's buildkitd does.`,
 				return err
 			}
 			res, err := pin.Run(cmd.Context(), set, image.NewRemote(mirror), o)
-			if errors.Is(err, pin.ErrGolden) {
-				return withCode(exitUsage, err)
-			}
 			if err != nil {
 				return err
+			}
+			if format == formatJSON {
+				if err := writePinJSON(cmd.OutOrStdout(), res, o.Check); err != nil {
+					return err
+				}
 			}
 			w := cmd.ErrOrStderr()
 			switch {
@@ -92,5 +95,6 @@ through that mirror, as the lab's buildkitd does.`,
 	f.BoolVar(&o.Check, "check", false, "write nothing; exit 1 when the base is unpinned or has moved")
 	addRegistryMirrorFlag(f, &mirror, "ask this registry (host:port) for every image", "mirror")
 	f.BoolVar(&noGenerate, "no-generate", false, "only write slipway.toml; do not re-render the Dockerfile")
+	addFormatFlags(c, &format, "the pinned and served digests on stdout")
 	return c
 }

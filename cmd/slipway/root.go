@@ -25,6 +25,7 @@ Start with:
 		Version:       readVersion().String(),
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
+	addColourFlag(root)
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &usageError{err: err, cmd: c}
 	})
@@ -41,6 +42,16 @@ Start with:
 		newKeyCmd(),
 		newVersionCmd(),
 	)
+	// cobra's completion command takes a shell as a subcommand; an unknown
+	// one ("completion tcsh") would print help and exit 0. As for golden:
+	// arguments without a subcommand are a usage error.
+	root.InitDefaultCompletionCmd()
+	for _, c := range root.Commands() {
+		if c.Name() == "completion" && !c.Runnable() {
+			c.Args = usageArgs(cobra.NoArgs)
+			c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
+		}
+	}
 	return root
 }
 
@@ -54,6 +65,7 @@ func (e *usageError) Error() string {
 	return e.err.Error() + "\nrun '" + e.cmd.CommandPath() + " --help' for usage"
 }
 func (e *usageError) Unwrap() error { return e.err }
+func (e *usageError) BadInput()     {}
 
 func isUsage(err error) bool {
 	var ue *usageError

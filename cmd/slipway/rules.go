@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/lint"
 	rulereport "github.com/slipway/slipway/internal/report"
 	"github.com/slipway/slipway/internal/rules"
@@ -33,7 +34,7 @@ runs in process.`,
 			if len(args) == 1 {
 				r, ok := cat.Lookup(args[0])
 				if !ok {
-					return withCode(exitUsage, fmt.Errorf("no rule %q; `slipway rules` lists them", args[0]))
+					return errdefs.Invalid(fmt.Errorf("no rule %q; `slipway rules` lists them", args[0]))
 				}
 				return rulereport.RuleDetail(cmd.OutOrStdout(), r)
 			}

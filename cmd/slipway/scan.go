@@ -72,10 +72,8 @@ Exit status: 0 clean, 1 findings at or above --severity (default warning),
 			o.Image = args[0]
 			o.Out = cmd.OutOrStdout()
 			o.Err = cmd.ErrOrStderr()
+			o.Palette = paletteFor(cmd, o.Out)
 			res, err := scan.Run(cmd.Context(), o)
-			if scan.IsInput(err) {
-				return withCode(exitUsage, err)
-			}
 			if err != nil {
 				return err
 			}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/lint"
 	"github.com/slipway/slipway/internal/sign"
@@ -48,11 +49,11 @@ func (s *signFlags) signer(cmd *cobra.Command) (signature.SignerVerifier, error)
 	}
 	pw, err := sign.Password(s.passwordFile)
 	if err != nil {
-		return nil, withCode(exitUsage, err)
+		return nil, errdefs.Invalid(err)
 	}
 	sv, err := sign.LoadSigner(s.key, pw)
 	if err != nil {
-		return nil, withCode(exitUsage, err)
+		return nil, errdefs.Invalid(err)
 	}
 	return sv, nil
 }
@@ -114,11 +115,11 @@ func verifyFrom(cmd *cobra.Command, o build.Options, team string) error {
 	}
 	data, err := os.ReadFile(o.Dockerfile)
 	if err != nil {
-		return withCode(exitUsage, fmt.Errorf("reading %s: %w", o.Dockerfile, err))
+		return errdefs.Invalid(fmt.Errorf("reading %s: %w", o.Dockerfile, err))
 	}
 	bases, err := lint.BaseImages(lint.Input{Path: o.Dockerfile, Data: data}, o.BuildArgs)
 	if err != nil {
-		return withCode(exitUsage, err)
+		return errdefs.Invalid(err)
 	}
 	var refused []error
 	for _, b := range bases {
@@ -184,7 +185,7 @@ func reportSignature(cmd *cobra.Command, img, team string, insecure, required bo
 	w := cmd.ErrOrStderr()
 	if !p.Covers(img) {
 		if required {
-			return withCode(exitUsage, fmt.Errorf("%s: no [[trusted_key]] of the team file covers it, so its signature cannot be checked", img))
+			return errdefs.Invalid(fmt.Errorf("%s: no [[trusted_key]] of the team file covers it, so its signature cannot be checked", img))
 		}
 		fmt.Fprintf(w, "signature: %s: no [[trusted_key]] of the team file covers it; not checked\n", textsafe.String(img))
 		return nil

@@ -182,7 +182,7 @@ func testBinaryUnreachable(t *testing.T, bin string) {
 		t.Errorf("exit %d, want %d", r.exitCode(), exitFailure)
 	}
 	msg := r.Stderr()
-	for _, want := range []string{"slipway: no BuildKit daemon answers at " + addr, "--addr or BUILDKIT_HOST", "docker buildx create", "make lab"} {
+	for _, want := range []string{"slipway: no BuildKit daemon answers at " + addr, "--addr or BUILDKIT_HOST", "docker buildx create", "a remote daemon is reached with"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, msg)
 		}

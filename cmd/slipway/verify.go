@@ -8,12 +8,11 @@ import (
 	"os"
 	"strings"
 
-	"github.com/docker/go-units"
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/cobra"
 
 	"github.com/slipway/slipway/internal/config"
-	"github.com/slipway/slipway/internal/image"
+	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/verify"
 )
 
@@ -129,9 +128,9 @@ fails, and always removes its container and temporary files.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Image = args[0]
 			if sizeBudget != "" {
-				n, err := units.FromHumanSize(sizeBudget)
-				if err != nil || n <= 0 {
-					return &usageError{err: fmt.Errorf("--size-budget %q is not a size: use e.g. 25MB or 1.5GB", sizeBudget), cmd: cmd}
+				n, err := config.ParseSize(sizeBudget)
+				if err != nil {
+					return &usageError{err: fmt.Errorf("--size-budget: %w", err), cmd: cmd}
 				}
 				o.SizeBudget = n
 			}
@@ -177,19 +176,19 @@ fails, and always removes its container and temporary files.`,
 			}
 			rep, err := verify.Run(cmd.Context(), o)
 			if errors.Is(err, fs.ErrNotExist) {
-				return withCode(exitUsage, fmt.Errorf("%w\nIMAGE is what `slipway build -o type=oci,dest=FILE` writes: an OCI tarball, a docker save tarball or an OCI layout directory", err))
+				return errdefs.Invalid(fmt.Errorf("%w\nIMAGE is what `slipway build -o type=oci,dest=FILE` writes: an OCI tarball, a docker save tarball or an OCI layout directory", err))
 			}
 			var pe *verify.ProfileError
-			if image.IsInvalid(err) || errors.As(err, &pe) {
-				return withCode(exitUsage, err)
+			if errors.As(err, &pe) {
+				return errdefs.Invalid(err)
 			}
 			if err != nil {
-				return layerInputCode(err)
+				return err // an image that is not one, or breaks a limit, is bad input
 			}
 			if format == formatJSON {
 				err = rep.WriteJSON(cmd.OutOrStdout())
 			} else {
-				err = rep.WriteTable(cmd.OutOrStdout())
+				err = rep.WriteTableColour(cmd.OutOrStdout(), paletteFor(cmd, cmd.OutOrStdout()))
 			}
 			if err != nil {
 				return err

@@ -13,6 +13,7 @@ import (
 
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/deploy"
+	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/generate"
 	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/textsafe"
@@ -61,7 +62,7 @@ func (h hardenFlags) apply(cmd *cobra.Command, o *verify.Options) error {
 		return nil
 	case h.seccomp != "":
 		if _, err := os.Stat(h.seccomp); err != nil {
-			return withCode(exitUsage, fmt.Errorf("--seccomp: %w", err))
+			return errdefs.Invalid(fmt.Errorf("--seccomp: %w", err))
 		}
 		o.Harden.Seccomp = h.seccomp
 		return nil
@@ -71,7 +72,7 @@ func (h hardenFlags) apply(cmd *cobra.Command, o *verify.Options) error {
 	if _, err := os.Stat(compose); err == nil {
 		hd, err := deploy.ReadHardening(cmd.Context(), compose)
 		if err != nil {
-			return withCode(exitUsage, err)
+			return errdefs.Invalid(err)
 		}
 		o.Harden = hd
 		fmt.Fprintf(o.Log, "hardened as %s names: seccomp %s, tmpfs %v, memory %d bytes, pids %d\n",
@@ -91,14 +92,14 @@ func runLearn(cmd *cobra.Command, o verify.Options, h hardenFlags, format string
 	dir := h.dir(o)
 	l, err := verify.Learn(cmd.Context(), o, filepath.Join(dir, deploy.SeccompFile))
 	if errors.Is(err, fs.ErrNotExist) || image.IsInvalid(err) {
-		return withCode(exitUsage, err)
+		return errdefs.Invalid(err)
 	}
 	var pe *verify.ProfileError
 	if errors.As(err, &pe) {
-		return withCode(exitUsage, err)
+		return errdefs.Invalid(err)
 	}
 	if err != nil {
-		return layerInputCode(err)
+		return err // an image that is not one, or breaks a limit, is bad input
 	}
 	out := cmd.OutOrStdout()
 	if format == formatJSON {
@@ -138,7 +139,7 @@ func runLearn(cmd *cobra.Command, o verify.Options, h hardenFlags, format string
 	if h.checkOnly {
 		stale, err := deploy.Stale(cmd.Context(), dir, l, files)
 		if err != nil {
-			return withCode(exitUsage, err)
+			return errdefs.Invalid(err)
 		}
 		for _, s := range stale {
 			fmt.Fprintln(log, textsafe.String(s))

@@ -135,8 +135,7 @@ func (e *UnreachableError) Error() string {
 const daemonHint = "slipway builds through BuildKit's daemon, buildkitd. Point it at one with --addr or " +
 	"BUILDKIT_HOST: with Docker Desktop or Docker Engine, create a buildx builder (`docker buildx create --name " +
 	"slipway --use && docker buildx inspect --bootstrap`) and set BUILDKIT_HOST=docker-container://buildx_buildkit_slipway0; " +
-	"in this repository, `make lab` starts a local buildkitd and prints the export lines; a remote daemon is " +
-	"reached with --addr tcp://HOST:1234 and --tlscacert, --tlscert and --tlskey; a local rootful buildkitd " +
+	"a remote daemon is reached with --addr tcp://HOST:1234 and --tlscacert, --tlscert and --tlskey; a local rootful buildkitd " +
 	"listens on " + DefaultAddr + " by default."
 
 // shortErr trims gRPC's long wrapping to its last useful part.

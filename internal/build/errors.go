@@ -71,6 +71,7 @@ type InvalidError struct{ Err error }
 
 func (e *InvalidError) Error() string { return e.Err.Error() }
 func (e *InvalidError) Unwrap() error { return e.Err }
+func (e *InvalidError) BadInput()     {}
 
 // IsInvalid reports whether err is an *InvalidError.
 func IsInvalid(err error) bool {

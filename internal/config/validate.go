@@ -158,6 +158,11 @@ const maxPackages = 100
 // maxValue bounds a label or env value (quoting at most doubles it).
 const maxValue = 16 << 10
 
+// ValidateExec checks an exec-form command (entrypoint, cmd, a
+// healthcheck command) under key: a program first, no NUL byte, valid
+// UTF-8, at most 16 KiB as JSON. Golden specs validate theirs with it too.
+func ValidateExec(pr *Problems, key string, args []string) { validateExec(pr, key, args) }
+
 func validateExec(pr *problems, key string, args []string) {
 	if len(args) > 0 && strings.TrimSpace(args[0]) == "" {
 		pr.add(key, "the first element (the program) must not be empty")

@@ -227,6 +227,8 @@ func validateExec(pr *problems, key string, args []string) {
 	}
 	if len(args) == 0 || args[0] == "" {
 		pr.Add(key, "an exec-form command needs a program: [\"/usr/bin/program\", \"arg\"]")
+	} else {
+		config.ValidateExec(pr, key, args) // slipway.toml's rules: NUL, UTF-8, size
 	}
 	for i, a := range args {
 		if c := config.BadChar(a); c != "" {

@@ -23,7 +23,7 @@ func (e *InvalidError) Error() string {
 	return e.File + ": " + e.Err.Error()
 }
 func (e *InvalidError) Unwrap() error { return e.Err }
-func (e *InvalidError) badInput()     {}
+func (e *InvalidError) BadInput()     {}
 
 // DigestError is a blob whose bytes are not the ones its descriptor
 // names: a different digest, or a different size (Got is then the zero
@@ -52,7 +52,7 @@ func (e *DigestError) Error() string {
 	return fmt.Sprintf("%s: %s has digest %s, but the image names it %s: the blob was replaced or damaged",
 		e.File, e.What, e.Got, e.Want)
 }
-func (e *DigestError) badInput() {}
+func (e *DigestError) BadInput() {}
 
 func sizeText(got, want int64) string {
 	if got > want {
@@ -61,13 +61,12 @@ func sizeText(got, want int64) string {
 	return fmt.Sprint(got)
 }
 
-type badInput interface{ badInput() }
-
 // IsInvalid reports whether err is bad input (exit 2): an InvalidError or
 // a DigestError anywhere in its chain.
 func IsInvalid(err error) bool {
-	var b badInput
-	return errors.As(err, &b)
+	var ie *InvalidError
+	var de *DigestError
+	return errors.As(err, &ie) || errors.As(err, &de)
 }
 
 func invalid(file, format string, args ...any) error {

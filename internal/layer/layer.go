@@ -91,6 +91,12 @@ func (e *LimitError) Error() string {
 	return fmt.Sprintf("layer %d: entry %s: %s (raise the limit with %s)", e.Layer, Quote(e.Name), e.What, e.Flag)
 }
 
+// BadInput marks a refused entry as bad input (exit 2).
+func (e *EntryError) BadInput() {}
+
+// BadInput marks a limit the image goes over as bad input (exit 2).
+func (e *LimitError) BadInput() {}
+
 // IsBadInput reports whether err is an entry refusal or a limit.
 func IsBadInput(err error) bool {
 	var ee *EntryError

@@ -37,7 +37,7 @@ func (c *checker) source(start, end int) string {
 	if c.sources == nil {
 		c.sources = map[[2]int]string{}
 	}
-	s := redact(c.doc.source(start, end))
+	s := c.doc.mask(c.doc.source(start, end))
 	c.sources[k] = s
 	return s
 }

@@ -81,6 +81,7 @@ func (e *ParseError) Error() string {
 	return fmt.Sprintf("%s: %v", e.File, e.Err)
 }
 func (e *ParseError) Unwrap() error { return e.Err }
+func (e *ParseError) BadInput()     {}
 
 var catalogue = rules.Default()
 
@@ -91,7 +92,7 @@ func Catalogue() *rules.Catalogue { return catalogue }
 func Check(ctx context.Context, in Input, o Options) (*Result, error) {
 	d, err := parse(in)
 	if err != nil {
-		return nil, err
+		return nil, maskParseError(err, in.Data)
 	}
 	team := o.Team
 	if team == nil {
@@ -108,10 +109,47 @@ func Check(ctx context.Context, in Input, o Options) (*Result, error) {
 		c.buildKit()
 	}
 	if o.floors {
-		return &Result{Findings: c.findings}, nil
+		return &Result{Findings: d.maskFindings(c.findings)}, nil
 	}
-	return c.finish(), nil
+	res := c.finish()
+	res.Findings = d.maskFindings(res.Findings)
+	return res, nil
 }
+
+// maskFindings hides the doc's credentials in the messages of fs
+// (mask.go); their sources were masked when they were cut (checker.source).
+func (d *doc) maskFindings(fs []rules.Finding) []rules.Finding {
+	for i := range fs {
+		fs[i].Message = d.mask(fs[i].Message)
+	}
+	return fs
+}
+
+// maskParseError hides credentials in a parse error: BuildKit's messages
+// can quote the line they refuse.
+func maskParseError(err error, src []byte) error {
+	var pe *ParseError
+	if !errors.As(err, &pe) || pe.Err == nil {
+		return err
+	}
+	m := maskText(src)
+	if msg := m.mask(pe.Err.Error()); msg != pe.Err.Error() {
+		c := *pe
+		c.Err = &maskedError{msg: msg, err: pe.Err}
+		return &c
+	}
+	return err
+}
+
+// maskedError is an error whose text had a credential hidden; it still
+// wraps the original for errors.As.
+type maskedError struct {
+	msg string
+	err error
+}
+
+func (e *maskedError) Error() string { return e.msg }
+func (e *maskedError) Unwrap() error { return e.err }
 
 // utf8BOM is the byte order mark some editors write first.
 var utf8BOM = []byte{0xEF, 0xBB, 0xBF}

@@ -26,6 +26,8 @@ type doc struct {
 	meta     *env     // their default values, for FROM expansion
 	stages   []*stage
 	all      []*instr // every instruction, in order
+
+	mk *masker // the credentials to hide in what is printed (mask.go)
 }
 
 // instr is one instruction: its AST node and its parsed form.

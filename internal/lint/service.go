@@ -11,6 +11,7 @@ import (
 	"github.com/pmezard/go-difflib/difflib"
 
 	"github.com/slipway/slipway/internal/atomicfile"
+	"github.com/slipway/slipway/internal/colour"
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/report"
 	"github.com/slipway/slipway/internal/rules"
@@ -34,6 +35,8 @@ type RunOptions struct {
 	Fix, DryRun bool
 	NoBuildKit  bool
 	Version     string // slipway's version, for SARIF
+	// Palette colours the text report's severities (nil: plain).
+	Palette *colour.Palette
 
 	Stdin    io.Reader
 	Out, Err io.Writer
@@ -45,6 +48,7 @@ type InputError struct{ Err error }
 
 func (e *InputError) Error() string { return e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
+func (e *InputError) BadInput()     {}
 
 // RunResult is what Run found.
 type RunResult struct {
@@ -90,7 +94,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	}
 	team.WriteNotices(o.Err, teamFile)
 
-	rep := &report.Report{Tool: "slipway", ToolVersion: o.Version, Rules: lintRules()}
+	rep := &report.Report{Tool: "slipway", ToolVersion: o.Version, Rules: lintRules(), Palette: o.Palette}
 	for _, file := range files {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -136,12 +140,15 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 			rep.Suppressed += res.Suppressed
 			continue
 		}
-		fmt.Fprint(human, textsafe.Lines(diff(textsafe.String(file), in.Data, fr.Data)))
+		// The diff shows the lines a fix removed: the credentials on them
+		// are hidden as in the findings.
+		mk := inputMasker(in)
+		fmt.Fprint(human, textsafe.Lines(mk.mask(diff(textsafe.String(file), in.Data, fr.Data))))
 		for _, a := range fr.Applied {
-			fmt.Fprintf(human, "%s: fixed %s\n", textsafe.String(file), textsafe.String(a))
+			fmt.Fprintf(human, "%s: fixed %s\n", textsafe.String(file), textsafe.String(mk.mask(a)))
 		}
 		for _, n := range fr.Notes {
-			fmt.Fprintf(human, "note: %s\n", textsafe.String(n))
+			fmt.Fprintf(human, "note: %s\n", textsafe.String(mk.mask(n)))
 		}
 		if o.DryRun {
 			fmt.Fprintf(human, "%s: not written (--dry-run)\n\n", textsafe.String(file))

@@ -87,7 +87,7 @@ func (s *suppressions) findings(d *doc) []rules.Finding {
 	add := func(id string, sp *suppression, msg string) {
 		r, _ := catalogue.Lookup(id)
 		out = append(out, rules.Finding{RuleID: id, Severity: r.Severity, Message: msg, File: d.path,
-			Line: sp.line, EndLine: sp.line, Source: redact(d.source(sp.line, sp.line))})
+			Line: sp.line, EndLine: sp.line, Source: d.mask(d.source(sp.line, sp.line))})
 	}
 	for _, sp := range s.list {
 		if len(sp.ids) == 0 {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/slipway/slipway/internal/atomicfile"
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/generate"
 	"github.com/slipway/slipway/templates"
 )
@@ -45,7 +46,7 @@ type Result struct {
 }
 
 // ErrGolden is returned for golden bases, which golden.lock pins.
-var ErrGolden = errors.New("golden bases are pinned by golden/golden.lock (run `slipway golden build`), not by base_digest")
+var ErrGolden = errdefs.Invalid(errors.New("golden bases are pinned by golden/golden.lock (run `slipway golden build`), not by base_digest"))
 
 // Run resolves the base of the service in o.Dir and, unless o.Check, writes
 // the digest into its slipway.toml (changing only the base_digest line).

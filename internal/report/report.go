@@ -23,6 +23,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/slipway/slipway/internal/colour"
 	"github.com/slipway/slipway/internal/rules"
 	"github.com/slipway/slipway/internal/textsafe"
 )
@@ -43,6 +44,9 @@ type Report struct {
 	Suppressed int
 	// Rules are the rules the command can report (SARIF lists them all).
 	Rules []rules.Rule
+	// Palette colours the severities of the text format; nil prints
+	// them plain (JSON and SARIF are never coloured).
+	Palette *colour.Palette
 }
 
 // Write prints r in format (text, json or sarif).
@@ -143,7 +147,7 @@ func Text(w io.Writer, r *Report) error {
 				}
 			}
 			for _, g := range fs[i:j] {
-				fmt.Fprintf(w, "    %-7s %s %s\n", g.Severity, textsafe.String(g.RuleID), textsafe.String(g.Message))
+				fmt.Fprintf(w, "    %s %s %s\n", r.Palette.Pad(g.Severity.String(), 7), textsafe.String(g.RuleID), textsafe.String(g.Message))
 				if rl, ok := r.rule(g.RuleID); ok && rl.Fix != "" && !shown[g.RuleID] {
 					shown[g.RuleID] = true
 					fmt.Fprintf(w, "            fix: %s\n", textsafe.String(firstSentence(rl.Fix)))

@@ -8,6 +8,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/slipway/slipway/internal/colour"
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/goldenlock"
 	"github.com/slipway/slipway/internal/image"
@@ -33,6 +34,8 @@ type RunOptions struct {
 	// Insecure allows plain HTTP to a non-loopback registry.
 	Insecure bool
 	Version  string // slipway's version, for SARIF
+	// Palette colours the text report's severities (nil: plain).
+	Palette *colour.Palette
 	// Limits bound the walk over the layers (--max-unpacked-size, ...).
 	Limits tarlayer.Limits
 
@@ -45,6 +48,7 @@ type InputError struct{ Err error }
 
 func (e *InputError) Error() string { return e.Err.Error() }
 func (e *InputError) Unwrap() error { return e.Err }
+func (e *InputError) BadInput()     {}
 
 // RunResult is what Run found.
 type RunResult struct {
@@ -117,7 +121,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	took := time.Since(start)
 	fmt.Fprintf(notes, "%s: %s, %d layers, %d files, %s unpacked; scanned in %s\n\n",
 		textsafe.String(o.Image), textsafe.String(res.Digest), res.Layers, res.Files, human(res.Bytes), took.Round(time.Millisecond))
-	rep := &report.Report{Tool: "slipway", ToolVersion: o.Version, Files: []string{o.Image}, Findings: res.Findings, Rules: Rules()}
+	rep := &report.Report{Tool: "slipway", ToolVersion: o.Version, Files: []string{o.Image}, Findings: res.Findings, Rules: Rules(), Palette: o.Palette}
 	if err := report.Write(o.Out, format, rep); err != nil {
 		return nil, err
 	}

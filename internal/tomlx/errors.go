@@ -52,6 +52,12 @@ func (e *InvalidError) Error() string {
 
 func (e *InvalidError) Unwrap() []error { return e.Errs }
 
+// BadInput marks a configuration problem as bad input (exit 2).
+func (e *InvalidError) BadInput() {}
+
+// BadInput marks a problem with one key as bad input (exit 2).
+func (e *FieldError) BadInput() {}
+
 // OnlyUnknown reports whether every problem in err is an unknown key, so
 // that the value Decode filled is complete and can be validated further.
 func OnlyUnknown(err error) bool {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/slipway/slipway/internal/colour"
 	"github.com/slipway/slipway/internal/textsafe"
 )
 
@@ -15,7 +16,11 @@ import (
 // value from the image or its container (name, user, env keys, volume paths,
 // details quoting file names or output) is printed through textsafe, so no
 // escape sequence or stray newline in them reaches the terminal.
-func (r *Report) WriteTable(w io.Writer) error {
+func (r *Report) WriteTable(w io.Writer) error { return r.WriteTableColour(w, nil) }
+
+// WriteTableColour is WriteTable with the RESULT column coloured by p
+// (PASS, FAIL, SKIP); a nil p prints it plain.
+func (r *Report) WriteTableColour(w io.Writer, p *colour.Palette) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "image    %s\n", textsafe.String(r.Image))
 	fmt.Fprintf(&b, "digest   %s\n", textsafe.String(r.Digest))
@@ -47,7 +52,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 	fmt.Fprintf(&b, "%-*s  %-6s  %s\n", nameW, "CHECK", "RESULT", "DETAIL")
 	for _, c := range r.Rows {
 		lines := strings.Split(textsafe.Lines(c.Detail), "\n")
-		fmt.Fprintf(&b, "%-*s  %-6s  %s\n", nameW, textsafe.String(c.Name), textsafe.String(string(c.Status)), lines[0])
+		fmt.Fprintf(&b, "%-*s  %s  %s\n", nameW, textsafe.String(c.Name), p.Pad(textsafe.String(string(c.Status)), 6), lines[0])
 		for _, l := range lines[1:] {
 			fmt.Fprintf(&b, "%s%s\n", indent, strings.TrimLeft(l, " "))
 		}

@@ -54,6 +54,17 @@ type Info struct {
 	// Keys are the slipway.toml keys that only some languages honour
 	// ("cgo") and this one does; config refuses them for the others.
 	Keys []string
+	// Fallback languages count only when no other language's markers
+	// are found: a static site's index.html beside a go.mod is the Go
+	// service's front end, not a second language.
+	Fallback bool
+}
+
+// Claimer is implemented by providers whose markers another language also
+// uses (package.json is a Node service's and a front-end app's): Claims
+// says whether the tree is this language's, and may note why not in d.R.
+type Claimer interface {
+	Claims(d *Detector) (bool, error)
 }
 
 // LanguageKeys are the slipway.toml keys that a language honours only when
@@ -65,11 +76,20 @@ var LanguageKeys = []string{"cgo", "healthcheck.binary", "runtime_files", "servi
 
 // Settings are the slipway.toml values a provider may check.
 type Settings struct {
-	Main string
+	Main           string
+	PackageManager string
+	// BuildSecrets and BuildPackages count the project's [[secret]] and
+	// build_packages entries, which a language without a build step
+	// cannot honour.
+	BuildSecrets  int
+	BuildPackages int
+	BuildCommand  bool
+	Npmrc         bool
 }
 
 // Validator is implemented by providers that refuse values their template
-// could not honour (so that no key is silently ignored).
+// could not honour (so that no key is silently ignored). Main is "" when
+// slipway.toml leaves it to the manifest's default.
 type Validator interface {
 	Validate(s Settings) []Issue
 }

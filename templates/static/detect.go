@@ -42,8 +42,10 @@ func (Provider) Detect(d *provider.Detector) error {
 	case fe == "":
 		d.R.Refuse("package.json", "not a static site: it has no build script, or it starts a server (a start script, main, or a server dependency such as express); use language = \"node\"")
 	default:
-		d.R.Framework = framework(t)
-		d.R.Found("framework", d.R.Framework, "package.json (%s)", fe)
+		d.R.Note("static site: package.json (" + fe + ")")
+		if d.R.Framework = framework(t); d.R.Framework != "" {
+			d.R.Found("framework", d.R.Framework, "package.json dependencies")
+		}
 		if err := outputDir(d, t); err != nil {
 			return err
 		}
@@ -59,7 +61,7 @@ func plain(d *provider.Detector) {
 	d.R.PackageManager = "none"
 	d.R.Found("package_manager", "none", "no package.json: the files are served as they are, with no build")
 	var cands []string
-	for _, dir := range []string{".", "public", "site", "www"} {
+	for _, dir := range []string{".", "public"} {
 		if d.Exists(path.Join(dir, "index.html")) {
 			cands = append(cands, dir)
 		}
@@ -80,7 +82,7 @@ func framework(t *node.Toolchain) string {
 			return f.name
 		}
 	}
-	return "none"
+	return ""
 }
 
 // outputDir sets main to the folder the build script writes: a flag of the

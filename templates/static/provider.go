@@ -42,7 +42,7 @@ func (Provider) Files() fs.FS { return files }
 func (Provider) Info() provider.Info {
 	return provider.Info{
 		Key:             "static",
-		Markers:         []string{"package.json", "index.html"},
+		Markers:         []string{"package.json", "index.html", "public/index.html"},
 		PackageManagers: []string{"npm", "yarn", "pnpm", "none"},
 		MainHelp:        "The folder the build writes and the server serves (dist, build, dist/<app>/browser), or the folder of a plain HTML site (. or public) with package_manager none.",
 		Toolchains:      []string{"node", "golang"},
@@ -52,13 +52,14 @@ func (Provider) Info() provider.Info {
 }
 
 // Claims takes a front-end app's package.json (node.FrontEnd), or an
-// index.html with no package.json: a plain HTML site.
+// index.html (at the root or in public/) with no package.json: a plain
+// HTML site.
 func (Provider) Claims(d *provider.Detector) (bool, error) {
 	if d.Exists("package.json") {
 		fe, err := node.FrontEnd(d)
 		return fe != "", err
 	}
-	return d.Exists("index.html"), nil
+	return d.Exists("index.html") || d.Exists("public/index.html"), nil
 }
 
 // Validate refuses a site folder that leaves the project, and, for a

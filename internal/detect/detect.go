@@ -87,6 +87,9 @@ func detect(dir, language string) (*Result, error) {
 		d.R.Choice("language", true, "project files of several languages: %s", strings.Join(parts, ", "))
 	}
 	d.R.Language = lang
+	if lang == "" && len(d.R.Languages) == 0 {
+		refuseUnsupported(d)
+	}
 	if p, ok := templates.Provider(lang); ok {
 		if err := p.Detect(d); err != nil {
 			return nil, err

@@ -20,7 +20,9 @@ type Provider interface {
 	// loading its templates.
 	Info() Info
 	// Files holds the language's manifest.toml, Dockerfile.tmpl and
-	// dockerignore.tmpl at its root.
+	// dockerignore.tmpl at its root, and optionally its catalogue.toml
+	// (the bases of its runtime, and the shared bases it fits) and source
+	// files its templates write into a Dockerfile (the heredoc function).
 	Files() fs.FS
 	// Detect reads d.Dir as a project of this language: it fills d.R (with
 	// Found and Choice for the evidence) and appends the entry sources

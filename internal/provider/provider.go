@@ -62,6 +62,15 @@ type Info struct {
 	Fallback bool
 }
 
+// ToolchainImages is implemented by providers whose runtime image is a
+// toolchain under some tags only: the official ruby image carries gcc and
+// make except in its slim and alpine variants. Lint refuses such an image
+// as a final stage when IsToolchain says so of its familiar name ("ruby",
+// "cgr.dev/chainguard/ruby") and tag ("" when it has none).
+type ToolchainImages interface {
+	IsToolchain(name, tag string) bool
+}
+
 // Claimer is implemented by providers whose markers another language also
 // uses (package.json is a Node service's and a front-end app's): Claims
 // says whether the tree is this language's, and may note why not in d.R.

@@ -10,7 +10,8 @@
 //	slipway-static -root /app -port 8080 -healthcheck   GET / on 127.0.0.1:8080; exit 0 on 2xx
 //
 // What it serves: GET and HEAD only; a folder's index.html, never a
-// listing; nothing whose path has a segment starting with a dot; no file
+// listing; nothing whose path has a segment starting with a dot (but the
+// root's .well-known, RFC 8615); no file
 // outside the root, symbolic links included (os.Root). A path that names no
 // file and has no extension is a client-side route of a single-page app and
 // gets the root's index.html; anything else missing gets 404.html when the
@@ -115,8 +116,8 @@ func handler(fsys fs.FS) http.Handler {
 		if name == "" {
 			name = "index.html"
 		}
-		for _, seg := range strings.Split(name, "/") {
-			if strings.HasPrefix(seg, ".") {
+		for i, seg := range strings.Split(name, "/") {
+			if strings.HasPrefix(seg, ".") && (i > 0 || seg != ".well-known") {
 				notFound(w, r, fsys)
 				return
 			}

@@ -58,16 +58,17 @@ func get(t *testing.T, method, url string) (int, http.Header, string) {
 
 func TestServe(t *testing.T) {
 	srv := site(t, map[string]string{
-		"index.html":         "<h1>home</h1>",
-		"assets/app-1a2b.js": "console.log(1)",
-		"docs/index.html":    "<h1>docs</h1>",
-		"favicon.svg":        "<svg/>",
-		".env":               "TOKEN=x",
-		".well-known/x":      "hidden",
-		"404.html":           "<h1>lost</h1>",
-		"nested/.git/config": "[remote]",
-		"styles/main.css":    "body{}",
-		"robots.txt":         "User-agent: *",
+		"index.html":               "<h1>home</h1>",
+		"assets/app-1a2b.js":       "console.log(1)",
+		"docs/index.html":          "<h1>docs</h1>",
+		"favicon.svg":              "<svg/>",
+		".env":                     "TOKEN=x",
+		".well-known/security.txt": "Contact: x",
+		"assets/.well-known/x":     "hidden",
+		"404.html":                 "<h1>lost</h1>",
+		"nested/.git/config":       "[remote]",
+		"styles/main.css":          "body{}",
+		"robots.txt":               "User-agent: *",
 	})
 	for _, c := range []struct {
 		method, path string
@@ -84,7 +85,8 @@ func TestServe(t *testing.T) {
 		{"GET", "/settings/profile", 200, "<h1>home</h1>", "text/html", "no-cache"}, // a client-side route
 		{"GET", "/missing.png", 404, "<h1>lost</h1>", "text/html", "no-cache"},
 		{"GET", "/.env", 404, "<h1>lost</h1>", "text/html", ""},
-		{"GET", "/.well-known/x", 404, "<h1>lost</h1>", "text/html", ""},
+		{"GET", "/.well-known/security.txt", 200, "Contact: x", "text/plain", ""},
+		{"GET", "/assets/.well-known/x", 404, "<h1>lost</h1>", "text/html", ""},
 		{"GET", "/nested/.git/config", 404, "<h1>lost</h1>", "text/html", ""},
 		{"GET", "/../../etc/passwd", 200, "<h1>home</h1>", "text/html", ""}, // cleaned to /etc/passwd, a route
 		{"GET", "/../secret.txt", 404, "<h1>lost</h1>", "text/html", ""},

@@ -29,11 +29,16 @@ var update = flag.Bool("update", false, "rewrite testdata/golden from the templa
 
 const goldenDir = "testdata/golden"
 
-// refused are the combinations of a language and a base that the base's
-// languages list allows but the preflight refuses, with a word the error
-// must contain.
-var refused = map[string]string{
-	"rust/alpine": "musl",
+// refusedOn returns the word the preflight's error must contain when it
+// refuses the language on a base the catalogue lets it fit (a fixture's
+// refused_bases), and whether it does.
+func refusedOn(lang, base string) (string, bool) {
+	fx, err := goldenFixtures()
+	if err != nil {
+		return "", false
+	}
+	w, ok := fx[lang].RefusedBases[base]
+	return w, ok
 }
 
 // goldenFixture is a language's representative service, read from its
@@ -43,6 +48,9 @@ type goldenFixture struct {
 	Main        string             `toml:"main"`
 	Secret      config.Secret      `toml:"secret"`
 	Healthcheck config.Healthcheck `toml:"healthcheck"`
+	// RefusedBases are bases the catalogue lets the language fit but the
+	// preflight refuses, each with a word its error must contain.
+	RefusedBases map[string]string `toml:"refused_bases"`
 	// PackageManager overrides the fields above for one package manager.
 	PackageManager map[string]struct {
 		Main     string         `toml:"main"`
@@ -157,7 +165,7 @@ func TestGolden(t *testing.T) {
 					assertRefused(t, set, p, "cannot run "+lang)
 					continue
 				}
-				if word, ok := refused[lang+"/"+key]; ok {
+				if word, ok := refusedOn(lang, key); ok {
 					assertRefused(t, set, p, word)
 					continue
 				}
@@ -249,7 +257,7 @@ func TestGolden(t *testing.T) {
 func firstFitting(set *templates.Set, lang string) int {
 	for j, key := range set.BaseKeys() {
 		if set.Bases[key].Fits(lang) {
-			if _, ok := refused[lang+"/"+key]; !ok {
+			if _, ok := refusedOn(lang, key); !ok {
 				return j
 			}
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/slipway/slipway/templates/python"
 	"github.com/slipway/slipway/templates/ruby"
 	"github.com/slipway/slipway/templates/rust"
+	"github.com/slipway/slipway/templates/static"
 )
 
 // providers is the one list of languages, in the order detection tries
@@ -26,6 +27,7 @@ var providers = []provider.Provider{
 	ruby.Provider{},
 	php.Provider{},
 	elixir.Provider{},
+	static.Provider{},
 }
 
 // Providers returns the registered providers in order.

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"path"
 	"sort"
+	"strings"
 	"text/template"
 
 	"github.com/slipway/slipway/internal/tomlx"
@@ -90,7 +91,8 @@ type Manifest struct {
 	// with {version} where the language version goes.
 	Builders map[string]string `toml:"builders"`
 	// Entrypoint is the default exec-form entrypoint, with placeholders
-	// {name}, {main}, {main_stem} and {runtime} (the base's runtime binary).
+	// {name}, {main}, {main_stem}, {runtime} (the base's runtime binary)
+	// and {port}.
 	Entrypoint []string `toml:"entrypoint"`
 	// Cmd is the default exec-form CMD, with the same placeholders.
 	Cmd []string `toml:"cmd"`
@@ -141,7 +143,17 @@ func Load(funcs template.FuncMap) (*Set, error) {
 			return nil, fmt.Errorf("templates/%s: the provider names no package manager", lang)
 		}
 		m.PackageManagers = append([]string(nil), info.PackageManagers...)
-		t := template.New(lang).Option("missingkey=error").Funcs(funcs)
+		t := template.New(lang).Option("missingkey=error").Funcs(funcs).Funcs(template.FuncMap{
+			// heredoc returns one of the provider's own embedded source
+			// files as a Dockerfile heredoc body (HeredocCode).
+			"heredoc": func(name string) (string, error) {
+				b, err := fs.ReadFile(pf, name)
+				if err != nil {
+					return "", fmt.Errorf("templates/%s: %w", path.Join(lang, name), err)
+				}
+				return HeredocCode(string(b))
+			},
+		})
 		own, err := fs.Glob(pf, "*.tmpl")
 		if err != nil {
 			return nil, err
@@ -170,6 +182,26 @@ func Load(funcs template.FuncMap) (*Set, error) {
 		s.tmpl[lang] = t
 	}
 	return s, nil
+}
+
+// HeredocCode turns a Go source file into the body of a Dockerfile heredoc
+// (COPY <<'EOF' main.go): whole-line comments are left out (the file must
+// have no //go: directives) and tabs become spaces (Go reads either; a
+// generated Dockerfile has no control characters), so the Dockerfile
+// carries the code only. A line that would end the heredoc is an error.
+func HeredocCode(src string) (string, error) {
+	var code []string
+	for _, l := range strings.Split(strings.TrimRight(src, "\n"), "\n") {
+		t := strings.TrimSpace(l)
+		if strings.HasPrefix(t, "//") {
+			continue
+		}
+		if t == "EOF" {
+			return "", fmt.Errorf("a source line is EOF, which would end the heredoc")
+		}
+		code = append(code, strings.ReplaceAll(l, "\t", "    "))
+	}
+	return strings.Join(code, "\n"), nil
 }
 
 // Languages returns the language keys in sorted order.
@@ -206,8 +238,10 @@ func (s *Set) Execute(lang, name string, data any) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// Catalogue reads and checks the base catalogue (catalogue.toml), keyed by
-// base key; it is the one reader of that file.
+// Catalogue reads and checks the base catalogue, keyed by base key: the
+// shared bases of templates/catalogue.toml and each language folder's own
+// catalogue.toml (its runtime's bases, and the shared ones it fits). It is
+// the one reader of those files.
 func Catalogue() (map[string]Base, error) {
 	var cat struct {
 		Bases map[string]Base `toml:"bases"`
@@ -216,14 +250,74 @@ func Catalogue() (map[string]Base, error) {
 		return nil, err
 	}
 	out := map[string]Base{}
-	for k, b := range cat.Bases {
+	if err := addBases(out, cat.Bases, "catalogue.toml", ""); err != nil {
+		return nil, err
+	}
+	// Each language folder may carry a catalogue.toml of its own: the
+	// bases of its runtime, and the shared bases above it runs on (fits).
+	type own struct {
+		Fits  []string        `toml:"fits"`
+		Bases map[string]Base `toml:"bases"`
+	}
+	owns := map[string]own{}
+	for _, p := range providers {
+		lang := p.Info().Key
+		if _, err := fs.Stat(p.Files(), "catalogue.toml"); err != nil {
+			continue
+		}
+		var c own
+		if err := decodeStrict(p.Files(), "catalogue.toml", path.Join(lang, "catalogue.toml"), &c); err != nil {
+			return nil, err
+		}
+		if err := addBases(out, c.Bases, path.Join(lang, "catalogue.toml"), lang); err != nil {
+			return nil, err
+		}
+		owns[lang] = c
+	}
+	for _, p := range providers {
+		lang := p.Info().Key
+		for _, k := range owns[lang].Fits {
+			b, ok := out[k]
+			if !ok {
+				return nil, fmt.Errorf("templates/%s/catalogue.toml: fits: %q is not a base of the catalogue", lang, k)
+			}
+			if !b.Fits(lang) {
+				b.Languages = append(append([]string(nil), b.Languages...), lang)
+			}
+			out[k] = b
+		}
+	}
+	return out, nil
+}
+
+// addBases checks bases of the file display and adds them to out; a
+// language's own file (lang set) names bases for that language only.
+func addBases(out map[string]Base, bases map[string]Base, display, lang string) error {
+	keys := make([]string, 0, len(bases))
+	for k := range bases {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b := bases[k]
 		b.Key = k
 		if b.Image == "" || (b.Libc != "none" && b.Libc != "glibc" && b.Libc != "musl") {
-			return nil, fmt.Errorf("templates/catalogue.toml: bases.%s: image is required and libc must be none, glibc or musl", k)
+			return fmt.Errorf("templates/%s: bases.%s: image is required and libc must be none, glibc or musl", display, k)
+		}
+		if _, dup := out[k]; dup {
+			return fmt.Errorf("templates/%s: bases.%s: the key is already a base of the catalogue", display, k)
+		}
+		if lang != "" {
+			if len(b.Languages) == 0 {
+				b.Languages = []string{lang}
+			}
+			if len(b.Languages) != 1 || b.Languages[0] != lang {
+				return fmt.Errorf("templates/%s: bases.%s: languages may name only %s (a base shared by several languages belongs in templates/catalogue.toml)", display, k, lang)
+			}
 		}
 		out[k] = b
 	}
-	return out, nil
+	return nil
 }
 
 // decodeStrict decodes a TOML file of fsys through slipway's strict

@@ -271,3 +271,28 @@ func TestInitDiffWritesNothing(t *testing.T) {
 		t.Error("--diff wrote slipway.toml")
 	}
 }
+
+// TestInitUnsupportedLanguage: init on a tree in a language slipway knows
+// but cannot build exits 2 naming it and the supported languages, with or
+// without --yes, and writes nothing.
+func TestInitUnsupportedLanguage(t *testing.T) {
+	for file, lang := range map[string]string{"CMakeLists.txt": "C/C++", "Package.swift": "Swift", "build.zig": "Zig", "hello.cabal": "Haskell", "pubspec.yaml": "Dart", "deno.json": "Deno"} {
+		for _, args := range [][]string{{"init", "--yes"}, {"init"}} {
+			dir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(dir, file), []byte("x\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code, _, stderr := runIO(t, "", append(args, dir)...)
+			if code != exitUsage {
+				t.Errorf("%s %v: exit %d, want %d\n%s", file, args, code, exitUsage, stderr)
+			}
+			want := lang + " (" + file + ") is not supported yet; supported: " + strings.Join(config.Languages, ", ")
+			if !strings.Contains(stderr, want) {
+				t.Errorf("%s %v: stderr lacks %q:\n%s", file, args, want, stderr)
+			}
+			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+				t.Errorf("%s %v: init wrote files: %v", file, args, entries)
+			}
+		}
+	}
+}

@@ -284,8 +284,8 @@ func validateForLanguage(pr *problems, p *Project) {
 			pr.add(k, "only %s builds use %s; remove it for %s", strings.Join(templates.Honouring(k), ", "), k, p.Language)
 		}
 	}
-	if v, ok := prov.(provider.Validator); ok && p.Main != "" {
-		for _, is := range v.Validate(provider.Settings{Main: p.Main}) {
+	if v, ok := prov.(provider.Validator); ok {
+		for _, is := range v.Validate(provider.Settings{Main: p.Main, PackageManager: p.PackageManager, BuildSecrets: len(p.Secrets), BuildPackages: len(p.BuildPackages), BuildCommand: len(p.BuildCommand) > 0, Npmrc: p.Npmrc}) {
 			pr.add(is.Key, "%s", is.Msg)
 		}
 	}

@@ -41,6 +41,7 @@ func detect(dir, language string) (*Result, error) {
 	}
 	d := &provider.Detector{Dir: dir, R: &Result{}}
 	files := map[string][]string{}
+	var fallbacks []string
 	for _, p := range templates.Providers() {
 		info := p.Info()
 		for _, pat := range info.Markers {
@@ -51,9 +52,26 @@ func detect(dir, language string) (*Result, error) {
 				}
 			}
 		}
-		if len(files[info.Key]) > 0 {
-			d.R.Languages = append(d.R.Languages, info.Key)
+		if len(files[info.Key]) == 0 {
+			continue
 		}
+		if c, ok := p.(provider.Claimer); ok {
+			mine, err := c.Claims(d)
+			if err != nil {
+				return nil, err
+			}
+			if !mine {
+				continue
+			}
+		}
+		if info.Fallback {
+			fallbacks = append(fallbacks, info.Key)
+			continue
+		}
+		d.R.Languages = append(d.R.Languages, info.Key)
+	}
+	if len(d.R.Languages) == 0 {
+		d.R.Languages = fallbacks
 	}
 	lang := language
 	switch {
@@ -69,6 +87,9 @@ func detect(dir, language string) (*Result, error) {
 		d.R.Choice("language", true, "project files of several languages: %s", strings.Join(parts, ", "))
 	}
 	d.R.Language = lang
+	if lang == "" && len(d.R.Languages) == 0 {
+		refuseUnsupported(d)
+	}
 	if p, ok := templates.Provider(lang); ok {
 		if err := p.Detect(d); err != nil {
 			return nil, err

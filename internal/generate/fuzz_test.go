@@ -134,7 +134,13 @@ func (in fuzzInput) project(set *templates.Set, placeholder bool) config.Project
 	}
 	if pms := config.PackageManagers[lang]; len(pms) > 0 {
 		if i := int(in.bits(shPM, 2)); i > 0 {
-			p.PackageManager = pms[(i-1)%len(pms)]
+			// 1 and 2 are the first two, 3 the last (a static site's
+			// none, the fourth).
+			j := (i - 1) % len(pms)
+			if i == 3 {
+				j = len(pms) - 1
+			}
+			p.PackageManager = pms[j]
 		}
 	}
 	switch in.bits(shBaseMode, 2) {
@@ -842,6 +848,15 @@ func addSeeds(f *testing.F, set *templates.Set) {
 			in := base
 			in.Main = m
 			in.Shape = in.Shape&^(15<<shLang) | uint64(li)<<shLang
+			f.Add(in.args()...)
+		}
+		// Every package manager (a static site's none has no build stage),
+		// and the .npmrc mount of the languages that read one.
+		for _, pm := range []uint64{1, 2, 3} {
+			in := base
+			in.Shape = in.Shape&^(15<<shLang|3<<shPM) | uint64(li)<<shLang | pm<<shPM
+			f.Add(in.args()...)
+			in.Shape |= 1 << shNpmrc
 			f.Add(in.args()...)
 		}
 		// The gRPC probe and a project probe binary (named by HC0).

@@ -12,6 +12,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
@@ -20,6 +21,7 @@ import (
 
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/generate"
+	"github.com/slipway/slipway/internal/tomlx"
 	"github.com/slipway/slipway/templates"
 )
 
@@ -27,38 +29,93 @@ var update = flag.Bool("update", false, "rewrite testdata/golden from the templa
 
 const goldenDir = "testdata/golden"
 
-// refused are the combinations of a language and a base that the base's
-// languages list allows but the preflight refuses, with a word the error
-// must contain.
-var refused = map[string]string{
-	"rust/alpine": "musl",
+// refusedOn returns the word the preflight's error must contain when it
+// refuses the language on a base the catalogue lets it fit (a fixture's
+// refused_bases), and whether it does.
+func refusedOn(lang, base string) (string, bool) {
+	fx, err := goldenFixtures()
+	if err != nil {
+		return "", false
+	}
+	w, ok := fx[lang].RefusedBases[base]
+	return w, ok
 }
 
-// goldenSecret is each language's representative build secret: the
-// credential its package manager typically needs.
-var goldenSecret = map[string]config.Secret{
-	"go":     {ID: "netrc", Target: "/root/.netrc"},
-	"node":   {ID: "build_signing_key", Env: "BUILD_SIGNING_KEY"},
-	"python": {ID: "pip_conf", Target: "/etc/pip.conf"},
-	"java":   {ID: "maven_settings", Target: "/root/.m2/settings.xml"},
-	"rust":   {ID: "cargo_token", Env: "CARGO_REGISTRY_TOKEN"},
-	"dotnet": {ID: "nuget_config", Target: "/root/.nuget/NuGet/NuGet.Config"},
-	"ruby":   {ID: "bundle_gems__example__com", Env: "BUNDLE_GEMS__EXAMPLE__COM"},
-	"php":    {ID: "composer_auth", Env: "COMPOSER_AUTH"},
-	"elixir": {ID: "hex_api_key", Env: "HEX_API_KEY"},
+// goldenFixture is a language's representative service, read from its
+// folder's testdata/golden.toml: a new language brings its own, and this
+// test finds it.
+type goldenFixture struct {
+	Main        string             `toml:"main"`
+	Secret      config.Secret      `toml:"secret"`
+	Healthcheck config.Healthcheck `toml:"healthcheck"`
+	// RefusedBases are bases the catalogue lets the language fit but the
+	// preflight refuses, each with a word its error must contain.
+	RefusedBases map[string]string `toml:"refused_bases"`
+	// PackageManager overrides the fields above for one package manager.
+	PackageManager map[string]struct {
+		Main     string         `toml:"main"`
+		Secret   *config.Secret `toml:"secret"`
+		NoSecret bool           `toml:"no_secret"`
+	} `toml:"package_manager"`
+}
+
+var (
+	fixturesOnce sync.Once
+	fixtures     map[string]goldenFixture
+	fixturesErr  error
+)
+
+// goldenFixtures reads every registered language's testdata/golden.toml.
+func goldenFixtures() (map[string]goldenFixture, error) {
+	fixturesOnce.Do(func() {
+		fixtures = map[string]goldenFixture{}
+		for _, lang := range templates.Keys() {
+			path := filepath.Join("..", "..", "templates", lang, "testdata", "golden.toml")
+			src, err := os.ReadFile(path)
+			if err != nil {
+				fixturesErr = fmt.Errorf("%s: every language needs its golden fixture: %w", lang, err)
+				return
+			}
+			var f goldenFixture
+			if _, err := tomlx.Decode(path, src, &f); err != nil {
+				fixturesErr = err
+				return
+			}
+			fixtures[lang] = f
+		}
+	})
+	return fixtures, fixturesErr
 }
 
 // goldenProject is a representative service of a language on a base: a
-// port, a healthcheck the base can run, one secret and one label.
+// port, a healthcheck the base can run, one secret and one label, from the
+// language's fixture.
 func goldenProject(lang, pm string, base templates.Base) config.Project {
+	fx, err := goldenFixtures()
+	if err != nil {
+		panic(err) // TestGoldenCoversEveryLanguage reports it
+	}
+	f := fx[lang]
 	p := config.Project{
 		Name:           "hello",
 		Language:       lang,
 		PackageManager: pm,
 		Base:           base.Key,
 		Port:           8080,
-		Secrets:        []config.Secret{goldenSecret[lang]},
+		Main:           f.Main,
+		Secrets:        []config.Secret{f.Secret},
 		Labels:         map[string]string{"org.opencontainers.image.source": "https://example.com/hello"},
+	}
+	if o, ok := f.PackageManager[pm]; ok {
+		if o.Main != "" {
+			p.Main = o.Main
+		}
+		if o.Secret != nil {
+			p.Secrets = []config.Secret{*o.Secret}
+		}
+		if o.NoSecret {
+			p.Secrets = nil
+		}
 	}
 	if strings.HasSuffix(base.Image, ":latest") {
 		// Bases published only as :latest must be pinned; this digest is
@@ -70,35 +127,12 @@ func goldenProject(lang, pm string, base templates.Base) config.Project {
 	if runtime == "" { // a base that cannot run the language; the render must refuse it
 		runtime = "/usr/bin/" + lang
 	}
-	switch lang {
-	case "go":
-		p.Main = "./cmd/hello"
-		p.Healthcheck.Command = []string{"/app/hello", "-healthcheck"}
-	case "node":
-		p.Main = "server.js"
-		p.Healthcheck.HTTPPath = "/healthz"
-	case "python":
-		p.Main = "app"
-		p.Healthcheck.HTTPPath = "/healthz"
-	case "java":
-		p.Healthcheck.Command = []string{runtime, "-jar", "/app/app.jar", "--healthcheck"}
-		if pm == "gradle" {
-			p.Secrets = []config.Secret{{ID: "gradle_properties", Target: "/root/.gradle/gradle.properties"}}
+	p.Healthcheck = f.Healthcheck
+	if c := f.Healthcheck.Command; len(c) > 0 {
+		p.Healthcheck.Command = make([]string, len(c))
+		for i, a := range c {
+			p.Healthcheck.Command[i] = strings.ReplaceAll(a, "{runtime}", runtime)
 		}
-	case "rust":
-		p.Healthcheck.Command = []string{"/app/hello", "--healthcheck"}
-	case "dotnet":
-		p.Main = "hello.csproj"
-		p.Healthcheck.Command = []string{runtime, "/app/hello.dll", "--healthcheck"}
-	case "ruby":
-		p.Main = "app.rb"
-		p.Healthcheck.HTTPPath = "/healthz"
-	case "php":
-		p.Main = "public"
-		p.Healthcheck.HTTPPath = "/healthz"
-	case "elixir":
-		p.Main = "hello"
-		p.Healthcheck.Command = []string{"/app/bin/hello", "eval", "Hello.Health.check()"}
 	}
 	return p
 }
@@ -131,7 +165,7 @@ func TestGolden(t *testing.T) {
 					assertRefused(t, set, p, "cannot run "+lang)
 					continue
 				}
-				if word, ok := refused[lang+"/"+key]; ok {
+				if word, ok := refusedOn(lang, key); ok {
 					assertRefused(t, set, p, word)
 					continue
 				}
@@ -223,7 +257,7 @@ func TestGolden(t *testing.T) {
 func firstFitting(set *templates.Set, lang string) int {
 	for j, key := range set.BaseKeys() {
 		if set.Bases[key].Fits(lang) {
-			if _, ok := refused[lang+"/"+key]; !ok {
+			if _, ok := refusedOn(lang, key); !ok {
 				return j
 			}
 		}
@@ -350,9 +384,10 @@ func checkDockerfile(t *testing.T, df []byte, p *config.Project, set *templates.
 					t.Errorf("stage %q: RUN %q installs or builds without a cache mount", st.Name, line)
 				}
 				for id := range secretIDs {
-					// slipway's probe stage compiles only its own source,
-					// with the standard library: no credential is needed.
-					if !found[id] && st.Name != "probe" {
+					// slipway's own stages (probe, slipway-*) compile only
+					// its source, with the standard library: no credential
+					// is needed.
+					if !found[id] && st.Name != "probe" && !strings.HasPrefix(st.Name, "slipway-") {
 						t.Errorf("stage %q: RUN %q lacks the secret mount %q", st.Name, line, id)
 					}
 				}
@@ -444,8 +479,10 @@ func TestGoldenCoversEveryLanguage(t *testing.T) {
 		if firstFitting(set, lang) < 0 {
 			t.Errorf("%s: no catalogue base can run it", lang)
 		}
-		if _, ok := goldenSecret[lang]; !ok {
-			t.Errorf("%s: no representative secret in goldenSecret", lang)
+		if f, err := goldenFixtures(); err != nil {
+			t.Fatal(err)
+		} else if f[lang].Secret.ID == "" {
+			t.Errorf("%s: templates/%s/testdata/golden.toml names no secret", lang, lang)
 		}
 	}
 }

@@ -84,18 +84,16 @@ func httpProbe(r *Resolved) (cmd []string, probe bool, err error) {
 // supports it), the standard library only, CGO_ENABLED=0, and no build id,
 // so the binary is static and reproducible. BuildKit builds it beside the
 // service's own stages.
-func probeStage(baseKey string) string {
+func probeStage(baseKey string) (string, error) {
 	// Whole-line comments are left out of the heredoc (the source file
 	// has no //go: directives) and tabs become spaces (Go reads either;
 	// a generated Dockerfile has no control characters): the Dockerfile
 	// carries the code only.
-	var code []string
-	for _, l := range strings.Split(strings.TrimRight(templates.ProbeSource(), "\n"), "\n") {
-		if t := strings.TrimSpace(l); !strings.HasPrefix(t, "//") {
-			code = append(code, strings.ReplaceAll(l, "\t", "    "))
-		}
+	code, err := templates.HeredocCode(templates.ProbeSource())
+	if err != nil {
+		return "", fmt.Errorf("templates/probe/main.go: %w", err)
 	}
-	src := "// slipway-probe, from slipway's templates/probe/main.go (comments left out).\n" + strings.Join(code, "\n")
+	src := "// slipway-probe, from slipway's templates/probe/main.go (comments left out).\n" + code
 	var b strings.Builder
 	fmt.Fprintf(&b, "# probe builds slipway's static health probe (base %s has nothing to probe with).\n", baseKey)
 	fmt.Fprintf(&b, "FROM %s AS probe\n", ProbeBuilder)
@@ -106,5 +104,5 @@ func probeStage(baseKey string) string {
 	b.WriteString("\nEOF\n")
 	b.WriteString("RUN --mount=type=cache,target=/root/.cache/go-build \\\n")
 	fmt.Fprintf(&b, "    go build -ldflags=\"-s -w -buildid=\" -o /out/slipway-probe main.go\n\n")
-	return b.String()
+	return b.String(), nil
 }

@@ -86,7 +86,11 @@ func RenderIn(set *templates.Set, p *config.Project, team *config.Team, dir stri
 	}
 	if v.Probe {
 		// The probe stage comes first: a COPY --from names an earlier stage.
-		df = append([]byte(probeStage(r.Base.Key)), df...)
+		stage, err := probeStage(r.Base.Key)
+		if err != nil {
+			return nil, err
+		}
+		df = append([]byte(stage), df...)
 	}
 	di, err := set.Execute(p.Language, "dockerignore.tmpl", v)
 	if err != nil {

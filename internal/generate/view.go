@@ -342,6 +342,7 @@ func expand(args []string, r *Resolved) []string {
 		"{main}", p.Main,
 		"{main_stem}", strings.TrimSuffix(path.Base(p.Main), path.Ext(p.Main)),
 		"{runtime}", runtime,
+		"{port}", fmt.Sprint(p.Port),
 	)
 	out := make([]string, len(args))
 	for i, a := range args {

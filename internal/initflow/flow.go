@@ -451,7 +451,7 @@ func missing(p *config.Project, det *detect.Result, given map[string]bool, fromC
 		add(KeyName, "--name", "not detected")
 	}
 	if p.Language == "" {
-		msg := "not detected (no go.mod, package.json, pyproject.toml, pom.xml, build.gradle, Cargo.toml or *.csproj)"
+		msg := "not detected (no " + detect.Markers() + ")"
 		if det.Ambiguous(KeyLanguage) {
 			msg = ambiguity(det, KeyLanguage)
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/instructions"
 	"github.com/moby/buildkit/frontend/dockerfile/shell"
 
+	"github.com/slipway/slipway/internal/provider"
 	"github.com/slipway/slipway/internal/userspec"
 	"github.com/slipway/slipway/templates"
 )
@@ -63,6 +64,15 @@ func isToolchain(n reference.Named) bool {
 	name := familiar(n)
 	if toolchains[name] {
 		return true
+	}
+	tag := ""
+	if t, ok := n.(reference.Tagged); ok {
+		tag = t.Tag()
+	}
+	for _, p := range templates.Providers() {
+		if ti, ok := p.(provider.ToolchainImages); ok && ti.IsToolchain(name, tag) {
+			return true
+		}
 	}
 	if t, ok := n.(reference.Tagged); ok && strings.Contains(t.Tag(), "jdk") {
 		switch name {

@@ -20,7 +20,9 @@ type Provider interface {
 	// loading its templates.
 	Info() Info
 	// Files holds the language's manifest.toml, Dockerfile.tmpl and
-	// dockerignore.tmpl at its root.
+	// dockerignore.tmpl at its root, and optionally its catalogue.toml
+	// (the bases of its runtime, and the shared bases it fits) and source
+	// files its templates write into a Dockerfile (the heredoc function).
 	Files() fs.FS
 	// Detect reads d.Dir as a project of this language: it fills d.R (with
 	// Found and Choice for the evidence) and appends the entry sources
@@ -54,6 +56,26 @@ type Info struct {
 	// Keys are the slipway.toml keys that only some languages honour
 	// ("cgo") and this one does; config refuses them for the others.
 	Keys []string
+	// Fallback languages count only when no other language's markers
+	// are found: a static site's index.html beside a go.mod is the Go
+	// service's front end, not a second language.
+	Fallback bool
+}
+
+// ToolchainImages is implemented by providers whose runtime image is a
+// toolchain under some tags only: the official ruby image carries gcc and
+// make except in its slim and alpine variants. Lint refuses such an image
+// as a final stage when IsToolchain says so of its familiar name ("ruby",
+// "cgr.dev/chainguard/ruby") and tag ("" when it has none).
+type ToolchainImages interface {
+	IsToolchain(name, tag string) bool
+}
+
+// Claimer is implemented by providers whose markers another language also
+// uses (package.json is a Node service's and a front-end app's): Claims
+// says whether the tree is this language's, and may note why not in d.R.
+type Claimer interface {
+	Claims(d *Detector) (bool, error)
 }
 
 // LanguageKeys are the slipway.toml keys that a language honours only when
@@ -65,11 +87,20 @@ var LanguageKeys = []string{"cgo", "healthcheck.binary", "runtime_files", "servi
 
 // Settings are the slipway.toml values a provider may check.
 type Settings struct {
-	Main string
+	Main           string
+	PackageManager string
+	// BuildSecrets and BuildPackages count the project's [[secret]] and
+	// build_packages entries, which a language without a build step
+	// cannot honour.
+	BuildSecrets  int
+	BuildPackages int
+	BuildCommand  bool
+	Npmrc         bool
 }
 
 // Validator is implemented by providers that refuse values their template
-// could not honour (so that no key is silently ignored).
+// could not honour (so that no key is silently ignored). Main is "" when
+// slipway.toml leaves it to the manifest's default.
 type Validator interface {
 	Validate(s Settings) []Issue
 }

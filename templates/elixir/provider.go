@@ -18,7 +18,7 @@ import (
 	"github.com/slipway/slipway/internal/provider"
 )
 
-//go:embed manifest.toml Dockerfile.tmpl dockerignore.tmpl
+//go:embed manifest.toml catalogue.toml Dockerfile.tmpl dockerignore.tmpl
 var files embed.FS
 
 // Provider is the Elixir language.
@@ -56,7 +56,7 @@ var reRelease = regexp.MustCompile(`^[a-z_][A-Za-z0-9_]{0,63}$`)
 
 // Validate refuses a main that cannot name a release.
 func (Provider) Validate(s provider.Settings) []provider.Issue {
-	if !reRelease.MatchString(s.Main) {
+	if s.Main != "" && !reRelease.MatchString(s.Main) {
 		return []provider.Issue{{Key: "main", Msg: fmt.Sprintf("%q is not a release name: Elixir names releases by atoms (a lowercase letter or '_', then letters, digits or '_'), e.g. the app name of mix.exs", s.Main)}}
 	}
 	return nil

@@ -45,7 +45,6 @@ func TestDetectCorpus(t *testing.T) {
 		{dir: "nextjs-hello", main: "node_modules/next/dist/bin/next", cmd: []string{"start"}, port: 3000, health: "/api/health", framework: "nextjs", portEnv: "PORT"},
 		{dir: "monorepo-shop/src/payment", main: "index.js", port: 50052, portEnv: "PAYMENT_PORT", serviceDir: "src/payment", shared: []string{"pb"}},
 		{dir: "node-no-lockfile", main: "app.js", port: 3000, health: "/healthz", framework: "express", refused: "package-lock.json: not found", portEnv: "PORT"},
-		{dir: "vite-react-spa", refused: "static single-page app (Vite"},
 	} {
 		t.Run(c.dir, func(t *testing.T) {
 			r, err := detect.Detect(filepath.Join(corpus, c.dir))
@@ -200,6 +199,52 @@ func TestDetectShapes(t *testing.T) {
 				}
 			} else if r.Ambiguous("main") {
 				t.Errorf("main left open%s", ctx())
+			}
+		})
+	}
+}
+
+// TestFrontEndNotClaimed: a front-end app with no server is the static
+// provider's; read as Node anyway (--language node) it is refused with the
+// language to use.
+func TestFrontEndNotClaimed(t *testing.T) {
+	dir := filepath.Join(corpus, "vite-react-spa")
+	r, err := detect.Detect(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Language != "static" || slices.Contains(r.Languages, "node") {
+		t.Errorf("language %q (languages %q), want static and not node", r.Language, r.Languages)
+	}
+	r, err = detect.DetectAs(dir, "node")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.ContainsFunc(r.Refusals, func(s string) bool {
+		return strings.Contains(s, "static single-page app (Vite") && strings.Contains(s, `language = "static"`)
+	}) {
+		t.Errorf("refusals %q, want one naming Vite and language static", r.Refusals)
+	}
+	for name, pkg := range map[string]string{
+		"express start":     `{"scripts":{"build":"vite build","start":"node server.js"},"devDependencies":{"vite":"6"}}`,
+		"fastify dep":       `{"scripts":{"build":"vite build"},"dependencies":{"fastify":"4"},"devDependencies":{"vite":"6"}}`,
+		"a main that runs":  `{"main":"server.js","scripts":{"build":"tsc"}}`,
+		"no build script":   `{"devDependencies":{"vite":"6"}}`,
+		"next start script": `{"scripts":{"build":"next build","start":"next start"},"dependencies":{"next":"15"}}`,
+	} {
+		t.Run(name, func(t *testing.T) {
+			d := t.TempDir()
+			for f, body := range map[string]string{"package.json": pkg, "package-lock.json": "{}", "server.js": "", "index.html": ""} {
+				if err := os.WriteFile(filepath.Join(d, f), []byte(body), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			r, err := detect.Detect(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Language != "node" {
+				t.Errorf("language %q (languages %q), want node: it is a server", r.Language, r.Languages)
 			}
 		})
 	}

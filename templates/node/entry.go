@@ -72,8 +72,8 @@ func detectEntry(d *provider.Detector, pkg *packageJSON) error {
 		}
 		d.R.Note(fmt.Sprintf("main: package.json main %q does not exist and no build script makes it; ignored", pkg.Main))
 	}
-	if spa := staticSPA(pkg); spa != "" {
-		d.R.Refuse("main", "this is a static single-page app (%s) with no server of its own: its build writes static files that a web server serves; slipway has no static-site template yet", spa)
+	if spa := frontEnd(d, pkg); spa != "" {
+		d.R.Refuse("main", "this is a static single-page app (%s) with no server of its own: its build writes static files that a web server serves; use language = \"static\" (--language static), which builds it with Node and serves it", spa)
 		return nil
 	}
 	var cands []string
@@ -323,15 +323,16 @@ func detectNext(d *provider.Detector, pkg *packageJSON) error {
 	return nil
 }
 
+// serverDeps are the packages that make a package.json a server.
+var serverDeps = []string{"express", "fastify", "koa", "@hapi/hapi", "hapi", "next", "nuxt", "@nestjs/core", "@remix-run/serve", "@remix-run/node", "@sveltejs/adapter-node", "@astrojs/node", "restify", "polka", "h3", "hono", "@grpc/grpc-js"}
+
 var reStandalone = regexp.MustCompile(`output\s*:\s*["']standalone["']`)
 
 // staticSPA names the build tool of a single-page app that has no server
 // of its own, or "".
 func staticSPA(pkg *packageJSON) string {
-	for _, server := range []string{"express", "fastify", "koa", "@hapi/hapi", "hapi", "next", "nuxt", "@nestjs/core", "@remix-run/serve", "@remix-run/node", "@sveltejs/adapter-node", "@astrojs/node", "restify", "polka", "h3", "hono", "@grpc/grpc-js"} {
-		if pkg.has(server) {
-			return ""
-		}
+	if hasServer(pkg) {
+		return ""
 	}
 	for _, tool := range []struct{ dep, what string }{
 		{"vite", "Vite: `vite build` writes dist/"},

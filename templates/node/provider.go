@@ -11,7 +11,7 @@ import (
 	"github.com/slipway/slipway/internal/provider"
 )
 
-//go:embed manifest.toml Dockerfile.tmpl dockerignore.tmpl
+//go:embed manifest.toml catalogue.toml Dockerfile.tmpl dockerignore.tmpl
 var files embed.FS
 
 // Provider is the Node.js language.

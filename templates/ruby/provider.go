@@ -8,11 +8,12 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"strings"
 
 	"github.com/slipway/slipway/internal/provider"
 )
 
-//go:embed manifest.toml Dockerfile.tmpl dockerignore.tmpl
+//go:embed manifest.toml catalogue.toml Dockerfile.tmpl dockerignore.tmpl
 var files embed.FS
 
 // Provider is the Ruby language.
@@ -21,11 +22,11 @@ type Provider struct{}
 // Files returns manifest.toml and the templates.
 func (Provider) Files() fs.FS { return files }
 
-// Info returns the language's facts. No toolchain image is listed for lint:
-// the official ruby slim image is both the build stage and the recommended
-// final base (it has no compiler; build_packages adds one to the build
-// stage only), so refusing it as a final stage would refuse slipway's own
-// output.
+// Info returns the language's facts. No toolchain image is listed for lint
+// by name: the official ruby slim image is both the build stage and the
+// recommended final base (it has no compiler; build_packages adds one to
+// the build stage only), so refusing every ruby image as a final stage
+// would refuse slipway's own output; IsToolchain tells them apart by tag.
 func (Provider) Info() provider.Info {
 	return provider.Info{
 		Key:             "ruby",
@@ -41,4 +42,19 @@ func (Provider) Info() provider.Info {
 func (Provider) HTTPProbe(runtimeBin, url string) []string {
 	return []string{runtimeBin, "-rnet/http", "-e",
 		fmt.Sprintf("u = URI(%q); r = (Net::HTTP.start(u.host, u.port, open_timeout: 2, read_timeout: 2) { |h| h.get(u.request_uri) } rescue nil); exit(r.is_a?(Net::HTTPSuccess) ? 0 : 1)", url)}
+}
+
+// IsToolchain reports whether a ruby image ships a compiler
+// (provider.ToolchainImages): the official image's full tags (ruby:3.3,
+// ruby:3.3-bookworm, ruby:latest) are built on buildpack-deps, with gcc,
+// make and the -dev headers; its slim and alpine tags are not. Chainguard's
+// -dev variants carry a shell, apk and the build tools.
+func (Provider) IsToolchain(name, tag string) bool {
+	switch name {
+	case "ruby":
+		return !strings.Contains(tag, "slim") && !strings.Contains(tag, "alpine")
+	case "cgr.dev/chainguard/ruby":
+		return strings.HasSuffix(tag, "-dev")
+	}
+	return false
 }

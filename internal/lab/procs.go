@@ -76,7 +76,7 @@ var procBinary = map[string]string{"buildkitd": "buildkitd", "registry": labBina
 // 30 s (buildkitd waits for running builds to cancel).
 func stopProcess(ctx context.Context, p paths, name string, log io.Writer) error {
 	defer os.Remove(p.pid(name))
-	pid := recordedPid(p, name, procBinary[name])
+	pid := recordedPid(p, name, procBinaryOf(name))
 	if pid == 0 {
 		return nil
 	}
@@ -87,7 +87,7 @@ func stopProcess(ctx context.Context, p paths, name string, log io.Writer) error
 	gone := func(timeout time.Duration) (bool, error) {
 		deadline := time.Now().Add(timeout)
 		for time.Now().Before(deadline) {
-			if recordedPid(p, name, procBinary[name]) == 0 {
+			if recordedPid(p, name, procBinaryOf(name)) == 0 {
 				return true, nil
 			}
 			select {

@@ -45,6 +45,7 @@ func (l *Lab) StartDaemon(ctx context.Context, dir string) (*Daemon, error) {
 		return nil, err
 	}
 	defer logf.Close()
+	closeInheritedFds()
 	cmd := exec.Command(bin, "--config", confPath)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}

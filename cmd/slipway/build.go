@@ -40,6 +40,7 @@ type buildFlags struct {
 	configPath    string
 	configMissing bool
 	team          string
+	builders      []string
 }
 
 func newBuildCmd() *cobra.Command {
@@ -128,10 +129,7 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 			}
 
 			ctx := cmd.Context()
-			cl, err := build.Connect(ctx, f.conn)
-			if build.IsInvalid(err) {
-				return withCode(exitUsage, err) // a malformed address or TLS flags
-			}
+			cl, err := serviceBuilder(cmd, &f, dir, &o) // one daemon, or the pool (pool.go)
 			if err != nil {
 				return err
 			}
@@ -164,6 +162,7 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 	}
 	fl := c.Flags()
 	fl.StringVar(&f.conn.Addr, "addr", "", "BuildKit daemon address (default $BUILDKIT_HOST, else "+build.DefaultAddr+")")
+	addBuilderFlag(fl, &f.builders)
 	fl.StringVar(&f.conn.CACert, "tlscacert", "", "CA certificate (PEM) that signed the daemon's certificate (tcp://)")
 	fl.StringVar(&f.conn.Cert, "tlscert", "", "client certificate (PEM) for mTLS (tcp://)")
 	fl.StringVar(&f.conn.Key, "tlskey", "", "client key (PEM) for mTLS (tcp://)")

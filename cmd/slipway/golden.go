@@ -16,6 +16,7 @@ import (
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/golden"
+	"github.com/slipway/slipway/internal/pool"
 	"github.com/slipway/slipway/internal/textsafe"
 )
 
@@ -50,6 +51,7 @@ func newGoldenBuildCmd() *cobra.Command {
 		mirror string
 		epoch  int64
 		format string
+		pooled []string
 	)
 	c := &cobra.Command{
 		Use:   "build [NAME...]",
@@ -91,12 +93,17 @@ be configured with the same mirror.`,
 			if o.Jobs < 1 {
 				return &usageError{err: fmt.Errorf("--jobs %d: at least 1", o.Jobs), cmd: cmd}
 			}
+			t, teamFile, err := config.FindTeam(o.Dir, team)
+			if err != nil {
+				return err
+			}
 			if o.Registry == "" {
-				t, _, err := config.FindTeam(o.Dir, team)
-				if err != nil {
-					return err
-				}
 				o.Registry = t.RegistryPrefix
+			}
+			o.CacheRegistry = t.CacheRegistry
+			addrs, err := poolAddrs(conn, pooled, t, teamFile)
+			if err != nil {
+				return err
 			}
 			if cmd.Flags().Changed("source-date-epoch") {
 				o.SourceDateEpoch = &epoch
@@ -109,6 +116,16 @@ be configured with the same mirror.`,
 			lb := &lazyBuilder{conn: conn}
 			defer lb.Close()
 			o.Builder = lb
+			if len(addrs) > 0 {
+				// Independent images spread over the pool (pool.go).
+				p, err := pool.New(addrs, poolDialer(conn), pool.Options{})
+				if err != nil {
+					return withCode(exitUsage, err)
+				}
+				pb := &poolBuilder{p: p, keyOf: goldenKey, w: cmd.ErrOrStderr()}
+				defer pb.Close()
+				o.Builder = pb
+			}
 			sum, err := golden.Build(ctx, o)
 			if lb.err != nil && !sum.AnyBuilt() {
 				if build.IsInvalid(lb.err) {
@@ -145,6 +162,7 @@ be configured with the same mirror.`,
 	f.Int64Var(&epoch, "source-date-epoch", golden.DefaultSourceDateEpoch, "timestamp (seconds) of files and image metadata, for reproducible digests")
 	addFormatFlags(c, &format, "the results on stdout")
 	f.StringVar(&conn.Addr, "addr", "", "BuildKit daemon address (default $BUILDKIT_HOST, else "+build.DefaultAddr+")")
+	addBuilderFlag(f, &pooled)
 	f.StringVar(&conn.CACert, "tlscacert", "", "CA certificate (PEM) that signed the daemon's certificate (tcp://)")
 	f.StringVar(&conn.Cert, "tlscert", "", "client certificate (PEM) for mTLS (tcp://)")
 	f.StringVar(&conn.Key, "tlskey", "", "client key (PEM) for mTLS (tcp://)")

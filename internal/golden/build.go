@@ -15,6 +15,7 @@ import (
 
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/pool"
 )
 
 // DefaultSourceDateEpoch fixes every golden image's timestamps (file mtimes
@@ -52,6 +53,10 @@ type BuildOptions struct {
 
 	Builder build.Builder
 	Images  Registry
+	// CacheRegistry, when set (the team file's cache_registry), gives each
+	// image a registry cache: exported with mode=max, imported from its
+	// own ref and its golden parent's (see pool.GoldenCache).
+	CacheRegistry string
 	// Now is the clock for built_at (default time.Now).
 	Now func() time.Time
 }
@@ -400,7 +405,13 @@ func (r *runner) build(ctx context.Context, s *Spec, base Base) (*LockEntry, err
 	log := newPrefixWriter(r.o.Log, "["+s.Name+"] ")
 	defer log.Flush()
 	fmt.Fprintf(log, "building FROM %s\n", base.Ref)
+	var cache pool.Cache
+	if r.o.CacheRegistry != "" {
+		cache = pool.GoldenCache(r.o.CacheRegistry, s.Name, s.Parent())
+	}
 	res, err := r.o.Builder.Build(ctx, build.Options{
+		CacheFrom:       cache.From,
+		CacheTo:         cache.To,
 		ContextDir:      dir,
 		Dockerfile:      filepath.Join(dir, "Dockerfile"),
 		Tags:            tags,

@@ -83,6 +83,10 @@ directory, and a local output replaces an existing directory whole.
 The daemon is --addr, else $BUILDKIT_HOST, else
 unix:///run/buildkit/buildkitd.sock: unix://, tcp:// (with --tlscacert,
 --tlscert, --tlskey for mTLS) and docker-container://NAME (a buildx builder).
+With --builder (repeatable) or builders in slipway-team.toml, the build goes
+to one daemon of that pool, chosen by a stable key of the service (see
+"Running at scale" in the README); cache_registry there gives it a registry
+cache by default.
 
 Before anything is sent, the Dockerfile is held to the team's floors (every
 slipway-team.toml from DIR up, and --team): a final USER that is root in any

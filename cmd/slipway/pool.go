@@ -38,10 +38,16 @@ func poolAddrs(conn build.ConnectOptions, flags []string, team *config.Team, tea
 	if len(addrs) == 0 && team != nil {
 		addrs, from = team.Builders, teamFile+": builders"
 	}
+	tcp := false
 	for _, a := range addrs {
 		if _, err := build.ParseAddr(a); err != nil {
 			return nil, withCode(exitUsage, fmt.Errorf("%s: %w", from, err))
 		}
+		tcp = tcp || strings.HasPrefix(a, "tcp://")
+	}
+	if len(addrs) > 0 && !tcp && (conn.CACert != "" || conn.Cert != "" || conn.Key != "" || conn.ServerName != "") {
+		// They would apply to no daemon of the pool: say so rather than ignore them.
+		return nil, withCode(exitUsage, fmt.Errorf("--tlscacert, --tlscert, --tlskey and --tlsservername apply to tcp:// daemons, and the pool (%s) has none", from))
 	}
 	return addrs, nil
 }

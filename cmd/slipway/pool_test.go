@@ -31,6 +31,10 @@ func TestPoolAddrs(t *testing.T) {
 	if !errors.As(err, &ee) || ee.code != exitUsage {
 		t.Fatalf("--addr with --builder: %v", err)
 	}
+	_, err = poolAddrs(build.ConnectOptions{CACert: "ca.pem"}, []string{"unix:///a.sock"}, nil, "")
+	if !errors.As(err, &ee) || ee.code != exitUsage {
+		t.Fatalf("TLS flags with no tcp:// daemon: %v", err)
+	}
 	_, err = poolAddrs(build.ConnectOptions{}, nil, &config.Team{Builders: []string{"nosuch://x"}}, "/repo/slipway-team.toml")
 	if !errors.As(err, &ee) || ee.code != exitUsage || !strings.Contains(err.Error(), "/repo/slipway-team.toml: builders") {
 		t.Fatalf("unknown scheme in the team file: %v", err)

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	controlapi "github.com/moby/buildkit/api/services/control"
 	bkclient "github.com/moby/buildkit/client"
 
 	"github.com/slipway/slipway/internal/build"
@@ -342,15 +343,25 @@ func TestPoolSurvivesADaemonKilledMidRunLab(t *testing.T) {
 			doomed = d
 		}
 	}
+	killedWith := make(chan int, 1)
 	go func() {
-		// The builds send their context and start the RUN step within
-		// a second or two; the step sleeps six.
-		time.Sleep(3 * time.Second)
+		// Kill it once it runs every build homed on it (or, on a slow
+		// machine, what it runs after a minute).
+		deadline := time.Now().Add(time.Minute)
+		n := 0
+		for time.Now().Before(deadline) {
+			if n = activeBuilds(ctx, doomed.Addr); n >= len(homes[doomed.Addr]) {
+				break
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
 		doomed.Kill()
+		killedWith <- n
 	}()
 	start := time.Now()
 	codes, errs := buildAll(t, ctx, repo, addrs, "--progress", "plain")
-	retried := 0
+	active := <-killedWith
+	retried, failedOver := 0, 0
 	for svc, code := range codes {
 		if code != 0 {
 			t.Errorf("%s: exit %d after %s:\n%s", svc, code, time.Since(start).Round(time.Second), lastLines(errs[svc], 20))
@@ -360,15 +371,21 @@ func TestPoolSurvivesADaemonKilledMidRunLab(t *testing.T) {
 		if m == nil || m[2] == doomed.Addr {
 			t.Errorf("%s: finished on %v, the killed daemon is %s", svc, m, doomed.Addr)
 		}
-		if strings.Contains(errs[svc], doomed.Addr+" died mid-build; retried") {
+		switch {
+		case strings.Contains(errs[svc], doomed.Addr+" died mid-build; retried"):
 			retried++
+		case strings.Contains(errs[svc], doomed.Addr+" was down or refused; failed over"):
+			failedOver++
 		}
 	}
 	if doomed.Alive() {
 		t.Fatal("the daemon was not killed")
 	}
-	if retried != len(homes[doomed.Addr]) {
-		t.Errorf("%d builds named a retry; %d were running on the killed daemon (%v)", retried, len(homes[doomed.Addr]), homes[doomed.Addr])
+	if retried != active || retried == 0 {
+		t.Errorf("%d builds named a retry; %d were running on the daemon when it was killed", retried, active)
+	}
+	if retried+failedOver != len(homes[doomed.Addr]) {
+		t.Errorf("%d retried and %d failed over, but %d services are homed on the killed daemon (%v)", retried, failedOver, len(homes[doomed.Addr]), homes[doomed.Addr])
 	}
 	t.Logf("%d builds, %d retried after %s was killed, all done in %s", n, retried, doomed.Addr, time.Since(start).Round(100*time.Millisecond))
 }
@@ -405,6 +422,31 @@ func TestPoolColdDaemonWarmFromRegistryCacheLab(t *testing.T) {
 		t.Fatalf("rebuild on the pruned daemon: %d of %d steps cached; want every step from the registry cache", c, s)
 	}
 	t.Logf("pruned daemon rebuilt with %d/%d steps from the registry cache in %s (the RUN step alone sleeps 3s)", c, s, time.Since(start).Round(100*time.Millisecond))
+}
+
+// activeBuilds is how many builds the daemon at addr is running now.
+func activeBuilds(ctx context.Context, addr string) int {
+	c, err := bkclient.New(ctx, addr)
+	if err != nil {
+		return 0
+	}
+	defer c.Close()
+	hctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	defer cancel()
+	r, err := c.ControlClient().ListenBuildHistory(hctx, &controlapi.BuildHistoryRequest{ActiveOnly: true, EarlyExit: true})
+	if err != nil {
+		return 0
+	}
+	n := 0
+	for {
+		ev, err := r.Recv()
+		if err != nil {
+			return n
+		}
+		if ev.Record != nil {
+			n++
+		}
+	}
 }
 
 func prune(t *testing.T, ctx context.Context, addr string) {

@@ -136,10 +136,9 @@ func privateDaemons(t *testing.T, l *lab.Lab, n int) []*lab.Daemon {
 			t.Fatalf("daemon %d: %v", i, err)
 		}
 		t.Cleanup(func() {
-			if d.Alive() {
-				d.Stop()
+			if err := d.Remove(); err != nil {
+				t.Logf("removing %s: %v", dir, err)
 			}
-			_ = os.RemoveAll(dir)
 		})
 		ds = append(ds, d)
 	}

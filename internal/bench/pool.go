@@ -201,7 +201,7 @@ func poolDaemonsFor(ctx context.Context, env *Env) ([]string, func(), error) {
 	var dirs []string
 	stop := func() {
 		for _, d := range ds {
-			d.Stop()
+			_ = d.Remove()
 		}
 		for _, d := range dirs {
 			_ = os.RemoveAll(d)

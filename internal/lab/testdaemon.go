@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"sort"
 	"strings"
 	"syscall"
 	"time"
@@ -96,4 +97,29 @@ func (d *Daemon) Alive() bool {
 	default:
 		return true
 	}
+}
+
+// Remove stops the daemon if it still runs, unmounts what a killed daemon
+// left mounted under its folder (build containers' root filesystems, cache
+// mounts), deepest first, and removes the folder.
+func (d *Daemon) Remove() error {
+	if d.Alive() {
+		d.Stop()
+	}
+	b, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		return err
+	}
+	var mounts []string
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) > 4 && (f[4] == d.Dir || strings.HasPrefix(f[4], d.Dir+"/")) {
+			mounts = append(mounts, f[4])
+		}
+	}
+	sort.Sort(sort.Reverse(sort.StringSlice(mounts)))
+	for _, m := range mounts {
+		_ = syscall.Unmount(m, syscall.MNT_DETACH)
+	}
+	return os.RemoveAll(d.Dir)
 }

@@ -7,10 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/pool"
 )
 
 func TestPoolAddrs(t *testing.T) {
@@ -72,4 +74,65 @@ func runArgs(t *testing.T, stderr *bytes.Buffer, args ...string) int {
 		stderr.WriteString(err.Error())
 	}
 	return report(context.Background(), err)
+}
+
+// fakePoolDaemon builds nothing and says so; it records the tags it saw.
+type fakePoolDaemon struct {
+	addr string
+	mu   *sync.Mutex
+	got  map[string]string
+}
+
+func (f fakePoolDaemon) Build(_ context.Context, o build.Options) (*build.Result, error) {
+	f.mu.Lock()
+	f.got[o.Tags[0]] = f.addr
+	f.mu.Unlock()
+	return &build.Result{ImageDigest: "sha256:" + strings.Repeat("b", 64)}, nil
+}
+func (fakePoolDaemon) Platforms(context.Context) ([]string, error) {
+	return []string{"linux/amd64"}, nil
+}
+func (fakePoolDaemon) Close() error { return nil }
+
+// golden build on a pool places each image by its repository, the same in
+// every run whatever the tag, and names where each ran.
+func TestGoldenOnThePool(t *testing.T) {
+	addrs := []string{"tcp://bk-0:1234", "tcp://bk-1:1234", "tcp://bk-2:1234"}
+	var mu sync.Mutex
+	got := map[string]string{}
+	dial := func(_ context.Context, a string) (pool.Daemon, error) {
+		return fakePoolDaemon{addr: a, mu: &mu, got: got}, nil
+	}
+	var log bytes.Buffer
+	run := func(tag string) map[string]string {
+		p, err := pool.New(addrs, dial, pool.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b := &poolBuilder{p: p, keyOf: goldenKey, w: &log}
+		defer b.Close()
+		out := map[string]string{}
+		for _, name := range []string{"base", "static", "python", "postgres", "node", "java"} {
+			ref := "registry.example.com/platform/golden/" + name
+			if _, err := b.Build(context.Background(), build.Options{Tags: []string{ref + ":" + tag}}); err != nil {
+				t.Fatal(err)
+			}
+			out[name] = got[ref+":"+tag]
+		}
+		return out
+	}
+	first, second := run("latest"), run("2026-12")
+	used := map[string]bool{}
+	for n, d := range first {
+		used[d] = true
+		if second[n] != d {
+			t.Errorf("%s built on %s, then on %s under another tag", n, d, second[n])
+		}
+	}
+	if len(used) < 2 {
+		t.Errorf("six golden images all built on one daemon: %v", first)
+	}
+	if !strings.Contains(log.String(), "builder: golden//registry.example.com/platform/golden/base built on tcp://") {
+		t.Errorf("no builder line:\n%s", log.String())
+	}
 }

@@ -80,7 +80,8 @@ func ServiceKey(dir, target string, platforms []string) (Key, error) {
 
 // RepoIdentity names the git repository at dir the same way in every
 // clone: its origin remote (else its first remote, sorted) normalised by
-// NormalizeRemote, else its root commit.
+// NormalizeRemote, else its root commit, else (no commit yet) its folder's
+// name.
 func RepoIdentity(dir string) (string, error) {
 	remotes, _ := git(dir, "remote")
 	names := strings.Fields(remotes)
@@ -98,8 +99,10 @@ func RepoIdentity(dir string) (string, error) {
 		}
 	}
 	roots, err := git(dir, "rev-list", "--max-parents=0", "HEAD")
-	if err != nil {
-		return "", fmt.Errorf("the repository at %s has no remote and no commit to name it by: commit once, or add a remote", dir)
+	if err != nil || roots == "" {
+		// A repository with no commit yet and no remote: only its
+		// folder's name is shared between checkouts.
+		return "dir:" + filepath.Base(dir), nil
 	}
 	f := strings.Fields(roots)
 	sort.Strings(f)

@@ -149,3 +149,15 @@ func TestPlatformKeyOrder(t *testing.T) {
 		t.Fatal("platform order changes the key")
 	}
 }
+
+func TestServiceKeyInARepositoryWithoutCommits(t *testing.T) {
+	d := filepath.Join(t.TempDir(), "fresh")
+	if err := os.MkdirAll(filepath.Join(d, "svc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	run(t, d, "git", "init", "-q")
+	k, err := ServiceKey(filepath.Join(d, "svc"), "", nil)
+	if err != nil || k.Repo != "dir:fresh" || k.Path != "svc" {
+		t.Fatalf("key %+v, err %v", k, err)
+	}
+}

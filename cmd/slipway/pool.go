@@ -76,6 +76,9 @@ type poolBuilder struct {
 
 func (b *poolBuilder) Build(ctx context.Context, o build.Options) (*build.Result, error) {
 	k := b.keyOf(o)
+	if res, split, err := b.buildSplit(ctx, k, o); split { // platforms on their native daemons (pool_index.go)
+		return res, err
+	}
 	out := b.p.Build(ctx, pool.Job{Name: k.Label(), Key: k, Options: o})
 	reportOutcome(b.w, &out)
 	return out.Result, out.Err

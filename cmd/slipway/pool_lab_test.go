@@ -12,11 +12,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 	controlapi "github.com/moby/buildkit/api/services/control"
 	bkclient "github.com/moby/buildkit/client"
 
@@ -479,4 +481,75 @@ func lastLines(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// The split path's second half: images of two platforms pushed by digest
+// (as each native daemon pushes its part) are joined into one OCI index
+// under the tag. (The lab's daemons all run linux/amd64 and linux/386, as
+// BuildKit lists what the host runs, so the lab cannot make a pool whose
+// platforms differ; SplitByPlatform's placement is unit-tested.)
+func TestPoolJoinsPlatformPartsInOneIndexLab(t *testing.T) {
+	l := labtest.Require(t)
+	labtest.NeedRootAndRunc(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	d := privateDaemons(t, l, 1)[0]
+	cl, err := build.Connect(ctx, build.ConnectOptions{Addr: d.Addr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	plats, err := cl.Platforms(ctx)
+	if err != nil || !slices.Contains(plats, "linux/386") {
+		t.Fatalf("the daemon's platforms %v (%v); want linux/386 among them", plats, err)
+	}
+	svc := filepath.Join(t.TempDir(), "api")
+	if err := os.MkdirAll(svc, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for f, body := range map[string]string{"Dockerfile": "FROM scratch\nCOPY nonce.txt /nonce.txt\nUSER 65532\n", "nonce.txt": nonce(t)} {
+		if err := os.WriteFile(filepath.Join(svc, f), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tag := l.Registry + "/slipway-pool-test/split:" + nonce(t)
+	ref, err := parseRef(tag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var digests []string
+	for _, pl := range []string{"linux/amd64", "linux/386"} {
+		epoch := int64(0)
+		res, err := cl.Build(ctx, build.Options{
+			ContextDir: svc, Dockerfile: filepath.Join(svc, "Dockerfile"), Platforms: []string{pl}, SourceDateEpoch: &epoch,
+			Outputs:  []build.Output{{Type: build.OutputImage, Attrs: map[string]string{"name": ref.Context().Name(), "push": "true", "push-by-digest": "true"}}},
+			Progress: "quiet",
+		})
+		if err != nil {
+			t.Fatalf("%s: %v", pl, err)
+		}
+		digests = append(digests, res.ImageDigest)
+	}
+	got, err := pushIndex(ctx, ref.Context(), []string{tag}, digests)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx, err := remote.Index(ref)
+	if err != nil {
+		t.Fatal(err)
+	}
+	im, err := idx.IndexManifest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ps []string
+	for _, m := range im.Manifests {
+		ps = append(ps, m.Platform.OS+"/"+m.Platform.Architecture)
+	}
+	if strings.Join(ps, ",") != "linux/amd64,linux/386" {
+		t.Errorf("index platforms %v, want linux/amd64,linux/386", ps)
+	}
+	if dg, _ := idx.Digest(); dg.String() != got {
+		t.Errorf("pushIndex returned %s, the tag holds %s", got, dg)
+	}
 }

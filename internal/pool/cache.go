@@ -2,6 +2,7 @@ package pool
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -99,3 +100,20 @@ func exportSpec(ref string) string {
 }
 
 func importSpec(ref string) string { return "type=registry,ref=" + ref }
+
+// ForPlatform is a --cache-to spec of a build narrowed to one platform:
+// a registry ref gets the platform in its tag, so that the parts of a
+// build split over native daemons do not overwrite one cache ref. Other
+// specs are returned as they are.
+func ForPlatform(spec, platform string) string {
+	fields := strings.Split(spec, ",")
+	if !slices.Contains(fields, "type=registry") {
+		return spec
+	}
+	for i, f := range fields {
+		if ref, ok := strings.CutPrefix(f, "ref="); ok {
+			fields[i] = "ref=" + ref + "-" + component(platform)
+		}
+	}
+	return strings.Join(fields, ",")
+}

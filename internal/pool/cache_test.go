@@ -27,3 +27,13 @@ func TestServiceCache(t *testing.T) {
 		t.Fatalf("golden cache %+v", g)
 	}
 }
+
+func TestForPlatform(t *testing.T) {
+	got := ForPlatform("type=registry,ref=r.example/c/shop/api:buildcache,mode=max", "linux/arm64")
+	if got != "type=registry,ref=r.example/c/shop/api:buildcache-linux-arm64,mode=max" {
+		t.Fatal(got)
+	}
+	if s := "type=local,dest=/tmp/c"; ForPlatform(s, "linux/arm64") != s {
+		t.Fatal("a local cache was changed")
+	}
+}

@@ -418,3 +418,32 @@ func reason(err error) string {
 	}
 	return s
 }
+
+// SplitByPlatform returns one job per platform of j when no daemon of the
+// pool runs all of j's platforms natively but each of them is run natively
+// by some daemon: each part's key and options name its one platform, so
+// that Run places it on a native daemon. Otherwise (one platform, a daemon
+// that runs them all, or a platform no daemon runs) it returns nil, and j
+// is built whole.
+func (p *Pool) SplitByPlatform(ctx context.Context, j Job) []Job {
+	plats := j.Options.Platforms
+	if len(plats) < 2 {
+		return nil
+	}
+	all := p.nativeSets(ctx, []Key{{Platform: PlatformKey(plats)}})
+	if len(all) > 0 {
+		return nil
+	}
+	var parts []Job
+	for _, pl := range plats {
+		k := j.Key
+		k.Platform = PlatformKey([]string{pl})
+		if len(p.nativeSets(ctx, []Key{k})) == 0 {
+			return nil
+		}
+		o := j.Options
+		o.Platforms = []string{pl}
+		parts = append(parts, Job{Name: j.Name + "@" + pl, Key: k, Options: o})
+	}
+	return parts
+}

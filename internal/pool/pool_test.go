@@ -328,3 +328,33 @@ func reversed(js []Job) []Job {
 	slices.Reverse(r)
 	return r
 }
+
+func TestSplitByPlatform(t *testing.T) {
+	addrs := []string{"tcp://amd:1234", "tcp://arm:1234"}
+	f := newFleet(addrs...)
+	f.daemons["tcp://arm:1234"].plats = []string{"linux/arm64"}
+	p, _ := New(addrs, f.dial, Options{})
+	j := Job{Name: "api", Key: Key{Repo: "r", Path: "api", Platform: "linux/amd64,linux/arm64"},
+		Options: build.Options{ContextDir: "api", Platforms: []string{"linux/arm64", "linux/amd64"}}}
+	parts := p.SplitByPlatform(context.Background(), j)
+	if len(parts) != 2 {
+		t.Fatalf("parts %+v", parts)
+	}
+	for _, o := range p.Run(context.Background(), parts, 2) {
+		want := map[string]string{"linux/arm64": "tcp://arm:1234", "linux/amd64": "tcp://amd:1234"}[o.Key.Platform]
+		if o.Err != nil || o.Builder != want {
+			t.Errorf("%s ran on %s (%v), want %s", o.Name, o.Builder, o.Err, want)
+		}
+	}
+	// A daemon that runs both: no split.
+	f.daemons["tcp://amd:1234"].plats = []string{"linux/amd64", "linux/arm64"}
+	p, _ = New(addrs, f.dial, Options{})
+	if parts := p.SplitByPlatform(context.Background(), j); parts != nil {
+		t.Errorf("split though one daemon runs both: %+v", parts)
+	}
+	// A platform no daemon runs: built whole (emulated).
+	j.Options.Platforms = []string{"linux/amd64", "linux/riscv64"}
+	if parts := p.SplitByPlatform(context.Background(), j); parts != nil {
+		t.Errorf("split with an unrunnable platform: %+v", parts)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -47,6 +48,8 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 		// slipway pin and slipway golden resolve docker.io, gcr.io, ... through
 		// the same mirror buildkitd uses.
 		fmt.Fprintf(stdout, "export SLIPWAY_REGISTRY_MIRROR=%s\n", l.Registry)
+		// The pool of daemons (BUILDKIT_HOST first) for slipway --builder.
+		fmt.Fprintf(stdout, "export %s=%s\n", lab.EnvBuilders, strings.Join(l.Builders, ","))
 	}
 
 	up := &cobra.Command{
@@ -60,11 +63,12 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(stderr, "lab: up in %s (buildkitd %s, registry %s)\n", time.Since(start).Round(10*time.Millisecond), l.BuildkitHost, l.Registry)
+			fmt.Fprintf(stderr, "lab: up in %s (buildkitd %s, %d daemon(s), registry %s)\n", time.Since(start).Round(10*time.Millisecond), l.BuildkitHost, len(l.Builders), l.Registry)
 			exports(l)
 			return nil
 		},
 	}
+	up.Flags().IntVar(&o.Daemons, "daemons", 1, fmt.Sprintf("buildkitd daemons to keep running (1 to %d): each has its own root and socket, all share the registry; running daemons are never restarted or stopped by up", lab.MaxDaemons))
 	down := &cobra.Command{
 		Use:   "down",
 		Short: "Stop every lab process",
@@ -108,6 +112,10 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 			fmt.Fprintf(stdout, "dir        %s\n", s.Lab.Dir)
 			fmt.Fprintf(stdout, "buildkitd  %s  %s %s\n", state(s.Buildkitd), s.Lab.BuildkitHost, s.Version)
 			fmt.Fprintf(stdout, "registry   %s  %s\n", state(s.Registry), s.Lab.Registry)
+			for _, b := range s.Lab.Builders[1:] {
+				_, err := lab.Info(cmd.Context(), b)
+				fmt.Fprintf(stdout, "buildkitd  %s  %s\n", state(err == nil), b)
+			}
 			if !s.Buildkitd || !s.Registry {
 				return errors.New("the lab is not fully up")
 			}

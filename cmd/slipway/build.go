@@ -40,6 +40,7 @@ type buildFlags struct {
 	configPath    string
 	configMissing bool
 	team          string
+	builders      []string
 }
 
 func newBuildCmd() *cobra.Command {
@@ -83,6 +84,10 @@ directory, and a local output replaces an existing directory whole.
 The daemon is --addr, else $BUILDKIT_HOST, else
 unix:///run/buildkit/buildkitd.sock: unix://, tcp:// (with --tlscacert,
 --tlscert, --tlskey for mTLS) and docker-container://NAME (a buildx builder).
+With --builder (repeatable) or builders in slipway-team.toml, the build goes
+to one daemon of that pool, chosen by a stable key of the service (see
+"Running at scale" in the README); cache_registry there gives it a registry
+cache by default.
 
 Before anything is sent, the Dockerfile is held to the team's floors (every
 slipway-team.toml from DIR up, and --team): a final USER that is root in any
@@ -147,8 +152,8 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 			}
 
 			ctx := cmd.Context()
-			cl, err := build.Connect(ctx, f.conn)
-			if err != nil { // a malformed address or TLS flags are bad input
+			cl, err := serviceBuilder(cmd, &f, dir, &o) // one daemon, or the pool (pool.go)
+			if err != nil {
 				return err
 			}
 			defer cl.Close()
@@ -182,6 +187,7 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 	}
 	fl := c.Flags()
 	fl.StringVar(&f.conn.Addr, "addr", "", "BuildKit daemon address (default $BUILDKIT_HOST, else "+build.DefaultAddr+")")
+	addBuilderFlag(fl, &f.builders)
 	fl.StringVar(&f.conn.CACert, "tlscacert", "", "CA certificate (PEM) that signed the daemon's certificate (tcp://)")
 	fl.StringVar(&f.conn.Cert, "tlscert", "", "client certificate (PEM) for mTLS (tcp://)")
 	fl.StringVar(&f.conn.Key, "tlskey", "", "client key (PEM) for mTLS (tcp://)")

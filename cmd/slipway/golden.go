@@ -19,6 +19,7 @@ import (
 	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/golden"
 	"github.com/slipway/slipway/internal/image"
+	"github.com/slipway/slipway/internal/pool"
 	"github.com/slipway/slipway/internal/sign"
 	"github.com/slipway/slipway/internal/textsafe"
 )
@@ -55,6 +56,7 @@ func newGoldenBuildCmd() *cobra.Command {
 		epoch  int64
 		format string
 		sf     signFlags
+		pooled []string
 	)
 	c := &cobra.Command{
 		Use:   "build [NAME...]",
@@ -102,7 +104,7 @@ BuildKit must be configured with the same mirror.`,
 			if o.Jobs < 1 {
 				return &usageError{err: fmt.Errorf("--jobs %d: at least 1", o.Jobs), cmd: cmd}
 			}
-			t, _, err := config.FindTeam(o.Dir, team)
+			t, teamFile, err := config.FindTeam(o.Dir, team)
 			if err != nil {
 				return err
 			}
@@ -123,6 +125,11 @@ BuildKit must be configured with the same mirror.`,
 					return sign.Sign(ctx, img, sv, signOptions(mirror))
 				}
 			}
+			o.CacheRegistry = t.CacheRegistry
+			addrs, err := poolAddrs(conn, pooled, t, teamFile)
+			if err != nil {
+				return err
+			}
 			if cmd.Flags().Changed("source-date-epoch") {
 				o.SourceDateEpoch = &epoch
 			}
@@ -134,6 +141,16 @@ BuildKit must be configured with the same mirror.`,
 			lb := &lazyBuilder{conn: conn}
 			defer lb.Close()
 			o.Builder = lb
+			if len(addrs) > 0 {
+				// Independent images spread over the pool (pool.go).
+				p, err := pool.New(addrs, poolDialer(conn), pool.Options{})
+				if err != nil {
+					return errdefs.Invalid(err)
+				}
+				pb := &poolBuilder{p: p, keyOf: goldenKey, w: cmd.ErrOrStderr()}
+				defer pb.Close()
+				o.Builder = pb
+			}
 			sum, err := golden.Build(ctx, o)
 			if lb.err != nil && !sum.AnyBuilt() {
 				return lb.err // no daemon (or a malformed address): say so once, not per image
@@ -169,6 +186,7 @@ BuildKit must be configured with the same mirror.`,
 	f.Int64Var(&epoch, "source-date-epoch", golden.DefaultSourceDateEpoch, "timestamp (seconds) of files and image metadata, for reproducible digests")
 	addFormatFlags(c, &format, "the results on stdout")
 	f.StringVar(&conn.Addr, "addr", "", "BuildKit daemon address (default $BUILDKIT_HOST, else "+build.DefaultAddr+")")
+	addBuilderFlag(f, &pooled)
 	f.StringVar(&conn.CACert, "tlscacert", "", "CA certificate (PEM) that signed the daemon's certificate (tcp://)")
 	f.StringVar(&conn.Cert, "tlscert", "", "client certificate (PEM) for mTLS (tcp://)")
 	f.StringVar(&conn.Key, "tlskey", "", "client key (PEM) for mTLS (tcp://)")

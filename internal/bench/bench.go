@@ -47,6 +47,7 @@ func Sections() []Section {
 		{Name: "lint", Title: "slipway lint on a 2,000-line Dockerfile, and 100,000 lines against 1,000", Run: runLint},
 		{Name: "scan", Title: "slipway scan of a 200 MB image", Run: runScan},
 		{Name: "golden", Title: "slipway golden build: --jobs 1 vs the default, and a no-change rebuild", Run: runGolden},
+		{Name: "pool", Title: "A pool of BuildKit daemons: 1 vs 3 daemons, sticky keys vs a random daemon", Run: runPool},
 	}
 }
 

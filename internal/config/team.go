@@ -56,6 +56,15 @@ type Team struct {
 	// TrustedKeys are [[trusted_key]] tables: images under a prefix must be
 	// signed by one of that file's keys for that prefix (README: Signed golden images).
 	TrustedKeys []TrustedKey `toml:"trusted_key,omitempty"`
+	// Builders are the team's pool of BuildKit daemons, as BuildKit's
+	// client reaches them (tcp://, unix://, docker-container://,
+	// kube-pod://); builds are spread over them by a stable key, and
+	// --builder on the command line replaces them.
+	Builders []string `toml:"builders,omitempty" want:"a list of daemon addresses like \"tcp://buildkit-0.ci:1234\""`
+	// CacheRegistry is where every service and golden image keeps its
+	// registry build cache ("registry.example.com/cache"): cache_to with
+	// mode=max, cache_from its own ref and its golden base's.
+	CacheRegistry string `toml:"cache_registry,omitempty"`
 
 	// Files are the team files merged into this standard, outermost first
 	// (set by FindTeam; empty for LoadTeam's single file).
@@ -194,6 +203,7 @@ func (t *Team) clone() *Team {
 	c.Warnings = slices.Clone(t.Warnings)
 	c.layers = slices.Clone(t.layers)
 	c.TrustedKeys = slices.Clone(t.TrustedKeys)
+	c.Builders = slices.Clone(t.Builders)
 	if t.Rules != nil {
 		c.Rules = maps.Clone(t.Rules)
 	}
@@ -279,6 +289,7 @@ func (t *Team) tighten(n *Team, defined map[string]bool, file string) *Team {
 	default:
 		warn("syntax", "%q differs from %q set by %s", n.Syntax, t.Syntax, from())
 	}
+	m.tightenPool(t, n, warn, from)
 	keys := slices.Sorted(maps.Keys(n.Rules))
 	for _, k := range keys {
 		nv, err := rules.ParseSeverity(n.Rules[k])
@@ -354,6 +365,7 @@ func (t *Team) Validate() error {
 	if t.Syntax != "" && (BadChar(t.Syntax) != "" || strings.ContainsAny(t.Syntax, " \t")) {
 		pr.add("syntax", "%q is not an image reference (e.g. docker/dockerfile:1)", t.Syntax)
 	}
+	t.validatePool(&pr)
 	keys := make([]string, 0, len(t.Rules))
 	for k := range t.Rules {
 		keys = append(keys, k)

@@ -16,6 +16,7 @@ import (
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/image"
+	"github.com/slipway/slipway/internal/pool"
 )
 
 // DefaultSourceDateEpoch fixes every golden image's timestamps (file mtimes
@@ -62,6 +63,10 @@ type BuildOptions struct {
 	// Sign, when set, signs each pushed image (image@digest) before it is
 	// locked; a failed signature fails the image.
 	Sign func(ctx context.Context, imageAtDigest string) error
+	// CacheRegistry, when set (the team file's cache_registry), gives each
+	// image a registry cache: exported with mode=max, imported from its
+	// own ref and its golden parent's (see pool.GoldenCache).
+	CacheRegistry string
 	// Now is the clock for built_at (default time.Now).
 	Now func() time.Time
 }
@@ -413,7 +418,13 @@ func (r *runner) build(ctx context.Context, s *Spec, base Base) (*LockEntry, err
 	log := newPrefixWriter(r.o.Log, "["+s.Name+"] ")
 	defer log.Flush()
 	fmt.Fprintf(log, "building FROM %s\n", base.Ref)
+	var cache pool.Cache
+	if r.o.CacheRegistry != "" {
+		cache = pool.GoldenCache(r.o.CacheRegistry, s.Name, s.Parent())
+	}
 	res, err := r.o.Builder.Build(ctx, build.Options{
+		CacheFrom:       cache.From,
+		CacheTo:         cache.To,
 		ContextDir:      dir,
 		Dockerfile:      filepath.Join(dir, "Dockerfile"),
 		Tags:            tags,

@@ -45,6 +45,10 @@ type Options struct {
 	Dir string
 	// Log receives progress lines; nil discards them.
 	Log io.Writer
+	// Daemons is how many buildkitd daemons Start keeps running (default
+	// 1): the first is BUILDKIT_HOST, the others have their own roots and
+	// sockets under daemons/ and share only the registry.
+	Daemons int
 }
 
 // Lab describes a running lab.
@@ -52,11 +56,17 @@ type Lab struct {
 	Dir          string
 	BuildkitHost string // unix:///.../buildkitd.sock
 	Registry     string // 127.0.0.1:PORT
+	// Builders are the pool's daemons, BuildkitHost first.
+	Builders []string
 }
 
 // Env returns the environment lines that point clients at the lab.
 func (l *Lab) Env() []string {
-	return []string{EnvBuildkitHost + "=" + l.BuildkitHost, EnvRegistry + "=" + l.Registry}
+	env := []string{EnvBuildkitHost + "=" + l.BuildkitHost, EnvRegistry + "=" + l.Registry}
+	if len(l.Builders) > 0 {
+		env = append(env, EnvBuilders+"="+strings.Join(l.Builders, ","))
+	}
+	return env
 }
 
 // FromEnv describes the lab named by BUILDKIT_HOST and SLIPWAY_LAB_REGISTRY.
@@ -79,7 +89,11 @@ func FromEnv() (*Lab, error) {
 			dir = filepath.Dir(p)
 		}
 	}
-	return &Lab{Dir: dir, BuildkitHost: host, Registry: reg}, nil
+	l := &Lab{Dir: dir, BuildkitHost: host, Registry: reg}
+	if b := os.Getenv(EnvBuilders); b != "" {
+		l.Builders = strings.Split(b, ",")
+	}
+	return l, nil
 }
 
 // paths are the files of a lab directory.
@@ -198,6 +212,12 @@ func portFree(port int) bool {
 // Start brings the lab up and returns it. It is idempotent: a healthy running
 // registry and daemon are reused, cached stand-in images are only pushed.
 func Start(ctx context.Context, o Options) (*Lab, error) {
+	if o.Daemons == 0 {
+		o.Daemons = 1
+	}
+	if o.Daemons < 1 || o.Daemons > MaxDaemons {
+		return nil, fmt.Errorf("--daemons %d: want 1 to %d", o.Daemons, MaxDaemons)
+	}
 	dir, err := resolveDir(o)
 	if err != nil {
 		return nil, err
@@ -244,6 +264,10 @@ func Start(ctx context.Context, o Options) (*Lab, error) {
 	if err := ensureStandIns(ctx, p, lab.Registry, o.Log); err != nil {
 		return nil, err
 	}
+	if err := ensureExtraDaemons(ctx, p, lab, o.Daemons, o.Log); err != nil {
+		return nil, err
+	}
+	lab.Builders = builders(p)
 	return lab, nil
 }
 
@@ -254,8 +278,8 @@ func Stop(ctx context.Context, o Options) error {
 		return err
 	}
 	p := paths{dir}
-	var errs []error
 	// buildkitd first: it may be pulling from the registry.
+	errs := stopExtraDaemons(ctx, p, o.Log)
 	for _, name := range []string{"buildkitd", "registry"} {
 		if err := stopProcess(ctx, p, name, o.Log); err != nil {
 			errs = append(errs, err)
@@ -284,7 +308,7 @@ func Check(ctx context.Context, o Options) (Status, error) {
 	if err != nil {
 		return Status{}, err
 	}
-	s := Status{Lab: Lab{Dir: dir, BuildkitHost: "unix://" + p.socket()}}
+	s := Status{Lab: Lab{Dir: dir, BuildkitHost: "unix://" + p.socket(), Builders: builders(p)}}
 	if st.Port != 0 {
 		s.Lab.Registry = fmt.Sprintf("127.0.0.1:%d", st.Port)
 		s.Registry = registryHealthy(ctx, s.Lab.Registry)

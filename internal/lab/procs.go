@@ -25,6 +25,7 @@ func startProcess(p paths, name, bin string, args ...string) (int, error) {
 	}
 	defer logf.Close()
 	fmt.Fprintf(logf, "\n--- %s %s %s\n", time.Now().UTC().Format(time.RFC3339), bin, strings.Join(args, " "))
+	closeInheritedFds()
 	cmd := exec.Command(bin, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Dir = p.root
@@ -40,6 +41,22 @@ func startProcess(p paths, name, bin string, args ...string) (int, error) {
 		return 0, err
 	}
 	return pid, nil
+}
+
+// closeInheritedFds marks close-on-exec every descriptor above stderr that
+// this process inherited: a daemon outlives us, and must not keep open a
+// file a parent gave us, such as the lock of `flock LOCK slipway-lab up`
+// (which would then stay held for the daemon's life).
+func closeInheritedFds() {
+	ents, err := os.ReadDir("/proc/self/fd")
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if fd, err := strconv.Atoi(e.Name()); err == nil && fd > 2 {
+			syscall.CloseOnExec(fd)
+		}
+	}
 }
 
 // recordedPid returns the pid in run/<name>.pid if that process is alive and
@@ -76,7 +93,7 @@ var procBinary = map[string]string{"buildkitd": "buildkitd", "registry": labBina
 // 30 s (buildkitd waits for running builds to cancel).
 func stopProcess(ctx context.Context, p paths, name string, log io.Writer) error {
 	defer os.Remove(p.pid(name))
-	pid := recordedPid(p, name, procBinary[name])
+	pid := recordedPid(p, name, procBinaryOf(name))
 	if pid == 0 {
 		return nil
 	}
@@ -87,7 +104,7 @@ func stopProcess(ctx context.Context, p paths, name string, log io.Writer) error
 	gone := func(timeout time.Duration) (bool, error) {
 		deadline := time.Now().Add(timeout)
 		for time.Now().Before(deadline) {
-			if recordedPid(p, name, procBinary[name]) == 0 {
+			if recordedPid(p, name, procBinaryOf(name)) == 0 {
 				return true, nil
 			}
 			select {

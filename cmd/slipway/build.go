@@ -45,6 +45,7 @@ type buildFlags struct {
 func newBuildCmd() *cobra.Command {
 	var f buildFlags
 	var rf buildResultFlags
+	var af allFlags
 	c := &cobra.Command{
 		Use:   "build [DIR]",
 		Short: "Build the image through BuildKit, with secrets as mounts",
@@ -105,6 +106,9 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
   BUILDKIT_HOST=docker-container://buildx_buildkit_slipway0 slipway build`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if done, err := af.run(cmd, args, allBuild); done {
+				return err
+			}
 			dir := "."
 			if len(args) == 1 {
 				dir = args[0]
@@ -188,6 +192,7 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 	rf.add(fl)
 	fl.StringVar(&f.team, "team", "", "team standard file, applied on top of every slipway-team.toml above DIR (it can only tighten them)")
 	fl.BoolVar(&f.checks, "checks", false, "fail on BuildKit's Dockerfile check warnings (default: on for Dockerfiles slipway generated)")
+	addAllFlags(c, &af)
 	return c
 }
 

@@ -36,6 +36,7 @@ type initFlags struct {
 	diff       bool
 	pin        bool
 	mirror     string
+	all        bool
 }
 
 func newInitCmd() *cobra.Command {
@@ -99,6 +100,14 @@ differs without --force (it shows the diff), nor a Dockerfile edited by hand.`,
 			}
 			o.Out = cmd.OutOrStdout()
 			o.Log = cmd.ErrOrStderr()
+			if f.all {
+				return runInitAll(cmd, o.Dir, o)
+			}
+			if !cmd.Flags().Changed("language") {
+				if err := servicesBelowHint(cmd.Context(), o.Dir, o.Log); err != nil {
+					return err
+				}
+			}
 			if in := cmd.InOrStdin(); !f.yes && (f.accessible || isTerminal(in)) {
 				o.Asker = wizard.Prompter{In: in, Out: o.Out, Accessible: f.accessible}
 			}
@@ -148,6 +157,7 @@ differs without --force (it shows the diff), nor a Dockerfile edited by hand.`,
 	fl.BoolVar(&f.accessible, "accessible", false, "ask one plain line at a time (screen readers, piped answers)")
 	fl.BoolVar(&f.force, "force", false, "replace a different slipway.toml and hand-edited Dockerfile/.dockerignore")
 	fl.BoolVar(&f.diff, "diff", false, "print what would change; write nothing")
+	fl.BoolVar(&f.all, "all", false, "find every service below DIR (a repository root), write each one's files as --yes would, and list them in DIR/slipway-workspace.toml for build/generate/verify/lint --all")
 	c.MarkFlagsMutuallyExclusive("yes", "accessible")
 	c.MarkFlagsMutuallyExclusive("pin", "base-digest")
 	c.MarkFlagsMutuallyExclusive("healthcheck-path", "healthcheck-cmd", "healthcheck-grpc", "healthcheck-binary", "no-healthcheck")

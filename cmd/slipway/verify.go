@@ -24,6 +24,7 @@ func newVerifyCmd() *cobra.Command {
 		env        []string
 		execs      []string
 		execFails  []string
+		af         allFlags
 	)
 	c := &cobra.Command{
 		Use:   "verify IMAGE",
@@ -99,8 +100,11 @@ fails, and always removes its container and temporary files.`,
     --env POSTGRES_PASSWORD --env PGPASSWORD \
     --exec '["psql","--host=127.0.0.1","--username=postgres","--command=SELECT 1"]' \
     --exec-fail '["env","PGPASSWORD=wrong","psql","--host=127.0.0.1","--username=postgres","--command=SELECT 1"]'`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+		Args: usageArgs(allArgs(&af, cobra.ExactArgs(1))),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if done, err := af.run(cmd, args, allVerify); done {
+				return err
+			}
 			o.Image = args[0]
 			if sizeBudget != "" {
 				n, err := units.FromHumanSize(sizeBudget)
@@ -167,6 +171,7 @@ fails, and always removes its container and temporary files.`,
 	f.StringArrayVar(&execFails, "exec-fail", nil, "a command as a `JSON` array, like --exec, that must exit non-zero, e.g. a login with a wrong password (repeatable)")
 	f.StringVar(&o.WorkDir, "work-dir", "", "where to unpack the image (default the system temporary directory; must allow exec)")
 	addImageLimits(c)
+	addAllFlags(c, &af)
 	return c
 }
 

@@ -136,3 +136,18 @@ func (w *Workspace) Inputs(s Service) ([]string, error) {
 	}
 	return in, nil
 }
+
+// Without drops the changes under dir (absolute, links resolved): the
+// workspace's own image folder, which every build writes.
+func (c *Changes) Without(dir string) {
+	if r, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = r
+	}
+	keep := c.Files[:0]
+	for _, f := range c.Files {
+		if f != dir && !strings.HasPrefix(f, dir+string(filepath.Separator)) {
+			keep = append(keep, f)
+		}
+	}
+	c.Files = keep
+}

@@ -59,6 +59,9 @@ type Task struct {
 	Key     Key
 	// Skip, when set, is the reason the service is not run (unchanged).
 	Skip string
+	// Reason is why it is run (the file that changed), the row's detail
+	// when the step leaves it empty.
+	Reason string
 }
 
 // Step runs the command for one service on the picked builder; it returns
@@ -112,6 +115,9 @@ func Run(ctx context.Context, tasks []Task, jobs int, pick Picker, step Step, do
 				r.Seconds = time.Since(start).Round(10 * time.Millisecond).Seconds()
 			}
 			r.Service, r.Path, r.Key = base.Service, base.Path, base.Key
+			if r.Detail == "" {
+				r.Detail = t.Reason
+			}
 			out[i] = r
 			if done != nil {
 				mu.Lock()

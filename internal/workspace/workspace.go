@@ -203,7 +203,6 @@ const header = `# slipway-workspace.toml: the services of this repository, for
 #   repository   names the repository in build keys (default: git remote origin)
 #   image_dir    where build --all writes <name>.tar (default .slipway/images)
 #   [[service]]  name (unique), path (relative to this folder), language
-
 `
 
 // Merge adds the services of found that the file at p does not list yet
@@ -263,6 +262,7 @@ func Merge(p string, found []Service) ([]Service, error) {
 	for _, s := range added {
 		b.WriteString("\n")
 		enc := toml.NewEncoder(&b)
+		enc.Indent = ""
 		if err := enc.Encode(struct {
 			S []Service `toml:"service"`
 		}{[]Service{s}}); err != nil {

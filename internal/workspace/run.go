@@ -76,56 +76,54 @@ func Run(ctx context.Context, tasks []Task, jobs int, pick Picker, step Step, do
 		jobs = 1
 	}
 	out := make([]Result, len(tasks))
-	sem := make(chan struct{}, jobs)
-	var wg sync.WaitGroup
 	var mu sync.Mutex
-	for i, t := range tasks {
-		base := Result{Service: t.Service.Name, Path: t.Service.Path, Key: t.Key.String()}
-		if t.Skip != "" {
-			base.Status, base.Detail = StatusUnchanged, t.Skip
-			out[i] = base
-			if done != nil {
-				done(base)
-			}
-			continue
+	report := func(r Result) {
+		if done != nil {
+			mu.Lock()
+			done(r)
+			mu.Unlock()
 		}
+	}
+	// Workers take the tasks in order, so the first services of the file
+	// start first.
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(jobs, max(len(tasks), 1)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			acquired := false
-			select {
-			case sem <- struct{}{}:
-				acquired = true
-			case <-ctx.Done():
-			}
-			if acquired {
-				defer func() { <-sem }()
-			}
-			var r Result
-			if ctx.Err() != nil {
-				r = Result{Status: StatusCanceled, Code: 130, Detail: "not started: interrupted"}
-			} else {
-				builder := ""
-				if pick != nil {
-					builder = pick.Pick(base.Key)
+			for i := range next {
+				t := tasks[i]
+				r := Result{Status: StatusCanceled, Code: 130, Detail: "not started: interrupted"}
+				if ctx.Err() == nil {
+					builder := ""
+					if pick != nil {
+						builder = pick.Pick(t.Key.String())
+					}
+					start := time.Now()
+					r = step(ctx, t, builder)
+					r.Builder = builder
+					r.Seconds = time.Since(start).Round(10 * time.Millisecond).Seconds()
+					if r.Detail == "" {
+						r.Detail = t.Reason
+					}
 				}
-				start := time.Now()
-				r = step(ctx, t, builder)
-				r.Builder = builder
-				r.Seconds = time.Since(start).Round(10 * time.Millisecond).Seconds()
-			}
-			r.Service, r.Path, r.Key = base.Service, base.Path, base.Key
-			if r.Detail == "" {
-				r.Detail = t.Reason
-			}
-			out[i] = r
-			if done != nil {
-				mu.Lock()
-				done(r)
-				mu.Unlock()
+				r.Service, r.Path, r.Key = t.Service.Name, t.Service.Path, t.Key.String()
+				out[i] = r
+				report(r)
 			}
 		}()
 	}
+	for i, t := range tasks {
+		if t.Skip != "" {
+			r := Result{Service: t.Service.Name, Path: t.Service.Path, Key: t.Key.String(), Status: StatusUnchanged, Detail: t.Skip}
+			out[i] = r
+			report(r)
+			continue
+		}
+		next <- i
+	}
+	close(next)
 	wg.Wait()
 	return out
 }

@@ -59,8 +59,8 @@ type Task struct {
 	Key     Key
 	// Skip, when set, is the reason the service is not run (unchanged).
 	Skip string
-	// Reason is why it is run (the file that changed), the row's detail
-	// when the step leaves it empty.
+	// Reason is why it is run (the file that changed): the start of the
+	// row's detail.
 	Reason string
 }
 
@@ -104,8 +104,11 @@ func Run(ctx context.Context, tasks []Task, jobs int, pick Picker, step Step, do
 					r = step(ctx, t, builder)
 					r.Builder = builder
 					r.Seconds = time.Since(start).Round(10 * time.Millisecond).Seconds()
-					if r.Detail == "" {
+					switch {
+					case r.Detail == "":
 						r.Detail = t.Reason
+					case t.Reason != "":
+						r.Detail = t.Reason + "; " + r.Detail
 					}
 				}
 				r.Service, r.Path, r.Key = t.Service.Name, t.Service.Path, t.Key.String()

@@ -50,6 +50,7 @@ func newGoldenBuildCmd() *cobra.Command {
 		mirror string
 		epoch  int64
 		format string
+		cons   bool
 	)
 	c := &cobra.Command{
 		Use:   "build [NAME...]",
@@ -109,12 +110,28 @@ be configured with the same mirror.`,
 			lb := &lazyBuilder{conn: conn}
 			defer lb.Close()
 			o.Builder = lb
+			var before map[string]golden.Use
+			if cons {
+				before = usesBefore(ctx, o.Dir)
+			}
 			sum, err := golden.Build(ctx, o)
 			if lb.err != nil && !sum.AnyBuilt() {
 				if build.IsInvalid(lb.err) {
 					return withCode(exitUsage, lb.err) // a malformed address or TLS flags
 				}
 				return lb.err // no daemon: say so once, not per image
+			}
+			if sum != nil && cons {
+				fmt.Fprintf(cmd.ErrOrStderr(), "\ngolden images (%s):\n%s", textsafe.String(sum.LockPath), textsafe.Lines(sum.String()))
+				code, cerr := runConsumers(cmd, consumersOptions{specDir: o.Dir, conn: conn, jobs: o.Jobs, format: format}, sum, before)
+				if cerr != nil {
+					return cerr
+				}
+				var be *golden.BuildError
+				if errors.As(err, &be) {
+					err = withCode(exitFailure, err)
+				}
+				return consumersCode(err, code)
 			}
 			if sum != nil {
 				if format == formatJSON {
@@ -144,6 +161,7 @@ be configured with the same mirror.`,
 	f.StringVar(&o.Progress, "progress", "plain", "build progress: plain (each line prefixed with the image) or quiet")
 	f.Int64Var(&epoch, "source-date-epoch", golden.DefaultSourceDateEpoch, "timestamp (seconds) of files and image metadata, for reproducible digests")
 	addFormatFlags(c, &format, "the results on stdout")
+	f.BoolVar(&cons, "consumers", false, "then regenerate, rebuild and verify every service FROM a rebuilt image (found below the folder above --dir, or the workspace's services), and print which move to a new base and which failed")
 	f.StringVar(&conn.Addr, "addr", "", "BuildKit daemon address (default $BUILDKIT_HOST, else "+build.DefaultAddr+")")
 	f.StringVar(&conn.CACert, "tlscacert", "", "CA certificate (PEM) that signed the daemon's certificate (tcp://)")
 	f.StringVar(&conn.Cert, "tlscert", "", "client certificate (PEM) for mTLS (tcp://)")

@@ -193,6 +193,12 @@ func runAll(cmd *cobra.Command, args []string, a *allFlags, kind allKind) error 
 		if err := os.MkdirAll(ws.Images(), 0o755); err != nil {
 			return err
 		}
+		for _, s := range ws.File.Services {
+			if ctxDir, whole := buildContext(ws.Dir(s)); whole && within(ws.Images(), ctxDir) {
+				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s: its build context %s holds the image folder %s, so every build sends the images before it; set image_dir in %s to a folder outside it, or shared_paths in its slipway.toml\n",
+					textsafe.String(s.Name), textsafe.String(relTo(ws.Root, ctxDir)), textsafe.String(relTo(ws.Root, ws.Images())), workspace.FileName)
+			}
+		}
 	}
 	skip := map[string]bool{}
 	for k := range allOwn {
@@ -429,4 +435,20 @@ func (b *tailBuffer) String() string {
 		return "...\n" + b.buf.String()
 	}
 	return b.buf.String()
+}
+
+// buildContext is the folder a service's build sends, and whether it sends
+// all of it (no shared_paths narrow it).
+func buildContext(dir string) (string, bool) {
+	p, err := config.Load(filepath.Join(dir, config.FileName))
+	if err != nil {
+		return dir, true
+	}
+	return generate.ContextDir(dir, p), p.ServiceDir == "" || len(p.SharedPaths) == 0
+}
+
+// within reports whether p is dir or below it.
+func within(p, dir string) bool {
+	r, err := filepath.Rel(absDir(dir), absDir(p))
+	return err == nil && r != ".." && !strings.HasPrefix(r, ".."+string(filepath.Separator))
 }

@@ -155,3 +155,40 @@ func TestAllFlagsAreCheckedBeforeWork(t *testing.T) {
 		t.Errorf("a bad workspace file: exit %d\n%s", code, stderr)
 	}
 }
+
+// With no daemon every build fails in its own row, the run still ends with
+// one summary and exit 1, and a service whose context is the whole root is
+// warned about the image folder inside it.
+func TestBuildAllWithoutADaemon(t *testing.T) {
+	root := monorepo(t)
+	writeFiles := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(root, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeFiles("go.mod", "module example.com/root\n\ngo 1.24\n")
+	writeFiles("main.go", allGoMain)
+	if code, _, stderr := slipway(t, "init", "--all", root); code != 0 {
+		t.Fatalf("init --all: %d\n%s", code, stderr)
+	}
+	sock := "unix://" + filepath.Join(t.TempDir(), "no-daemon.sock")
+	code, stdout, stderr := slipway(t, "build", "--all", "--addr", sock, "--format", "json", root)
+	if code != exitFailure {
+		t.Fatalf("build --all without a daemon: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	var rows []workspace.Result
+	if err := json.Unmarshal([]byte(stdout), &rows); err != nil {
+		t.Fatalf("json: %v\n%s", err, stdout)
+	}
+	if len(rows) != 4 {
+		t.Fatalf("%d rows, want 4 (the root and three services)", len(rows))
+	}
+	for _, r := range rows {
+		if r.Status != workspace.StatusFailed || r.Builder != sock || r.Digest != "" || r.Detail == "" {
+			t.Errorf("%+v", r)
+		}
+	}
+	if !strings.Contains(stderr, "holds the image folder .slipway/images") {
+		t.Errorf("no warning about the root's context:\n%s", stderr)
+	}
+}

@@ -42,6 +42,7 @@ type allFlags struct {
 	all          bool
 	changedSince string
 	jobs         int
+	services     []string
 	// companions are the flags addAllFlags defined that mean nothing
 	// without --all.
 	companions []string
@@ -57,7 +58,7 @@ var allRefused = map[allKind][]string{
 }
 
 // allOwn are the flags --all handles itself: never passed on.
-var allOwn = map[string]bool{"all": true, "changed-since": true, "jobs": true, "format": true, "json": true, "addr": true, "help": true}
+var allOwn = map[string]bool{"service": true, "all": true, "changed-since": true, "jobs": true, "format": true, "json": true, "addr": true, "help": true}
 
 // addAllFlags gives c --all, --changed-since, --jobs and (when c has none)
 // --format text|json.
@@ -65,7 +66,8 @@ func addAllFlags(c *cobra.Command, a *allFlags) {
 	f := c.Flags()
 	f.BoolVar(&a.all, "all", false, "run for every service of the "+workspace.FileName+" in DIR or above it, and print one summary")
 	f.StringVar(&a.changedSince, "changed-since", "", "with --all: only the services whose folder or shared inputs (shared paths, golden base spec and lock, team files) changed since this git revision")
-	a.companions = []string{"changed-since"}
+	f.StringArrayVar(&a.services, "service", nil, "with --all: only this service, by name or path (repeatable)")
+	a.companions = []string{"changed-since", "service"}
 	if f.Lookup("jobs") == nil {
 		f.IntVar(&a.jobs, "jobs", 2, "with --all: services run at once")
 		a.companions = append(a.companions, "jobs")
@@ -165,8 +167,12 @@ func runAll(cmd *cobra.Command, args []string, a *allFlags, kind allKind) error 
 		}
 		changes.Without(absDir(ws.Images()))
 	}
+	selected, err := ws.Select(a.services)
+	if err != nil {
+		return withCode(exitUsage, err)
+	}
 	var tasks []workspace.Task
-	for _, s := range ws.File.Services {
+	for _, s := range selected {
 		t := workspace.Task{Service: s, Key: ws.KeyOf(ctx, s, target, platforms)}
 		if changes != nil {
 			in, err := ws.Inputs(s)

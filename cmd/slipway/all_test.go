@@ -192,3 +192,24 @@ func TestBuildAllWithoutADaemon(t *testing.T) {
 		t.Errorf("no warning about the root's context:\n%s", stderr)
 	}
 }
+
+func TestAllServiceSelects(t *testing.T) {
+	root := monorepo(t)
+	if code, _, stderr := slipway(t, "init", "--all", root); code != 0 {
+		t.Fatalf("init --all: %d\n%s", code, stderr)
+	}
+	code, stdout, stderr := slipway(t, "generate", "--all", "--check", "--service", "web", "--service", "services/api", "--format", "json", root)
+	if code != 0 {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+	var rows []workspace.Result
+	if err := json.Unmarshal([]byte(stdout), &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != 2 || rows[0].Service != "api" || rows[1].Service != "web" {
+		t.Fatalf("rows %+v, want api then web (the file's order)", rows)
+	}
+	if code, _, stderr := slipway(t, "generate", "--all", "--service", "nope", root); code != exitUsage || !strings.Contains(stderr, `no service "nope"`) {
+		t.Fatalf("unknown service: exit %d\n%s", code, stderr)
+	}
+}

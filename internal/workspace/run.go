@@ -41,8 +41,8 @@ type Result struct {
 	Service string `json:"service"`
 	Path    string `json:"path"`
 	Key     string `json:"key"`
-	Builder string `json:"builder,omitempty"`
-	Digest  string `json:"digest,omitempty"`
+	Builder string `json:"builder"`
+	Digest  string `json:"digest"`
 	Status  string `json:"status"`
 	// Code is the exit code the single-service command gave.
 	Code int `json:"exit_code"`

@@ -301,20 +301,21 @@ func (w *Workspace) Select(names []string) ([]Service, error) {
 	if len(names) == 0 {
 		return slices.Clone(w.File.Services), nil
 	}
-	var out []Service
+	match := func(s Service, n string) bool { return s.Name == n || path.Clean(s.Path) == path.Clean(n) }
 	var unknown []string
 	for _, n := range names {
-		i := slices.IndexFunc(w.File.Services, func(s Service) bool { return s.Name == n || path.Clean(s.Path) == path.Clean(n) })
-		if i < 0 {
+		if !slices.ContainsFunc(w.File.Services, func(s Service) bool { return match(s, n) }) {
 			unknown = append(unknown, fmt.Sprintf("%q", n))
-			continue
-		}
-		if !slices.ContainsFunc(out, func(s Service) bool { return s.Name == w.File.Services[i].Name }) {
-			out = append(out, w.File.Services[i])
 		}
 	}
 	if len(unknown) > 0 {
 		return nil, fmt.Errorf("%s: no service %s (run `slipway init --all` to add new ones)", w.Path, strings.Join(unknown, ", "))
+	}
+	var out []Service
+	for _, s := range w.File.Services {
+		if slices.ContainsFunc(names, func(n string) bool { return match(s, n) }) {
+			out = append(out, s)
+		}
 	}
 	return out, nil
 }

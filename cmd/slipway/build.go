@@ -103,7 +103,8 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
   slipway build -o type=local,dest=rootfs         write the final filesystem to a directory
   slipway build --cache-from type=local,src=/tmp/c --cache-to type=local,dest=/tmp/c
   slipway build --progress=plain --no-cache       full logs, no cache
-  BUILDKIT_HOST=docker-container://buildx_buildkit_slipway0 slipway build`,
+  BUILDKIT_HOST=docker-container://buildx_buildkit_slipway0 slipway build
+  slipway build --all --changed-since origin/main   every service of slipway-workspace.toml that changed, one summary`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if done, err := af.run(cmd, args, allBuild); done {

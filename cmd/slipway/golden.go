@@ -83,6 +83,7 @@ be configured with the same mirror.`,
   slipway golden build base python              only these two (python FROM the new base)
   slipway golden build --stale                  only stale images and what is built FROM them
   slipway golden build --jobs 4 --registry registry.example.com/platform
+  slipway golden build static --consumers       then rebuild and verify every service FROM static
   eval "$(bin/slipway-lab up)"; slipway golden build --registry $SLIPWAY_LAB_REGISTRY --registry-mirror $SLIPWAY_LAB_REGISTRY`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Names = args

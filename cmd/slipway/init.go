@@ -84,7 +84,8 @@ differs without --force (it shows the diff), nor a Dockerfile edited by hand.`,
   slipway init --entrypoint /app/api --entrypoint serve   (repeat once per argument)
   slipway init --secret id=npm_token,env=NPM_TOKEN --secret id=netrc,target=/root/.netrc
   slipway init --diff                       show what would be written
-  printf 'api\n\n\n' | slipway init --accessible   answers on stdin, one a line`,
+  printf 'api\n\n\n' | slipway init --accessible   answers on stdin, one a line
+  slipway init --all                        at a repository root: every service below it, and slipway-workspace.toml`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := f.options(cmd)

@@ -276,3 +276,52 @@ shared_paths = ["shared/proto"]
 		t.Fatalf("changed %v, want a (edited) and c (its shared proto folder got a new file)", changed)
 	}
 }
+
+func TestInputsOfAGoldenServiceAndItsTeamFiles(t *testing.T) {
+	root := t.TempDir()
+	write(t, root, map[string]string{
+		"slipway-team.toml":         "min_uid = 1000\n",
+		"golden/static.toml":        "name = \"static\"\n",
+		"golden/golden.lock":        "",
+		"services/api/go.mod":       "module api\n",
+		"services/api/slipway.toml": "name = \"api\"\nlanguage = \"go\"\nbase = \"golden:static\"\n",
+		"services/web/package.json": "{}\n",
+		"services/web/slipway.toml": "name = \"web\"\nlanguage = \"node\"\n",
+		FileName:                    "[[service]]\nname = \"api\"\npath = \"services/api\"\n[[service]]\nname = \"web\"\npath = \"services/web\"\n",
+	})
+	w, err := Load(filepath.Join(root, FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	real, _ := filepath.EvalSymlinks(root)
+	rel := func(in []string) string {
+		var out []string
+		for _, p := range in {
+			r, _ := filepath.Rel(real, p)
+			out = append(out, filepath.ToSlash(r))
+		}
+		return strings.Join(out, " ")
+	}
+	in, err := w.Inputs(w.File.Services[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rel(in); got != "services/api golden/golden.lock golden/static.toml slipway-team.toml" {
+		t.Errorf("api's inputs: %s", got)
+	}
+	in, err = w.Inputs(w.File.Services[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := rel(in); got != "services/web slipway-team.toml" {
+		t.Errorf("web's inputs: %s", got)
+	}
+	// A change to the golden spec touches api only.
+	c := &Changes{Files: []string{filepath.Join(real, "golden", "static.toml")}}
+	if _, ok := c.Touches(must(w.Inputs(w.File.Services[0]))); !ok {
+		t.Error("a golden spec change does not touch its consumer")
+	}
+	if _, ok := c.Touches(must(w.Inputs(w.File.Services[1]))); ok {
+		t.Error("a golden spec change touches a service not FROM it")
+	}
+}

@@ -213,3 +213,43 @@ func TestAllServiceSelects(t *testing.T) {
 		t.Fatalf("unknown service: exit %d\n%s", code, stderr)
 	}
 }
+
+// In the wizard (--accessible, answers on stdin) init --all asks which
+// services to write: toggling the second leaves it out.
+func TestInitAllAsksWhichInTheWizard(t *testing.T) {
+	root := monorepo(t)
+	in := filepath.Join(t.TempDir(), "answers")
+	if err := os.WriteFile(in, []byte("2\n0\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	saved := os.Stdin
+	os.Stdin = f
+	code, stdout, stderr := slipway(t, "init", "--all", "--accessible", root)
+	os.Stdin = saved
+	if code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if !strings.Contains(stdout, "Services to write") {
+		t.Errorf("no question asked:\n%s", stdout)
+	}
+	ws, err := workspace.Load(filepath.Join(root, workspace.FileName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, s := range ws.File.Services {
+		names = append(names, s.Name)
+	}
+	// Found in path order: api, web, worker; the second (web) was toggled off.
+	if strings.Join(names, ",") != "api,worker" {
+		t.Fatalf("workspace lists %v, want api,worker", names)
+	}
+	if _, err := os.Stat(filepath.Join(root, "services", "web", "slipway.toml")); err == nil {
+		t.Error("the service left out was written")
+	}
+}

@@ -101,16 +101,16 @@ differs without --force (it shows the diff), nor a Dockerfile edited by hand.`,
 			}
 			o.Out = cmd.OutOrStdout()
 			o.Log = cmd.ErrOrStderr()
-			if f.all {
-				return runInitAll(cmd, o.Dir, o)
-			}
-			if !cmd.Flags().Changed("language") {
+			if !f.all && !cmd.Flags().Changed("language") {
 				if err := servicesBelowHint(cmd.Context(), o.Dir, o.Log); err != nil {
 					return err
 				}
 			}
 			if in := cmd.InOrStdin(); !f.yes && (f.accessible || isTerminal(in)) {
 				o.Asker = wizard.Prompter{In: in, Out: o.Out, Accessible: f.accessible}
+			}
+			if f.all {
+				return runInitAll(cmd, o.Dir, o)
 			}
 			set, err := generate.LoadTemplates()
 			if err != nil {

@@ -18,16 +18,18 @@ import (
 	"github.com/slipway/slipway/internal/generate"
 	"github.com/slipway/slipway/internal/initflow"
 	"github.com/slipway/slipway/internal/textsafe"
+	"github.com/slipway/slipway/internal/wizard"
 	"github.com/slipway/slipway/internal/workspace"
 )
 
 // initAllAllowed are the init flags that apply to every service; the
 // others answer one service's questions.
-var initAllAllowed = map[string]bool{"all": true, "yes": true, "force": true, "diff": true, "pin": true, registryMirrorFlag: true, "mirror": true}
+var initAllAllowed = map[string]bool{"accessible": true, "all": true, "yes": true, "force": true, "diff": true, "pin": true, registryMirrorFlag: true, "mirror": true}
 
 // runInitAll is `slipway init --all [ROOT]`: find every service below ROOT,
 // init each one with --yes (the same non-destructive rules), and append the
-// ones that now have a slipway.toml to ROOT/slipway-workspace.toml.
+// ones that now have a slipway.toml to ROOT/slipway-workspace.toml. In the
+// wizard (a terminal, or --accessible) it first asks which to write.
 func runInitAll(cmd *cobra.Command, root string, o initflow.InitOptions) error {
 	var bad []string
 	cmd.Flags().Visit(func(f *pflag.Flag) {
@@ -52,6 +54,31 @@ func runInitAll(cmd *cobra.Command, root string, o initflow.InitOptions) error {
 		return withCode(exitUsage, fmt.Errorf("no service under %s: no slipway.toml and no project file slipway knows (go.mod, package.json, pyproject.toml, pom.xml, build.gradle, Cargo.toml, *.csproj, ...) in it or its folders", root))
 	}
 	printFound(log, root, found)
+	if pr, ok := o.Asker.(wizard.Prompter); ok {
+		// In the wizard, choose which of them to write.
+		labels := make([]string, len(found))
+		for i, f := range found {
+			labels[i] = textsafe.String(f.Path) + "  " + textsafe.String(orDash(f.Language))
+		}
+		idx, err := pr.ChooseServices(ctx, labels)
+		if err != nil {
+			if errors.Is(err, initflow.ErrAborted) {
+				return withCode(exitCanceled, err)
+			}
+			return err
+		}
+		var picked []workspace.Found
+		for _, i := range idx {
+			if i >= 0 && i < len(found) {
+				picked = append(picked, found[i])
+			}
+		}
+		if len(picked) == 0 {
+			fmt.Fprintln(log, "no service chosen: nothing written")
+			return nil
+		}
+		found = picked
+	}
 	set, err := generate.LoadTemplates()
 	if err != nil {
 		return err

@@ -47,6 +47,7 @@ func newBuildCmd() *cobra.Command {
 	var f buildFlags
 	var rf buildResultFlags
 	var sf signFlags
+	var af allFlags
 	c := &cobra.Command{
 		Use:   "build [DIR]",
 		Short: "Build the image through BuildKit, with secrets as mounts",
@@ -116,9 +117,13 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
   slipway build -o type=local,dest=rootfs         write the final filesystem to a directory
   slipway build --cache-from type=local,src=/tmp/c --cache-to type=local,dest=/tmp/c
   slipway build --progress=plain --no-cache       full logs, no cache
-  BUILDKIT_HOST=docker-container://buildx_buildkit_slipway0 slipway build`,
+  BUILDKIT_HOST=docker-container://buildx_buildkit_slipway0 slipway build
+  slipway build --all --changed-since origin/main   every service of slipway-workspace.toml that changed, one summary`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if done, err := af.run(cmd, args, allBuild); done {
+				return err
+			}
 			dir := "."
 			if len(args) == 1 {
 				dir = args[0]
@@ -213,6 +218,7 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 	sf.add(fl)
 	fl.StringVar(&f.team, "team", "", "team standard file, applied on top of every slipway-team.toml above DIR (it can only tighten them)")
 	fl.BoolVar(&f.checks, "checks", false, "fail on BuildKit's Dockerfile check warnings (default: on for Dockerfiles slipway generated)")
+	addAllFlags(c, &af)
 	return c
 }
 

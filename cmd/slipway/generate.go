@@ -11,6 +11,7 @@ import (
 
 func newGenerateCmd() *cobra.Command {
 	var o generate.Options
+	var af allFlags
 	c := &cobra.Command{
 		Use:   "generate [DIR]",
 		Short: "Render Dockerfile and .dockerignore from slipway.toml",
@@ -30,6 +31,9 @@ renders, so a hand edit or a forgotten regenerate fails the pipeline.`,
   slipway generate --force         replace hand-edited files`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if done, err := af.run(cmd, args, allGenerate); done {
+				return err
+			}
 			o.Dir = "."
 			if len(args) == 1 {
 				o.Dir = args[0]
@@ -84,5 +88,6 @@ renders, so a hand edit or a forgotten regenerate fails the pipeline.`,
 	f.BoolVar(&o.Diff, "diff", false, "print a unified diff of what would change; write nothing")
 	f.BoolVar(&o.Stdout, "stdout", false, "print the rendered files instead of writing them")
 	c.MarkFlagsMutuallyExclusive("check", "stdout", "force")
+	addAllFlags(c, &af)
 	return c
 }

@@ -57,6 +57,7 @@ func newGoldenBuildCmd() *cobra.Command {
 		format string
 		sf     signFlags
 		pooled []string
+		cons   bool
 	)
 	c := &cobra.Command{
 		Use:   "build [NAME...]",
@@ -95,6 +96,7 @@ BuildKit must be configured with the same mirror.`,
   slipway golden build base python              only these two (python FROM the new base)
   slipway golden build --stale                  only stale images and what is built FROM them
   slipway golden build --jobs 4 --registry registry.example.com/platform
+  slipway golden build static --consumers       then rebuild and verify every service FROM static
   slipway golden build --registry 127.0.0.1:5000/platform --registry-mirror 127.0.0.1:5000`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.Names = args
@@ -151,9 +153,25 @@ BuildKit must be configured with the same mirror.`,
 				defer pb.Close()
 				o.Builder = pb
 			}
+			var before map[string]golden.Use
+			if cons {
+				before = usesBefore(ctx, o.Dir)
+			}
 			sum, err := golden.Build(ctx, o)
 			if lb.err != nil && !sum.AnyBuilt() {
 				return lb.err // no daemon (or a malformed address): say so once, not per image
+			}
+			if sum != nil && cons {
+				fmt.Fprintf(cmd.ErrOrStderr(), "\ngolden images (%s):\n%s", textsafe.String(sum.LockPath), textsafe.Lines(sum.String()))
+				code, cerr := runConsumers(cmd, consumersOptions{specDir: o.Dir, conn: conn, jobs: o.Jobs, format: format}, sum, before)
+				if cerr != nil {
+					return cerr
+				}
+				var be *golden.BuildError
+				if errors.As(err, &be) {
+					err = withCode(exitFailure, err)
+				}
+				return consumersCode(err, code)
 			}
 			if sum != nil {
 				if format == formatJSON {
@@ -185,6 +203,7 @@ BuildKit must be configured with the same mirror.`,
 	sf.add(f)
 	f.Int64Var(&epoch, "source-date-epoch", golden.DefaultSourceDateEpoch, "timestamp (seconds) of files and image metadata, for reproducible digests")
 	addFormatFlags(c, &format, "the results on stdout")
+	f.BoolVar(&cons, "consumers", false, "then regenerate, rebuild and verify every service FROM a rebuilt image (found below the folder above --dir, or the workspace's services), and print which move to a new base and which failed")
 	f.StringVar(&conn.Addr, "addr", "", "BuildKit daemon address (default $BUILDKIT_HOST, else "+build.DefaultAddr+")")
 	addBuilderFlag(f, &pooled)
 	f.StringVar(&conn.CACert, "tlscacert", "", "CA certificate (PEM) that signed the daemon's certificate (tcp://)")

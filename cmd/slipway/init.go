@@ -37,6 +37,7 @@ type initFlags struct {
 	diff       bool
 	pin        bool
 	mirror     string
+	all        bool
 }
 
 func newInitCmd() *cobra.Command {
@@ -84,7 +85,8 @@ differs without --force (it shows the diff), nor a Dockerfile edited by hand.`,
   slipway init --entrypoint /app/api --entrypoint serve   (repeat once per argument)
   slipway init --secret id=npm_token,env=NPM_TOKEN --secret id=netrc,target=/root/.netrc
   slipway init --diff                       show what would be written
-  printf 'api\n\n\n' | slipway init --accessible   answers on stdin, one a line`,
+  printf 'api\n\n\n' | slipway init --accessible   answers on stdin, one a line
+  slipway init --all                        at a repository root: every service below it, and slipway-workspace.toml`,
 		Args: usageArgs(cobra.MaximumNArgs(1)),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := f.options(cmd)
@@ -100,8 +102,16 @@ differs without --force (it shows the diff), nor a Dockerfile edited by hand.`,
 			}
 			o.Out = cmd.OutOrStdout()
 			o.Log = cmd.ErrOrStderr()
+			if !f.all && !cmd.Flags().Changed("language") {
+				if err := servicesBelowHint(cmd.Context(), o.Dir, o.Log); err != nil {
+					return err
+				}
+			}
 			if in := cmd.InOrStdin(); !f.yes && (f.accessible || isTerminal(in)) {
 				o.Asker = wizard.Prompter{In: in, Out: o.Out, Accessible: f.accessible}
+			}
+			if f.all {
+				return runInitAll(cmd, o.Dir, o)
 			}
 			set, err := generate.LoadTemplates()
 			if err != nil {
@@ -149,6 +159,7 @@ differs without --force (it shows the diff), nor a Dockerfile edited by hand.`,
 	fl.BoolVar(&f.accessible, "accessible", false, "ask one plain line at a time (screen readers, piped answers)")
 	fl.BoolVar(&f.force, "force", false, "replace a different slipway.toml and hand-edited Dockerfile/.dockerignore")
 	fl.BoolVar(&f.diff, "diff", false, "print what would change; write nothing")
+	fl.BoolVar(&f.all, "all", false, "find every service below DIR (a repository root), write each one's files as --yes would, and list them in DIR/slipway-workspace.toml for build/generate/verify/lint --all")
 	c.MarkFlagsMutuallyExclusive("yes", "accessible")
 	c.MarkFlagsMutuallyExclusive("pin", "base-digest")
 	c.MarkFlagsMutuallyExclusive("healthcheck-path", "healthcheck-cmd", "healthcheck-grpc", "healthcheck-binary", "no-healthcheck")

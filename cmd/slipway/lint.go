@@ -10,6 +10,7 @@ import (
 
 func newLintCmd() *cobra.Command {
 	var o lint.RunOptions
+	var af allFlags
 	c := &cobra.Command{
 		Use:   "lint [FILE...]",
 		Short: "Check Dockerfiles against the team's security rules",
@@ -56,6 +57,9 @@ formatting elsewhere are kept; a rewrite that does not parse is never written.`,
   slipway lint --fix                    rewrite in place (after showing the diff)`,
 		Args: usageArgs(cobra.ArbitraryArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if done, err := af.run(cmd, args, allLint); done {
+				return err
+			}
 			o.Files = args
 			o.Stdin = cmd.InOrStdin()
 			o.Out = cmd.OutOrStdout()
@@ -82,5 +86,6 @@ formatting elsewhere are kept; a rewrite that does not parse is never written.`,
 	f.BoolVar(&o.Fix, "fix", false, "rewrite what can be fixed safely (shows the diff first)")
 	f.BoolVar(&o.DryRun, "dry-run", false, "with --fix: show the diff, write nothing")
 	f.BoolVar(&o.NoBuildKit, "no-buildkit-checks", false, "skip BuildKit's own Dockerfile checks")
+	addAllFlags(c, &af)
 	return c
 }

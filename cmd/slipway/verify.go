@@ -26,6 +26,7 @@ func newVerifyCmd() *cobra.Command {
 		execFails  []string
 		signedIn   string
 		hard       hardenFlags
+		af         allFlags
 	)
 	c := &cobra.Command{
 		Use:   "verify IMAGE",
@@ -124,8 +125,11 @@ fails, and always removes its container and temporary files.`,
     --env POSTGRES_PASSWORD --env PGPASSWORD \
     --exec '["psql","--host=127.0.0.1","--username=postgres","--command=SELECT 1"]' \
     --exec-fail '["env","PGPASSWORD=wrong","psql","--host=127.0.0.1","--username=postgres","--command=SELECT 1"]'`,
-		Args: usageArgs(cobra.ExactArgs(1)),
+		Args: usageArgs(allArgs(&af, cobra.ExactArgs(1))),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if done, err := af.run(cmd, args, allVerify); done {
+				return err
+			}
 			o.Image = args[0]
 			if sizeBudget != "" {
 				n, err := config.ParseSize(sizeBudget)
@@ -223,6 +227,7 @@ fails, and always removes its container and temporary files.`,
 	f.BoolVar(&hard.checkOnly, "check", false, "with --learn: write nothing; exit 1 if the deploy files are missing, edited by hand, or no longer hold for this run (a call the profile lacks, other tmpfs, limits below the peaks, another image)")
 	c.MarkFlagsMutuallyExclusive("learn", "seccomp")
 	c.MarkFlagsMutuallyExclusive("check", "force")
+	addAllFlags(c, &af)
 	return c
 }
 

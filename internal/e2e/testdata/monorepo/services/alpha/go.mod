@@ -1,0 +1,3 @@
+module example.com/mono/alpha
+
+go 1.24

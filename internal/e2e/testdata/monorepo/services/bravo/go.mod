@@ -1,0 +1,3 @@
+module example.com/mono/bravo
+
+go 1.24

@@ -1,0 +1,3 @@
+module example.com/mono/charlie
+
+go 1.24

@@ -1,0 +1,3 @@
+module example.com/mono/delta
+
+go 1.24

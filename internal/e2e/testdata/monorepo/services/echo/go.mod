@@ -1,0 +1,3 @@
+module example.com/mono/echo
+
+go 1.24

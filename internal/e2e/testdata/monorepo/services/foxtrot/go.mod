@@ -1,0 +1,3 @@
+module example.com/mono/foxtrot
+
+go 1.24

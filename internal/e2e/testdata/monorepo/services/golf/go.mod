@@ -1,0 +1,3 @@
+module example.com/mono/golf
+
+go 1.24

@@ -1,0 +1,3 @@
+module example.com/mono/hotel
+
+go 1.24

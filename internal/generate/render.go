@@ -83,7 +83,7 @@ func RenderIn(set *templates.Set, p *config.Project, team *config.Team, dir stri
 	}
 	if v.Probe {
 		// The probe stage comes first: a COPY --from names an earlier stage.
-		df = append([]byte(probeStage(r.Base.Key)), df...)
+		df = append([]byte(probeStage(r.Base.Key, config.PinnedRef(ProbeBuilder, p.Pins))), df...)
 	}
 	di, err := set.Execute(p.Language, "dockerignore.tmpl", v)
 	if err != nil {

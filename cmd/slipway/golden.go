@@ -44,12 +44,13 @@ remove shells, remove docs, UTC timezone, CA certificates, lock root).
 
 func newGoldenBuildCmd() *cobra.Command {
 	var (
-		o      golden.BuildOptions
-		conn   build.ConnectOptions
-		team   string
-		mirror string
-		epoch  int64
-		format string
+		o        golden.BuildOptions
+		conn     build.ConnectOptions
+		team     string
+		mirror   string
+		epoch    int64
+		format   string
+		withSBOM bool
 	)
 	c := &cobra.Command{
 		Use:   "build [NAME...]",
@@ -103,6 +104,9 @@ be configured with the same mirror.`,
 			}
 			o.Log = cmd.ErrOrStderr()
 			o.Images = golden.NewRemote(mirror)
+			if withSBOM {
+				o.SBOM = goldenSBOM
+			}
 			ctx := cmd.Context()
 			// Connect only when the first image builds: spec, graph and
 			// base problems are reported without needing a daemon.
@@ -138,6 +142,7 @@ be configured with the same mirror.`,
 	f.StringVar(&team, "team", "", "team standard file (default: nearest slipway-team.toml above --dir)")
 	addRegistryMirrorFlag(f, &mirror, "registry (host:port) that mirrors docker.io and the others, for resolving bases")
 	f.IntVarP(&o.Jobs, "jobs", "j", golden.DefaultJobs, "images built at once")
+	f.BoolVar(&withSBOM, "sbom", false, "attach a CycloneDX SBOM of each pushed image (its Debian packages and whatever else it holds) as an attestation, as slipway build --sbom does")
 	f.BoolVar(&o.Stale, "stale", false, "build only stale images (see golden check) and the images built FROM them")
 	f.StringSliceVar(&o.Platforms, "platform", nil, "target platforms, e.g. linux/amd64,linux/arm64 (default the daemon's)")
 	f.BoolVar(&o.NoCache, "no-cache", false, "do not use the build cache")

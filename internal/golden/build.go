@@ -52,6 +52,10 @@ type BuildOptions struct {
 
 	Builder build.Builder
 	Images  Registry
+	// SBOM, when set, is called with each tag an image was pushed under,
+	// once it is audited (slipway golden build --sbom attaches the image's
+	// SBOM there); an error fails that image.
+	SBOM func(ctx context.Context, tag string, log io.Writer) error
 	// Now is the clock for built_at (default time.Now).
 	Now func() time.Time
 }
@@ -438,6 +442,14 @@ func (r *runner) build(ctx context.Context, s *Spec, base Base) (*LockEntry, err
 	}
 	u := r.plan.User(s)
 	fmt.Fprintf(log, "pushed %s@%s\n", image, res.ImageDigest)
+	for _, t := range tags {
+		if r.o.SBOM == nil {
+			break
+		}
+		if err := r.o.SBOM(ctx, t, log); err != nil {
+			return nil, err
+		}
+	}
 	return &LockEntry{
 		Image:      image,
 		Digest:     res.ImageDigest,

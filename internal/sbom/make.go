@@ -68,7 +68,7 @@ func Make(ctx context.Context, target string, isRemote bool, o MakeOptions) (*Ma
 	}
 	m := &Made{Target: target, Subject: inv.Digest, Counts: map[string]int{}, JSON: doc, Notes: inv.Notes}
 	for _, c := range *bom.Components {
-		m.Counts[purlType(c.PackageURL)]++
+		m.Counts[PURLType(c.PackageURL)]++
 		m.Total++
 	}
 	if !isRemote {
@@ -91,7 +91,8 @@ func Make(ctx context.Context, target string, isRemote bool, o MakeOptions) (*Ma
 	return m, nil
 }
 
-func purlType(purl string) string {
+// PURLType is a package URL's type ("deb", "golang"), or "other".
+func PURLType(purl string) string {
 	if len(purl) > 4 && purl[:4] == "pkg:" {
 		for i := 4; i < len(purl); i++ {
 			if purl[i] == '/' {

@@ -369,6 +369,11 @@ func checkAttached(t *testing.T, src string, subject v1.Hash, m *sbom.Made) {
 	if !purls(m, t)["pkg:npm/ms@2.1.3"] {
 		t.Error("the SBOM lost ms")
 	}
+	// scan reads it back and counts what it lists.
+	ss := scan.SBOMs(atts)
+	if len(ss) != 1 || ss[0].Format != "CycloneDX 1.6" || ss[0].Total != m.Total || ss[0].Components["deb"] != 2 || ss[0].Problem != "" {
+		t.Errorf("scan.SBOMs = %+v, made %d components", ss, m.Total)
+	}
 }
 
 func TestAttachToRegistry(t *testing.T) {

@@ -277,7 +277,7 @@ func classify(p string) string {
 	switch {
 	case p == "/var/lib/dpkg/status":
 		return "dpkg"
-	case dir == "/var/lib/dpkg/status.d" && !strings.Contains(base, "."):
+	case dir == "/var/lib/dpkg/status.d" && !strings.HasSuffix(base, ".md5sums"):
 		return "dpkg" // distroless: one stanza file per package
 	case p == "/etc/os-release" || p == "/usr/lib/os-release":
 		return "os-release"

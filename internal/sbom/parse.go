@@ -66,14 +66,22 @@ func headers(data []byte) map[string]string {
 	h := map[string]string{}
 	sc := bufio.NewScanner(bytes.NewReader(data))
 	sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+	last := "" // the key a continuation line (leading space) extends
 	for sc.Scan() {
-		l := sc.Text()
+		l := strings.TrimSuffix(sc.Text(), "\r")
 		if strings.TrimSpace(l) == "" {
 			break
 		}
-		if k, v, ok := strings.Cut(l, ":"); ok && !strings.HasPrefix(l, " ") && !strings.HasPrefix(l, "\t") {
+		if strings.HasPrefix(l, " ") || strings.HasPrefix(l, "\t") {
+			if last != "" {
+				h[last] += l[1:] // a jar manifest wraps values at 72 bytes
+			}
+			continue
+		}
+		last = ""
+		if k, v, ok := strings.Cut(l, ":"); ok {
 			if _, seen := h[k]; !seen {
-				h[k] = strings.TrimSpace(v)
+				h[k], last = strings.TrimSpace(v), k
 			}
 		}
 	}

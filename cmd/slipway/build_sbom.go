@@ -7,9 +7,13 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spf13/pflag"
+
 	"github.com/slipway/slipway/internal/build"
+	"github.com/slipway/slipway/internal/golden"
 	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/sbom"
+	"github.com/slipway/slipway/internal/secupdates"
 	"github.com/slipway/slipway/internal/textsafe"
 )
 
@@ -114,4 +118,24 @@ func goldenSBOM(ctx context.Context, tag string, log io.Writer) error {
 	}
 	fmt.Fprintf(log, "sbom: CycloneDX 1.6, %d components (%s), attached to %s (index %s)\n", m.Total, sbom.CountsText(m.Counts), textsafe.String(tag), m.Index)
 	return nil
+}
+
+// securityFlags choose how golden check and golden build --stale compare
+// images with their distribution's security updates.
+type securityFlags struct {
+	on      bool
+	indexes []string
+}
+
+func (s *securityFlags) add(f *pflag.FlagSet) {
+	f.BoolVar(&s.on, "security-updates", true, "also call an image stale when its Debian packages have newer versions in its security suites' package indexes")
+	f.StringArrayVar(&s.indexes, "package-index", nil, "compare with this Packages index URL (plain or .gz) instead of the security suites the image's apt sources name (repeatable)")
+}
+
+func (s *securityFlags) content() golden.ContentCheck {
+	if !s.on {
+		return nil
+	}
+	c := &secupdates.Checker{Indexes: s.indexes}
+	return c.Golden
 }

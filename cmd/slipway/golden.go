@@ -51,6 +51,7 @@ func newGoldenBuildCmd() *cobra.Command {
 		epoch    int64
 		format   string
 		withSBOM bool
+		sec      securityFlags
 	)
 	c := &cobra.Command{
 		Use:   "build [NAME...]",
@@ -107,6 +108,11 @@ be configured with the same mirror.`,
 			if withSBOM {
 				o.SBOM = goldenSBOM
 			}
+			if o.Stale {
+				o.Content = sec.content()
+			} else if f := cmd.Flags(); f.Changed("package-index") || f.Changed("security-updates") {
+				return withCode(exitUsage, errors.New("--package-index and --security-updates go with --stale"))
+			}
 			ctx := cmd.Context()
 			// Connect only when the first image builds: spec, graph and
 			// base problems are reported without needing a daemon.
@@ -142,6 +148,7 @@ be configured with the same mirror.`,
 	f.StringVar(&team, "team", "", "team standard file (default: nearest slipway-team.toml above --dir)")
 	addRegistryMirrorFlag(f, &mirror, "registry (host:port) that mirrors docker.io and the others, for resolving bases")
 	f.IntVarP(&o.Jobs, "jobs", "j", golden.DefaultJobs, "images built at once")
+	sec.add(f)
 	f.BoolVar(&withSBOM, "sbom", false, "attach a CycloneDX SBOM of each pushed image (its Debian packages and whatever else it holds) as an attestation, as slipway build --sbom does")
 	f.BoolVar(&o.Stale, "stale", false, "build only stale images (see golden check) and the images built FROM them")
 	f.StringSliceVar(&o.Platforms, "platform", nil, "target platforms, e.g. linux/amd64,linux/arm64 (default the daemon's)")
@@ -160,6 +167,7 @@ func newGoldenCheckCmd() *cobra.Command {
 	var (
 		dir, mirror string
 		format      string
+		sec         securityFlags
 	)
 	c := &cobra.Command{
 		Use:   "check",
@@ -170,7 +178,11 @@ An image is stale when:
   - its spec, or a file the spec adds, changed since it was built;
   - its base's digest moved upstream (the registry is asked for the tag now);
   - its golden parent was rebuilt since (the parent's locked digest is not
-    the one this image was built FROM).
+    the one this image was built FROM);
+  - its Debian packages have newer versions in its distribution's security
+    updates: the Packages index of each security suite the image's own apt
+    sources name (the index it was built against), or those given with
+    --package-index; --security-updates=false skips this.
 It exits 1 when any image is stale; rebuild them with
 'slipway golden build --stale'.`,
 		Example: `  slipway golden check
@@ -178,7 +190,7 @@ It exits 1 when any image is stale; rebuild them with
   SLIPWAY_REGISTRY_MIRROR=127.0.0.1:5000 slipway golden check`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := golden.Check(cmd.Context(), dir, golden.NewRemote(mirror))
+			st, err := golden.CheckWith(cmd.Context(), dir, golden.NewRemote(mirror), sec.content())
 			if err != nil {
 				return err
 			}
@@ -199,6 +211,7 @@ It exits 1 when any image is stale; rebuild them with
 	f.StringVar(&dir, "dir", "golden", "folder of golden image specs (*.toml) and golden.lock")
 	addRegistryMirrorFlag(f, &mirror, "registry (host:port) that mirrors docker.io and the others")
 	addFormatFlags(c, &format, "the statuses on stdout")
+	sec.add(f)
 	return c
 }
 

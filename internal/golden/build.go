@@ -52,6 +52,9 @@ type BuildOptions struct {
 
 	Builder build.Builder
 	Images  Registry
+	// Content, with Stale, also rebuilds images stale by their content
+	// (golden check's package index comparison).
+	Content ContentCheck
 	// SBOM, when set, is called with each tag an image was pushed under,
 	// once it is audited (slipway golden build --sbom attaches the image's
 	// SBOM there); an error fails that image.
@@ -211,7 +214,7 @@ func Build(ctx context.Context, o BuildOptions) (*Summary, error) {
 		return nil, err
 	}
 	if o.Stale {
-		statuses, err := CheckPlan(ctx, plan, old, o.Images)
+		statuses, err := CheckPlanWith(ctx, plan, old, o.Images, o.Content)
 		if err != nil {
 			return nil, err
 		}

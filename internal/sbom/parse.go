@@ -11,6 +11,8 @@ import (
 	"os"
 	"path"
 	"strings"
+
+	"github.com/slipway/slipway/internal/debindex"
 )
 
 // parseMetadata reads one metadata file of a kind classify named.
@@ -18,6 +20,11 @@ func parseMetadata(p, kind string, data []byte) *found {
 	switch kind {
 	case "dpkg":
 		return dpkgStatus(p, data)
+	case "apt":
+		if src := debindex.ParseSources(p, data); len(src) > 0 {
+			return &found{apt: src}
+		}
+		return nil
 	case "os-release":
 		f := &found{}
 		for _, l := range strings.Split(string(data), "\n") {

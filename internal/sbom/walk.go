@@ -23,6 +23,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/slipway/slipway/internal/debindex"
 	"github.com/slipway/slipway/internal/image"
 	tarlayer "github.com/slipway/slipway/internal/layer"
 )
@@ -92,6 +93,10 @@ type Inventory struct {
 	OS       string // /etc/os-release ID ("debian"), or ""
 	OSVer    string // VERSION_ID ("12")
 	Packages []Package
+	// AptSources are the repositories the image's apt reads (its
+	// sources.list and sources.list.d), in path order: the package index
+	// it was built against.
+	AptSources []debindex.Source
 	// Notes say what was skipped and why (a file over a limit, an
 	// unreadable record), for the report.
 	Notes []string
@@ -109,6 +114,7 @@ type found struct {
 	notes []string
 	osID  string
 	osVer string
+	apt   []debindex.Source
 }
 
 // Collect reads img's layers bottom-up, applying whiteouts and opaque
@@ -151,6 +157,7 @@ func Collect(ctx context.Context, img v1.Image, o Options) (*Inventory, error) {
 			inv.OS, inv.OSVer = f.osID, f.osVer
 		}
 		inv.Notes = append(inv.Notes, f.notes...)
+		inv.AptSources = append(inv.AptSources, f.apt...)
 		for _, pk := range f.pkgs {
 			if len(inv.Packages) >= lim.MaxPackages {
 				inv.Notes = append(inv.Notes, fmt.Sprintf("more than %d packages: the rest are left out", lim.MaxPackages))
@@ -281,6 +288,9 @@ func classify(p string) string {
 		return "dpkg" // distroless: one stanza file per package
 	case p == "/etc/os-release" || p == "/usr/lib/os-release":
 		return "os-release"
+	case p == "/etc/apt/sources.list",
+		dir == "/etc/apt/sources.list.d" && (strings.HasSuffix(base, ".list") || strings.HasSuffix(base, ".sources")):
+		return "apt"
 	case base == "package.json" && npmPackageDir(dir):
 		return "npm"
 	case base == "METADATA" && strings.HasSuffix(dir, ".dist-info"):

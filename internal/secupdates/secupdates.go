@@ -64,12 +64,7 @@ func (c *Checker) Updates(ctx context.Context, ref string) ([]debindex.Update, [
 		if err != nil {
 			return nil, nil, err
 		}
-		arch := debindex.Arch(cfg.Architecture, cfg.Variant)
-		for _, s := range inv.AptSources {
-			if s.Security() {
-				urls = append(urls, s.PackagesURLs(arch)...)
-			}
-		}
+		urls = IndexURLs(inv.AptSources, debindex.Arch(cfg.Architecture, cfg.Variant))
 	}
 	var all []debindex.Update
 	var problems []string
@@ -125,4 +120,22 @@ func (c *Checker) Golden(ctx context.Context, name string, e *goldenlock.LockEnt
 		}
 	}
 	return reasons, nil
+}
+
+// IndexURLs are the Packages indexes to compare an image with: those of
+// the security suites its apt sources name, or, when they name none (a
+// debootstrap minbase lists only its release), those of every suite they
+// name: the index it was built against.
+func IndexURLs(sources []debindex.Source, arch string) []string {
+	var sec, all []string
+	for _, s := range sources {
+		all = append(all, s.PackagesURLs(arch)...)
+		if s.Security() {
+			sec = append(sec, s.PackagesURLs(arch)...)
+		}
+	}
+	if len(sec) > 0 {
+		return sec
+	}
+	return all
 }

@@ -231,6 +231,9 @@ func newGoldenUsersCmd() *cobra.Command {
 	var (
 		lockPath string
 		format   string
+		stale    bool
+		mirror   string
+		sec      securityFlags
 	)
 	c := &cobra.Command{
 		Use:   "users [DIR]",
@@ -243,8 +246,12 @@ Dockerfile's FROM line pins), and how that compares with golden.lock:
   behind     it uses an older digest: regenerate and rebuild
   unpinned   no digest anywhere: it builds whatever the tag points at
   unknown    the golden image is not in golden.lock
-It exits 1 when any service is not current. The lock is --lock, else the
-golden/golden.lock found in DIR or above it.`,
+With --stale, the golden images are also checked as golden check does
+(specs and lock beside the lock file; the base, the parent and the Debian
+security updates): a service on a stale one is marked "would move", since
+golden build --stale rebuilds it.
+It exits 1 when any service is not current or would move. The lock is
+--lock, else the golden/golden.lock found in DIR or above it.`,
 		Example: `  slipway golden users
   slipway golden users services/ --format json
   slipway golden users --lock platform/golden/golden.lock ~/src`,
@@ -272,6 +279,16 @@ golden/golden.lock found in DIR or above it.`,
 			if err != nil {
 				return err
 			}
+			if f := cmd.Flags(); !stale && (f.Changed("package-index") || f.Changed("security-updates") || f.Changed("registry-mirror")) {
+				return withCode(exitUsage, errors.New("--package-index, --security-updates and --registry-mirror go with --stale"))
+			}
+			if stale {
+				st, err := golden.CheckWith(cmd.Context(), filepath.Dir(lockPath), golden.NewRemote(mirror), sec.content())
+				if err != nil {
+					return err
+				}
+				golden.MarkStale(uses, st)
+			}
 			if format == formatJSON {
 				if err := goldenJSON(cmd.OutOrStdout(), uses); err != nil {
 					return err
@@ -284,11 +301,19 @@ golden/golden.lock found in DIR or above it.`,
 					return withCode(exitFailure, errors.New("some services do not use the locked golden digest"))
 				}
 			}
+			for _, u := range uses {
+				if u.WouldMove {
+					return withCode(exitFailure, errors.New("some services build FROM a stale golden image: `slipway golden build --stale`, then regenerate and rebuild them"))
+				}
+			}
 			return nil
 		},
 	}
 	f := c.Flags()
 	f.StringVar(&lockPath, "lock", "", "golden.lock to compare with (default: golden/golden.lock in DIR or above)")
+	f.BoolVar(&stale, "stale", false, "also check the golden images (as golden check does) and mark the services that rebuilding a stale one would move")
+	addRegistryMirrorFlag(f, &mirror, "with --stale: registry (host:port) that mirrors docker.io and the others")
+	sec.add(f)
 	addFormatFlags(c, &format, "the services on stdout")
 	return c
 }
@@ -311,6 +336,12 @@ func printUses(w io.Writer, uses []golden.Use, dir, lockPath string) {
 			detail = "locked " + u.Locked
 		case golden.UseInvalid:
 			detail = u.Error
+		}
+		if u.WouldMove {
+			if detail != "" {
+				detail += "; "
+			}
+			detail += "would move: golden:" + u.Golden + " is stale (" + strings.Join(u.Stale, "; ") + ")"
 		}
 		fmt.Fprintf(tw, "%s\tgolden:%s\t%s\t%s\t%s\n", safeCell(u.Service), safeCell(u.Golden), safeCell(digest), safeCell(string(u.State)), safeCell(detail))
 	}

@@ -115,6 +115,24 @@ func TestGoldenStaleByContent(t *testing.T) {
 	}
 	t.Logf("golden check: %s", strings.TrimSpace(r.stdout))
 
+	// golden users --stale: the service on golden:base would move.
+	svc := filepath.Join(filepath.Dir(dir), "svc")
+	if err := os.MkdirAll(svc, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(svc, "slipway.toml"), []byte("name = \"api\"\nlanguage = \"go\"\nbase = \"golden:base\"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Dir(dir)
+	if r := runSlipway(ctx, t, env, "golden", "users", root, "--stale", "--package-index", oldURL); strings.Contains(r.stdout, "would move") {
+		t.Errorf("golden users --stale against the older index: %s", r)
+	}
+	r = runSlipway(ctx, t, env, "golden", "users", root, "--stale", "--package-index", newURL)
+	if r.code != 1 || !strings.Contains(r.stdout, "would move: golden:base is stale") || !strings.Contains(r.stdout, "tzdata") {
+		t.Errorf("golden users --stale against the newer index: %s", r)
+	}
+	t.Logf("golden users --stale: %s", strings.TrimSpace(r.stdout))
+
 	results := func(index string) []map[string]any {
 		t.Helper()
 		r := runSlipway(ctx, t, env, "golden", "build", "--dir", dir, "--registry", prefix, "--stale", "--package-index", index, "--format", "json")

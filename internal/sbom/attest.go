@@ -137,6 +137,9 @@ func AttachRemote(ctx context.Context, ref name.Reference, subject v1.Hash, plat
 		if !lists(im.Manifests, subject) {
 			return v1.Hash{}, fmt.Errorf("%s: its index does not list the image %s", ref, subject)
 		}
+		if lists(im.Manifests, attDesc.Digest) {
+			return desc.Digest, nil // this very attestation is attached already
+		}
 	case desc.MediaType.IsImage():
 		if desc.Digest != subject {
 			return v1.Hash{}, fmt.Errorf("%s names %s, not the image %s that was built (pushed over since?)", ref, desc.Digest, subject)
@@ -218,6 +221,9 @@ func AttachFile(ctx context.Context, p string, subject v1.Hash, plat *v1.Platfor
 			}
 			if !lists(nested.Manifests, subject) {
 				continue
+			}
+			if lists(nested.Manifests, attDesc.Digest) {
+				return nil // this very attestation is attached already
 			}
 			nested.Manifests = append(nested.Manifests, attDesc)
 			b, h, err := encodeIndex(nested)

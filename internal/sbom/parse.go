@@ -57,7 +57,7 @@ func parseMetadata(p, kind string, data []byte) *found {
 			pk.Namespace, pk.Name = scope, name // the purl namespace keeps the @
 		}
 		return &found{pkgs: []Package{pk}}
-	case "python":
+	case "dist-info":
 		h := headers(data)
 		if h["Name"] == "" || h["Version"] == "" {
 			return &found{notes: []string{fmt.Sprintf("%s: no Name or Version header", p)}}

@@ -294,9 +294,9 @@ func classify(p string) string {
 	case base == "package.json" && npmPackageDir(dir):
 		return "npm"
 	case base == "METADATA" && strings.HasSuffix(dir, ".dist-info"):
-		return "python"
+		return "dist-info"
 	case base == "PKG-INFO" && strings.HasSuffix(dir, ".egg-info"):
-		return "python"
+		return "dist-info"
 	case strings.HasSuffix(base, ".jar"):
 		return "jar"
 	}

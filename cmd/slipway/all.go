@@ -16,6 +16,7 @@ import (
 
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/generate"
 	"github.com/slipway/slipway/internal/textsafe"
 	"github.com/slipway/slipway/internal/workspace"
@@ -143,7 +144,7 @@ func runAll(cmd *cobra.Command, args []string, a *allFlags, kind allKind) error 
 	}
 	ws, err := workspace.Find(dir)
 	if errors.Is(err, workspace.ErrNotFound) {
-		return withCode(exitUsage, err)
+		return errdefs.Invalid(err)
 	}
 	if err != nil {
 		return err // a workspace file that does not load: exit 2 through config.IsInvalid
@@ -160,7 +161,7 @@ func runAll(cmd *cobra.Command, args []string, a *allFlags, kind allKind) error 
 		changes, err = workspace.ChangedSince(ctx, ws.Root, a.changedSince)
 		var ie *workspace.InputError
 		if errors.As(err, &ie) {
-			return withCode(exitUsage, err)
+			return errdefs.Invalid(err)
 		}
 		if err != nil {
 			return err
@@ -169,7 +170,7 @@ func runAll(cmd *cobra.Command, args []string, a *allFlags, kind allKind) error 
 	}
 	selected, err := ws.Select(a.services)
 	if err != nil {
-		return withCode(exitUsage, err)
+		return errdefs.Invalid(err)
 	}
 	var tasks []workspace.Task
 	for _, s := range selected {
@@ -193,7 +194,7 @@ func runAll(cmd *cobra.Command, args []string, a *allFlags, kind allKind) error 
 		addr, _ := fl.GetString("addr")
 		addr = build.ResolveAddr(addr)
 		if _, err := build.ParseAddr(addr); err != nil {
-			return withCode(exitUsage, err)
+			return errdefs.Invalid(err)
 		}
 		pick = newPicker(addr)
 		if err := os.MkdirAll(ws.Images(), 0o755); err != nil {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/generate"
 	"github.com/slipway/slipway/internal/lint"
 )
@@ -32,6 +33,7 @@ type buildFlags struct {
 	target        string
 	noCache       bool
 	provenance    string
+	sbom          bool
 	progress      string
 	epoch         int64
 	epochSet      bool
@@ -78,6 +80,13 @@ Builds are reproducible: SOURCE_DATE_EPOCH defaults to the time of the last
 git commit that touched DIR (0 outside git) and layer timestamps are
 rewritten to it, so the same sources give the same digest. --source-date-epoch=-1 turns it off.
 
+--sbom lists what the built image holds (Debian packages from dpkg's status,
+the modules Go records in each binary, node_modules packages, Python
+dist-info, jar artifacts) in a CycloneDX 1.6 SBOM that slipway makes from the
+image's own files, and attaches it as an in-toto attestation the way BuildKit
+attaches its own (an attestation manifest in the image's index): to each
+-o type=oci tarball and each pushed image. slipway scan reports it.
+
 Outputs are written beside their destination and moved into place only when
 the build succeeds: a failed or cancelled build leaves no partial tarball or
 directory, and a local output replaces an existing directory whole.
@@ -114,6 +123,7 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
   slipway build --secret id=npm,src=$HOME/.npmrc  give the secret slipway.toml declares
   slipway build --secret id=gh,env=GITHUB_TOKEN   a secret from an environment variable
   slipway build -o type=oci,dest=out/api.tar      write an OCI layout tarball
+  slipway build --sbom -o type=oci,dest=api.tar   with an SBOM attestation
   slipway build -o type=local,dest=rootfs         write the final filesystem to a directory
   slipway build --cache-from type=local,src=/tmp/c --cache-to type=local,dest=/tmp/c
   slipway build --progress=plain --no-cache       full logs, no cache
@@ -155,6 +165,12 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 			if err := verifyFrom(cmd, o, f.team); err != nil {
 				return err
 			}
+			var sbomTo *sbomTargets
+			if f.sbom {
+				if sbomTo, err = planSBOM(o); err != nil {
+					return errdefs.Invalid(err)
+				}
+			}
 
 			ctx := cmd.Context()
 			cl, err := serviceBuilder(cmd, &f, dir, &o) // one daemon, or the pool (pool.go)
@@ -168,6 +184,11 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 			}
 			for _, w := range res.Warnings {
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s:%d: %s\n", w.File, w.Line, w.Rule)
+			}
+			if sbomTo != nil {
+				if err := attachSBOMs(ctx, cmd.ErrOrStderr(), sbomTo, o); err != nil {
+					return err
+				}
 			}
 			if sv != nil {
 				if err := signPushed(ctx, cmd, sv, o, res.ImageDigest); err != nil {
@@ -212,6 +233,7 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 	fl.StringVar(&f.target, "target", "", "build stage to stop at")
 	fl.BoolVar(&f.noCache, "no-cache", false, "do not use the build cache")
 	fl.StringVar(&f.provenance, "provenance", "", "attach a SLSA provenance attestation: min or max (also mode=min|max; true is min, false none; max records the build's inputs, never secrets)")
+	fl.BoolVar(&f.sbom, "sbom", false, "attach a CycloneDX SBOM that slipway makes from the image's files (dpkg, Go build info, node_modules, Python dist-info, jars) as an attestation, to -o type=oci tarballs and pushed images")
 	fl.StringVar(&f.progress, "progress", "auto", "progress output: auto, tty, plain, rawjson or quiet")
 	fl.Int64Var(&f.epoch, "source-date-epoch", 0, "timestamp (Unix seconds) for reproducible builds; -1 disables (default the last git commit touching DIR, else 0)")
 	rf.add(fl)

@@ -89,12 +89,15 @@ func TestExitCodesEveryCommand(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ref, err := name.ParseReference(host+"/distroless/static-debian12:nonroot", name.Insecure)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := remote.Write(ref, img); err != nil {
-			t.Fatal(err)
+		// The final base and the build stage's toolchain: pin pins both.
+		for _, r := range []string{"/distroless/static-debian12:nonroot", "/library/golang:1.26-bookworm"} {
+			ref, err := name.ParseReference(host+r, name.Insecure)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := remote.Write(ref, img); err != nil {
+				t.Fatal(err)
+			}
 		}
 	}
 	push()
@@ -208,7 +211,7 @@ func TestExitCodesEveryCommand(t *testing.T) {
 		{"pin", sitFinding, func() []string { return []string{"pin", "--check", pinnedThenMoved(), "--registry-mirror", host} }, nil},
 		{"pin", sitUsage, args("pin", "a", "b"), nil},
 		{"pin", sitConfig, args("pin", at("badsvc"), "--registry-mirror", host), nil},
-		{"pin", sitConfig, args("pin", at("goldsvc"), "--registry-mirror", host), nil}, // a golden base: golden.lock pins it
+		{"pin", sitSuccess, args("pin", at("goldsvc"), "--registry-mirror", host), nil}, // a golden base: golden.lock pins it, pin pins the build stage
 		{"pin", sitCancelled, func() []string {
 			return []string{"pin", fresh(with(map[string]string{"slipway.toml": goToml}))(), "--registry-mirror", host}
 		}, nil},

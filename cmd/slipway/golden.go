@@ -58,6 +58,8 @@ func newGoldenBuildCmd() *cobra.Command {
 		sf     signFlags
 		pooled []string
 		cons   bool
+		withSBOM bool
+		sec      securityFlags
 	)
 	c := &cobra.Command{
 		Use:   "build [NAME...]",
@@ -137,6 +139,14 @@ BuildKit must be configured with the same mirror.`,
 			}
 			o.Log = cmd.ErrOrStderr()
 			o.Images = image.NewRemote(mirror)
+			if withSBOM {
+				o.SBOM = goldenSBOM
+			}
+			if o.Stale {
+				o.Content = sec.content()
+			} else if f := cmd.Flags(); f.Changed("package-index") || f.Changed("security-updates") {
+				return errdefs.Invalid(errors.New("--package-index and --security-updates go with --stale"))
+			}
 			ctx := cmd.Context()
 			// Connect only when the first image builds: spec, graph and
 			// base problems are reported without needing a daemon.
@@ -196,6 +206,8 @@ BuildKit must be configured with the same mirror.`,
 	f.StringVar(&team, "team", "", "team standard file (default: nearest slipway-team.toml above --dir)")
 	addRegistryMirrorFlag(f, &mirror, "registry (host:port) that mirrors docker.io and the others, for resolving bases")
 	f.IntVarP(&o.Jobs, "jobs", "j", golden.DefaultJobs, "images built at once")
+	sec.add(f)
+	f.BoolVar(&withSBOM, "sbom", false, "attach a CycloneDX SBOM of each pushed image (its Debian packages and whatever else it holds) as an attestation, as slipway build --sbom does")
 	f.BoolVar(&o.Stale, "stale", false, "build only stale images (see golden check) and the images built FROM them")
 	f.StringSliceVar(&o.Platforms, "platform", nil, "target platforms, e.g. linux/amd64,linux/arm64 (default the daemon's)")
 	f.BoolVar(&o.NoCache, "no-cache", false, "do not use the build cache")
@@ -216,6 +228,7 @@ func newGoldenCheckCmd() *cobra.Command {
 	var (
 		dir, mirror string
 		format      string
+		sec         securityFlags
 	)
 	c := &cobra.Command{
 		Use:   "check",
@@ -226,7 +239,11 @@ An image is stale when:
   - its spec, or a file the spec adds, changed since it was built;
   - its base's digest moved upstream (the registry is asked for the tag now);
   - its golden parent was rebuilt since (the parent's locked digest is not
-    the one this image was built FROM).
+    the one this image was built FROM);
+  - its Debian packages have newer versions in its distribution's security
+    updates: the Packages index of each security suite the image's own apt
+    sources name (the index it was built against), or those given with
+    --package-index; --security-updates=false skips this.
 It exits 1 when any image is stale; rebuild them with
 'slipway golden build --stale'.`,
 		Example: `  slipway golden check
@@ -234,7 +251,7 @@ It exits 1 when any image is stale; rebuild them with
   SLIPWAY_REGISTRY_MIRROR=127.0.0.1:5000 slipway golden check`,
 		Args: usageArgs(cobra.NoArgs),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := golden.Check(cmd.Context(), dir, image.NewRemote(mirror))
+			st, err := golden.CheckWith(cmd.Context(), dir, image.NewRemote(mirror), sec.content())
 			if err != nil {
 				return err
 			}
@@ -255,6 +272,7 @@ It exits 1 when any image is stale; rebuild them with
 	f.StringVar(&dir, "dir", "golden", "folder of golden image specs (*.toml) and golden.lock")
 	addRegistryMirrorFlag(f, &mirror, "registry (host:port) that mirrors docker.io and the others")
 	addFormatFlags(c, &format, "the statuses on stdout")
+	sec.add(f)
 	return c
 }
 
@@ -278,6 +296,9 @@ func newGoldenUsersCmd() *cobra.Command {
 	var (
 		lockPath string
 		format   string
+		stale    bool
+		mirror   string
+		sec      securityFlags
 	)
 	c := &cobra.Command{
 		Use:   "users [DIR]",
@@ -290,8 +311,12 @@ Dockerfile's FROM line pins), and how that compares with golden.lock:
   behind     it uses an older digest: regenerate and rebuild
   unpinned   no digest anywhere: it builds whatever the tag points at
   unknown    the golden image is not in golden.lock
-It exits 1 when any service is not current. The lock is --lock, else the
-golden/golden.lock found in DIR or above it.`,
+With --stale, the golden images are also checked as golden check does
+(specs and lock beside the lock file; the base, the parent and the Debian
+security updates): a service on a stale one is marked "would move", since
+golden build --stale rebuilds it.
+It exits 1 when any service is not current or would move. The lock is
+--lock, else the golden/golden.lock found in DIR or above it.`,
 		Example: `  slipway golden users
   slipway golden users services/ --format json
   slipway golden users --lock platform/golden/golden.lock ~/src`,
@@ -319,6 +344,16 @@ golden/golden.lock found in DIR or above it.`,
 			if err != nil {
 				return err
 			}
+			if f := cmd.Flags(); !stale && (f.Changed("package-index") || f.Changed("security-updates") || f.Changed("registry-mirror")) {
+				return errdefs.Invalid(errors.New("--package-index, --security-updates and --registry-mirror go with --stale"))
+			}
+			if stale {
+				st, err := golden.CheckWith(cmd.Context(), filepath.Dir(lockPath), image.NewRemote(mirror), sec.content())
+				if err != nil {
+					return err
+				}
+				golden.MarkStale(uses, st)
+			}
 			if format == formatJSON {
 				if err := goldenJSON(cmd.OutOrStdout(), uses); err != nil {
 					return err
@@ -331,11 +366,19 @@ golden/golden.lock found in DIR or above it.`,
 					return withCode(exitFailure, errors.New("some services do not use the locked golden digest"))
 				}
 			}
+			for _, u := range uses {
+				if u.WouldMove {
+					return withCode(exitFailure, errors.New("some services build FROM a stale golden image: `slipway golden build --stale`, then regenerate and rebuild them"))
+				}
+			}
 			return nil
 		},
 	}
 	f := c.Flags()
 	f.StringVar(&lockPath, "lock", "", "golden.lock to compare with (default: golden/golden.lock in DIR or above)")
+	f.BoolVar(&stale, "stale", false, "also check the golden images (as golden check does) and mark the services that rebuilding a stale one would move")
+	addRegistryMirrorFlag(f, &mirror, "with --stale: registry (host:port) that mirrors docker.io and the others")
+	sec.add(f)
 	addFormatFlags(c, &format, "the services on stdout")
 	return c
 }
@@ -358,6 +401,12 @@ func printUses(w io.Writer, uses []golden.Use, dir, lockPath string) {
 			detail = "locked " + u.Locked
 		case golden.UseInvalid:
 			detail = u.Error
+		}
+		if u.WouldMove {
+			if detail != "" {
+				detail += "; "
+			}
+			detail += "would move: golden:" + u.Golden + " is stale (" + strings.Join(u.Stale, "; ") + ")"
 		}
 		fmt.Fprintf(tw, "%s\tgolden:%s\t%s\t%s\t%s\n", safeCell(u.Service), safeCell(u.Golden), safeCell(digest), safeCell(string(u.State)), safeCell(detail))
 	}

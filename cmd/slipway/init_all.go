@@ -15,6 +15,7 @@ import (
 
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/detect"
+	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/generate"
 	"github.com/slipway/slipway/internal/initflow"
 	"github.com/slipway/slipway/internal/textsafe"
@@ -45,13 +46,13 @@ func runInitAll(cmd *cobra.Command, root string, o initflow.InitOptions) error {
 	found, err := workspace.Discover(ctx, root, workspace.Limits{})
 	var le *workspace.LimitError
 	if errors.As(err, &le) {
-		return withCode(exitUsage, err)
+		return errdefs.Invalid(err)
 	}
 	if err != nil {
 		return err
 	}
 	if len(found) == 0 {
-		return withCode(exitUsage, fmt.Errorf("no service under %s: no slipway.toml and no project file slipway knows (go.mod, package.json, pyproject.toml, pom.xml, build.gradle, Cargo.toml, *.csproj, ...) in it or its folders", root))
+		return errdefs.Invalid(fmt.Errorf("no service under %s: no slipway.toml and no project file slipway knows (go.mod, package.json, pyproject.toml, pom.xml, build.gradle, Cargo.toml, *.csproj, ...) in it or its folders", root))
 	}
 	printFound(log, root, found)
 	if pr, ok := o.Asker.(wizard.Prompter); ok {
@@ -212,7 +213,7 @@ func servicesBelowHint(ctx context.Context, dir string, log io.Writer) error {
 		return nil
 	}
 	printFound(log, dir, found)
-	return withCode(exitUsage, fmt.Errorf("%s holds no service of its own, but %d below it (listed above): run `slipway init --all %s` to write them all and %s, or `slipway init %s` for one",
+	return errdefs.Invalid(fmt.Errorf("%s holds no service of its own, but %d below it (listed above): run `slipway init --all %s` to write them all and %s, or `slipway init %s` for one",
 		dir, len(found), dir, workspace.FileName, filepath.Join(dir, filepath.FromSlash(found[0].Path))))
 }
 

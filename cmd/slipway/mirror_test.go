@@ -36,6 +36,23 @@ func TestRegistryMirrorFlag(t *testing.T) {
 	if err := remote.Write(ref, img); err != nil {
 		t.Fatal(err)
 	}
+	// The build stage's image, which pin and init --pin pin too.
+	builder, err := random.Image(256, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bref, err := name.ParseReference(host+"/library/golang:1.26-bookworm", name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := remote.Write(bref, builder); err != nil {
+		t.Fatal(err)
+	}
+	bd, err := builder.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stagePin := `"docker.io/library/golang:1.26-bookworm" = "` + bd.String() + `"`
 	d, err := img.Digest()
 	if err != nil {
 		t.Fatal(err)
@@ -62,7 +79,7 @@ func TestRegistryMirrorFlag(t *testing.T) {
 				t.Errorf("deprecation notice shown: %v; stderr: %s", deprecated, stderr)
 			}
 			b, _ := os.ReadFile(filepath.Join(dir, "slipway.toml"))
-			if !strings.Contains(string(b), `base_digest = "`+digest+`"`) {
+			if !strings.Contains(string(b), `base_digest = "`+digest+`"`) || !strings.Contains(string(b), stagePin) {
 				t.Errorf("slipway.toml after pin %s:\n%s", flag, b)
 			}
 		})
@@ -74,7 +91,7 @@ func TestRegistryMirrorFlag(t *testing.T) {
 				t.Fatalf("exit %d: %s", code, stderr)
 			}
 			b, _ := os.ReadFile(filepath.Join(dir, "slipway.toml"))
-			if !strings.Contains(string(b), `base_digest = "`+digest+`"`) {
+			if !strings.Contains(string(b), `base_digest = "`+digest+`"`) || !strings.Contains(string(b), stagePin) {
 				t.Errorf("slipway.toml after init --pin %s:\n%s", flag, b)
 			}
 		})

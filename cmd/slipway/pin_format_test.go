@@ -37,6 +37,17 @@ func TestPinFormatJSON(t *testing.T) {
 		return d.String()
 	}
 	first := push()
+	// The build stage's toolchain image, which pin pins too.
+	{
+		img, err := random.Image(128, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ref, _ := name.ParseReference(host+"/library/golang:1.26-bookworm", name.Insecure)
+		if err := remote.Write(ref, img); err != nil {
+			t.Fatal(err)
+		}
+	}
 	dir := writeTree(t, map[string]string{
 		"slipway.toml":    "name = \"api\"\nlanguage = \"go\"\nmain = \"./cmd/api\"\nbase = \"distroless-static\"\nport = 8080\n",
 		"go.mod":          "module example.com/api\n\ngo 1.26\n",

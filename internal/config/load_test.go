@@ -397,7 +397,7 @@ id = 7
 	_, err := config.Parse("slipway.toml", []byte(src))
 	want := `slipway.toml:3: port: want a port number 1-65535 like 8080, got the string "8080"; remove the quotes
 slipway.toml:4: size_budget: want a string like "25MB", got the number 25
-slipway.toml:5: colour: unknown key; allowed here: base, base_digest, build_command, build_packages, cgo, cmd, entrypoint, env, healthcheck, labels, language, main, name, npmrc, package_manager, port, port_env, runtime_files, secret, service_dir, shared_paths, size_budget, user, version
+slipway.toml:5: colour: unknown key; allowed here: base, base_digest, build_command, build_packages, cgo, cmd, entrypoint, env, healthcheck, labels, language, main, name, npmrc, package_manager, pins, port, port_env, runtime_files, secret, service_dir, shared_paths, size_budget, user, version
 slipway.toml:7: healthcheck.interval: want a string like "30s", got the number 30
 slipway.toml:8: healthcheck.retries: want a whole number 0-100, got the string "3"; remove the quotes
 slipway.toml:10: secret[0].id: want a string in quotes, got the number 7`

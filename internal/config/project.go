@@ -75,6 +75,12 @@ type Project struct {
 	Labels map[string]string `toml:"labels,omitempty" want:"a table (a [labels] section of key = \"value\" lines)"`
 	// Env holds non-secret runtime environment variables for the final image.
 	Env map[string]string `toml:"env,omitempty" want:"a table (an [env] section of NAME = \"value\" lines)"`
+	// Pins pin the build stages' images: each key is an image reference as
+	// the Dockerfile names it without a digest
+	// ("docker.io/library/golang:1.26-bookworm"), each value the digest its
+	// FROM line then carries. `slipway pin` writes them; a pin whose image
+	// no stage uses any more is dropped by the next `slipway pin`.
+	Pins map[string]string `toml:"pins,omitempty" want:"a table (a [pins] section of \"image\" = \"sha256:...\" lines)"`
 }
 
 // Healthcheck is one of: an exec-form command, an HTTP path to probe, the

@@ -74,6 +74,7 @@ func (p *Project) Validate() error {
 		}
 	}
 	validateBase(&pr, p.Base, p.BaseDigest)
+	validatePins(&pr, p.Pins)
 	if p.Main != "" && (!reMain.MatchString(p.Main) || HasDotDot(p.Main)) {
 		pr.add("main", "%q is not a valid entry: a relative path, package or class name of letters, digits and ._/@+- (no '..', no spaces)", p.Main)
 	}

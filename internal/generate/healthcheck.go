@@ -84,7 +84,7 @@ func httpProbe(r *Resolved) (cmd []string, probe bool, err error) {
 // supports it), the standard library only, CGO_ENABLED=0, and no build id,
 // so the binary is static and reproducible. BuildKit builds it beside the
 // service's own stages.
-func probeStage(baseKey string) (string, error) {
+func probeStage(baseKey, from string) (string, error) {
 	// Whole-line comments are left out of the heredoc (the source file
 	// has no //go: directives) and tabs become spaces (Go reads either;
 	// a generated Dockerfile has no control characters): the Dockerfile
@@ -96,7 +96,7 @@ func probeStage(baseKey string) (string, error) {
 	src := "// slipway-probe, from slipway's templates/probe/main.go (comments left out).\n" + code
 	var b strings.Builder
 	fmt.Fprintf(&b, "# probe builds slipway's static health probe (base %s has nothing to probe with).\n", baseKey)
-	fmt.Fprintf(&b, "FROM %s AS probe\n", ProbeBuilder)
+	fmt.Fprintf(&b, "FROM %s AS probe\n", from)
 	b.WriteString("WORKDIR /probe\n")
 	b.WriteString("ENV CGO_ENABLED=0 GOFLAGS=-trimpath GOTOOLCHAIN=local\n")
 	b.WriteString("COPY <<'EOF' main.go\n")

@@ -59,7 +59,14 @@ var keyChanges = map[string]func(set *templates.Set, p *config.Project){
 		}
 		p.Base = "registry.example.com/base/runtime:1" // no other catalogue base fits
 	},
-	"base_digest":    func(_ *templates.Set, p *config.Project) { p.BaseDigest = "sha256:" + strings.Repeat("ab", 32) },
+	"base_digest": func(_ *templates.Set, p *config.Project) { p.BaseDigest = "sha256:" + strings.Repeat("ab", 32) },
+	"pins": func(set *templates.Set, p *config.Project) {
+		r, err := generate.Resolve(set, p, nil)
+		if err != nil {
+			panic(err)
+		}
+		p.Pins = map[string]string{r.Builder: "sha256:" + strings.Repeat("ef", 32)}
+	},
 	"main":           func(_ *templates.Set, p *config.Project) { p.Main = "other/main.x" },
 	"build_command":  func(_ *templates.Set, p *config.Project) { p.BuildCommand = []string{"make", "release"} },
 	"entrypoint":     func(_ *templates.Set, p *config.Project) { p.Entrypoint = []string{"/app/other"} },

@@ -86,7 +86,7 @@ func RenderIn(set *templates.Set, p *config.Project, team *config.Team, dir stri
 	}
 	if v.Probe {
 		// The probe stage comes first: a COPY --from names an earlier stage.
-		stage, err := probeStage(r.Base.Key)
+		stage, err := probeStage(r.Base.Key, config.PinnedRef(ProbeBuilder, p.Pins))
 		if err != nil {
 			return nil, err
 		}

@@ -123,7 +123,7 @@ func ResolveIn(set *templates.Set, p *config.Project, team *config.Team, dir str
 	if !ok {
 		builder = m.Builders["default"]
 	}
-	r.Builder = strings.ReplaceAll(builder, "{version}", q.Version)
+	r.Builder = config.PinnedRef(strings.ReplaceAll(builder, "{version}", q.Version), q.Pins)
 	base, ref, locked, err := resolveBase(set, q, team, dir)
 	if err != nil {
 		return nil, err

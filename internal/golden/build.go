@@ -67,6 +67,13 @@ type BuildOptions struct {
 	// image a registry cache: exported with mode=max, imported from its
 	// own ref and its golden parent's (see pool.GoldenCache).
 	CacheRegistry string
+	// Content, with Stale, also rebuilds images stale by their content
+	// (golden check's package index comparison).
+	Content ContentCheck
+	// SBOM, when set, is called with each tag an image was pushed under,
+	// once it is audited (slipway golden build --sbom attaches the image's
+	// SBOM there); an error fails that image.
+	SBOM func(ctx context.Context, tag string, log io.Writer) error
 	// Now is the clock for built_at (default time.Now).
 	Now func() time.Time
 }
@@ -222,7 +229,7 @@ func Build(ctx context.Context, o BuildOptions) (*Summary, error) {
 		return nil, err
 	}
 	if o.Stale {
-		statuses, err := CheckPlan(ctx, plan, old, o.Images)
+		statuses, err := CheckPlanWith(ctx, plan, old, o.Images, o.Content)
 		if err != nil {
 			return nil, err
 		}
@@ -462,6 +469,14 @@ func (r *runner) build(ctx context.Context, s *Spec, base Base) (*LockEntry, err
 	}
 	u := r.plan.User(s)
 	fmt.Fprintf(log, "pushed %s@%s\n", image, res.ImageDigest)
+	for _, t := range tags {
+		if r.o.SBOM == nil {
+			break
+		}
+		if err := r.o.SBOM(ctx, t, log); err != nil {
+			return nil, err
+		}
+	}
 	if r.o.Sign != nil {
 		if err := r.o.Sign(ctx, image+"@"+res.ImageDigest); err != nil {
 			return nil, err

@@ -26,6 +26,16 @@ type Status struct {
 // it adds) changed since the lock, when its base's digest moved upstream
 // (asked of the registry), or when its golden parent was rebuilt since.
 func Check(ctx context.Context, dir string, images image.Registry) ([]Status, error) {
+	return CheckWith(ctx, dir, images, nil)
+}
+
+// ContentCheck tells why a built image is stale by its content (packages
+// with newer versions in its distribution's security updates), one reason
+// each; nil when it is current.
+type ContentCheck func(ctx context.Context, name string, e *LockEntry) ([]string, error)
+
+// CheckWith is Check that also asks content about every locked image.
+func CheckWith(ctx context.Context, dir string, images image.Registry, content ContentCheck) ([]Status, error) {
 	specs, err := LoadDir(dir)
 	if err != nil {
 		return nil, err
@@ -38,12 +48,17 @@ func Check(ctx context.Context, dir string, images image.Registry) ([]Status, er
 	if err != nil {
 		return nil, err
 	}
-	return CheckPlan(ctx, plan, lock, images)
+	return CheckPlanWith(ctx, plan, lock, images, content)
 }
 
 // CheckPlan is Check on a loaded plan and lock. Every external base is
 // asked of the registry once.
 func CheckPlan(ctx context.Context, plan *Plan, lock *Lock, images image.Registry) ([]Status, error) {
+	return CheckPlanWith(ctx, plan, lock, images, nil)
+}
+
+// CheckPlanWith is CheckPlan with a content check (nil: none).
+func CheckPlanWith(ctx context.Context, plan *Plan, lock *Lock, images image.Registry, content ContentCheck) ([]Status, error) {
 	upstream := map[string]string{}
 	upstreamErr := map[string]error{}
 	var out []Status
@@ -91,6 +106,13 @@ func CheckPlan(ctx context.Context, plan *Plan, lock *Lock, images image.Registr
 			default:
 				st.UpstreamDigest = d
 			}
+		}
+		if content != nil {
+			why, err := content(ctx, s.Name, e)
+			if err != nil {
+				return nil, err
+			}
+			st.Reasons = append(st.Reasons, why...)
 		}
 		if ctx.Err() != nil {
 			return nil, ctx.Err()

@@ -39,6 +39,25 @@ type Use struct {
 	Locked         string   `json:"locked,omitempty"` // the lock's digest
 	State          UseState `json:"state"`
 	Error          string   `json:"error,omitempty"`
+	// WouldMove is set by MarkStale when the golden image is stale:
+	// rebuilding it (golden build --stale) moves this service; Stale says
+	// why the image is stale.
+	WouldMove bool     `json:"would_move,omitempty"`
+	Stale     []string `json:"stale,omitempty"`
+}
+
+// MarkStale sets WouldMove and Stale on every use of a golden image that
+// statuses (golden check's) call stale.
+func MarkStale(uses []Use, statuses []Status) {
+	byName := map[string]Status{}
+	for _, st := range statuses {
+		byName[st.Name] = st
+	}
+	for i := range uses {
+		if st, ok := byName[uses[i].Golden]; ok && !st.Current {
+			uses[i].WouldMove, uses[i].Stale = true, st.Reasons
+		}
+	}
 }
 
 // Behind reports whether the service needs attention: it builds FROM

@@ -25,6 +25,7 @@ import (
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/detect"
 	"github.com/slipway/slipway/internal/generate"
+	"github.com/slipway/slipway/internal/pin"
 	"github.com/slipway/slipway/templates"
 )
 
@@ -550,21 +551,33 @@ func dropZero(src []byte) []byte {
 
 // pinBase fills in q.BaseDigest through o.Pin when pinning was asked for and
 // the base is neither pinned already, nor golden (golden.lock pins those),
-// nor scratch.
+// nor scratch; and q.Pins for every build stage's image not pinned yet.
 func pinBase(ctx context.Context, set *templates.Set, team *config.Team, o InitOptions, q *config.Project) error {
-	if o.Pin == nil || q.BaseDigest != "" || strings.HasPrefix(q.Base, "golden:") {
+	if o.Pin == nil {
 		return nil
 	}
-	r, err := generate.ResolveIn(set, q, team, o.Dir)
-	if err != nil || r.BaseRef == "scratch" {
-		return err
+	if q.BaseDigest == "" && !strings.HasPrefix(q.Base, "golden:") {
+		r, err := generate.ResolveIn(set, q, team, o.Dir)
+		if err != nil {
+			return err
+		}
+		if r.BaseRef != "scratch" {
+			d, err := o.Pin(ctx, r.BaseRef)
+			if err != nil {
+				return fmt.Errorf("pinning the base: %w", err)
+			}
+			q.BaseDigest = d
+			fmt.Fprintf(o.Log, "pinned %s to %s\n", r.BaseRef, d)
+		}
 	}
-	d, err := o.Pin(ctx, r.BaseRef)
+	// Then every build stage's image, into [pins].
+	done, err := pin.Stages(ctx, set, q, team, o.Dir, o.Pin)
 	if err != nil {
-		return fmt.Errorf("pinning the base: %w", err)
+		return fmt.Errorf("pinning the build stages: %w", err)
 	}
-	q.BaseDigest = d
-	fmt.Fprintf(o.Log, "pinned %s to %s\n", r.BaseRef, d)
+	for _, im := range done {
+		fmt.Fprintf(o.Log, "pinned stage %s: %s to %s\n", im.Stage, im.Ref, im.New)
+	}
 	return nil
 }
 

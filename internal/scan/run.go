@@ -56,6 +56,8 @@ type RunResult struct {
 	// Failed is true when a finding is at or above the threshold.
 	Failed   bool
 	Duration time.Duration
+	// SBOMs are the image's SBOM attestations, read back.
+	SBOMs []SBOM
 }
 
 // Run is `slipway scan`: open the image, scan it, print the report.
@@ -121,11 +123,16 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	took := time.Since(start)
 	fmt.Fprintf(notes, "%s: %s, %d layers, %d files, %s unpacked; scanned in %s\n\n",
 		textsafe.String(o.Image), textsafe.String(res.Digest), res.Layers, res.Files, human(res.Bytes), took.Round(time.Millisecond))
+	sboms := SBOMs(atts)
+	writeSBOMs(notes, sboms)
+	if len(sboms) > 0 {
+		fmt.Fprintln(notes)
+	}
 	rep := &report.Report{Tool: "slipway", ToolVersion: o.Version, Files: []string{o.Image}, Findings: res.Findings, Rules: Rules(), Palette: o.Palette}
 	if err := report.Write(o.Out, format, rep); err != nil {
 		return nil, err
 	}
-	rr := &RunResult{Result: res, Duration: took}
+	rr := &RunResult{Result: res, Duration: took, SBOMs: sboms}
 	for _, f := range res.Findings {
 		if f.Severity >= threshold {
 			rr.Failed = true

@@ -49,15 +49,15 @@ remove shells, remove docs, UTC timezone, CA certificates, lock root).
 
 func newGoldenBuildCmd() *cobra.Command {
 	var (
-		o      golden.BuildOptions
-		conn   build.ConnectOptions
-		team   string
-		mirror string
-		epoch  int64
-		format string
-		sf     signFlags
-		pooled []string
-		cons   bool
+		o        golden.BuildOptions
+		conn     build.ConnectOptions
+		team     string
+		mirror   string
+		epoch    int64
+		format   string
+		sf       signFlags
+		pooled   []string
+		cons     bool
 		withSBOM bool
 		sec      securityFlags
 	)

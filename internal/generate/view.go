@@ -20,21 +20,24 @@ type View struct {
 	Version        string
 	PackageManager string
 	Builder        string // build-stage image reference
-	Base           BaseView
-	Main           string // validated: [A-Za-z0-9._/@+-], no leading '-'
-	MainStem       string // Main's base name without extension
-	UID            int
-	CreateUser     bool // the base runs as root: create a user UID
-	Port           int
-	CGO            bool
-	Npmrc          bool // node: mount the service's .npmrc in the install steps
-	BuildPackages  []string
-	Secrets        []SecretView
-	SecretMounts   string // every secret mount flag, each followed by " \\\n    "
-	BuildCommand   string // exec-form JSON, or ""
-	Entrypoint     string // exec-form JSON
-	Cmd            string // exec-form JSON, or ""
-	Healthcheck    string // a whole HEALTHCHECK instruction, or ""
+	// pins are slipway.toml's [pins]: Pin gives a template's fixed
+	// build-stage image its digest.
+	pins          map[string]string
+	Base          BaseView
+	Main          string // validated: [A-Za-z0-9._/@+-], no leading '-'
+	MainStem      string // Main's base name without extension
+	UID           int
+	CreateUser    bool // the base runs as root: create a user UID
+	Port          int
+	CGO           bool
+	Npmrc         bool // node: mount the service's .npmrc in the install steps
+	BuildPackages []string
+	Secrets       []SecretView
+	SecretMounts  string // every secret mount flag, each followed by " \\\n    "
+	BuildCommand  string // exec-form JSON, or ""
+	Entrypoint    string // exec-form JSON
+	Cmd           string // exec-form JSON, or ""
+	Healthcheck   string // a whole HEALTHCHECK instruction, or ""
 	// Probe is set when the final stage copies slipway-probe from the
 	// probe stage (ProbePath).
 	Probe bool
@@ -209,6 +212,11 @@ func orAny(l []string) string {
 	return strings.Join(l, ", ")
 }
 
+// Pin is ref with the digest slipway.toml's [pins] holds for it, for an
+// image a template names itself (static's server toolchain), so that
+// `slipway pin` pins every stage.
+func (v *View) Pin(ref string) string { return config.PinnedRef(ref, v.pins) }
+
 // View builds the template view of a resolved project.
 func (r *Resolved) View() (*View, error) {
 	p := &r.Project
@@ -218,6 +226,7 @@ func (r *Resolved) View() (*View, error) {
 		Version:        p.Version,
 		PackageManager: p.PackageManager,
 		Builder:        r.Builder,
+		pins:           p.Pins,
 		Base:           BaseView{Base: r.Base, Image: r.BaseRef},
 		Main:           p.Main,
 		MainStem:       strings.TrimSuffix(path.Base(p.Main), path.Ext(p.Main)),

@@ -41,9 +41,7 @@ func TestGoldenBuildConsumers(t *testing.T) {
 
 	root := filepath.Join(t.TempDir(), "fleet")
 	for _, n := range []string{"alpha", "bravo", "charlie"} {
-		if err := copyTree(filepath.Join("testdata", "monorepo", "services", n), filepath.Join(root, "services", n)); err != nil {
-			t.Fatal(err)
-		}
+		writeMonorepoService(t, root, n)
 	}
 	spec, err := os.ReadFile(filepath.Join("..", "..", "golden", "static.toml"))
 	if err != nil {

@@ -70,8 +70,8 @@ func TestMonorepoBuildAll(t *testing.T) {
 	env := []string{"BUILDKIT_HOST=" + l.BuildkitHost}
 
 	root := filepath.Join(t.TempDir(), "shop")
-	if err := copyTree("testdata/monorepo", root); err != nil {
-		t.Fatal(err)
+	for _, n := range monoServices {
+		writeMonorepoService(t, root, n)
 	}
 	gitIn(t, root, "init", "-q", "-b", "main")
 	gitIn(t, root, "remote", "add", "origin", "https://github.com/acme/shop.git")

@@ -1,3 +1,0 @@
-module example.com/mono/alpha
-
-go 1.24

@@ -1,3 +1,0 @@
-module example.com/mono/bravo
-
-go 1.24

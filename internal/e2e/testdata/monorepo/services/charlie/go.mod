@@ -1,3 +1,0 @@
-module example.com/mono/charlie
-
-go 1.24

@@ -1,3 +1,0 @@
-module example.com/mono/delta
-
-go 1.24

@@ -1,3 +1,0 @@
-module example.com/mono/echo
-
-go 1.24

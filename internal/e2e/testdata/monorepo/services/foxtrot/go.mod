@@ -1,3 +1,0 @@
-module example.com/mono/foxtrot
-
-go 1.24

@@ -1,3 +1,0 @@
-module example.com/mono/golf
-
-go 1.24

@@ -1,3 +1,0 @@
-module example.com/mono/hotel
-
-go 1.24

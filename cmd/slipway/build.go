@@ -14,6 +14,8 @@ import (
 	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/generate"
 	"github.com/slipway/slipway/internal/lint"
+	"github.com/slipway/slipway/internal/sign"
+	"github.com/slipway/slipway/internal/textsafe"
 )
 
 // buildFlags are slipway build's flags before they become build.Options.
@@ -185,14 +187,23 @@ leaves it out. --metadata-file and --iidfile write the result as buildx does.`,
 			for _, w := range res.Warnings {
 				fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s:%d: %s\n", w.File, w.Line, w.Rule)
 			}
+			var sbomIndexes []string
 			if sbomTo != nil {
-				if err := attachSBOMs(ctx, cmd.ErrOrStderr(), sbomTo, o); err != nil {
+				if sbomIndexes, err = attachSBOMs(ctx, cmd.ErrOrStderr(), sbomTo, o); err != nil {
 					return err
 				}
 			}
 			if sv != nil {
 				if err := signPushed(ctx, cmd, sv, o, res.ImageDigest); err != nil {
 					return err
+				}
+				// The SBOM is signed with the image: the index that lists
+				// both by digest is signed too.
+				for _, idx := range sbomIndexes {
+					if err := sign.Sign(ctx, idx, sv, signOptions("")); err != nil {
+						return err
+					}
+					fmt.Fprintf(cmd.ErrOrStderr(), "signed %s (the image with its SBOM)\n", textsafe.String(idx))
 				}
 			}
 			sum := outcome(ctx, o, res)

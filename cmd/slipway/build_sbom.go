@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	gname "github.com/google/go-containerregistry/pkg/name"
 	"github.com/spf13/pflag"
 
 	"github.com/slipway/slipway/internal/build"
@@ -66,7 +67,13 @@ func planSBOM(o build.Options) (*sbomTargets, error) {
 
 // attachSBOMs makes the SBOM of each built image from its files and
 // attaches it as an attestation, saying on w what it holds.
-func attachSBOMs(ctx context.Context, w io.Writer, t *sbomTargets, o build.Options) error {
+//
+// It returns, for each registry target, NAME@DIGEST of the index the tag
+// names afterwards: the index lists the image and the SBOM's attestation
+// manifest by digest, so --sign signs it too and the SBOM is signed with
+// the image.
+func attachSBOMs(ctx context.Context, w io.Writer, t *sbomTargets, o build.Options) ([]string, error) {
+	var indexes []string
 	mo := sbom.MakeOptions{ToolVersion: readVersion().Version}
 	name := ""
 	if len(o.Tags) > 0 {
@@ -92,19 +99,26 @@ func attachSBOMs(ctx context.Context, w io.Writer, t *sbomTargets, o build.Optio
 			where += " (index " + m.Index + ")"
 		}
 		fmt.Fprintf(w, "sbom: CycloneDX 1.6, %d components (%s), attached to %s as an attestation of %s\n", m.Total, sbom.CountsText(m.Counts), where, m.Subject)
+		if remote && m.Index != "" {
+			ref, err := gname.ParseReference(target)
+			if err != nil {
+				return fmt.Errorf("--sbom: tag %s: %w", target, err)
+			}
+			indexes = append(indexes, ref.Context().Name()+"@"+m.Index)
+		}
 		return nil
 	}
 	for _, f := range t.files {
 		if err := do(f, false); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	for _, r := range t.refs {
 		if err := do(r, true); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return nil
+	return indexes, nil
 }
 
 // goldenSBOM attaches the SBOM of a golden image just pushed under tag.

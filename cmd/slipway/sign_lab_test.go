@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -108,6 +109,18 @@ func TestSignedGoldenLab(t *testing.T) {
 	code, out = cli("build", svc, "--progress", "quiet", "-t", app, "--push", "--sign", "--key", filepath.Join(keys, sign.PrivateKeyFile))
 	if code != exitOK || !strings.Contains(out, "verified "+baseTag+"@"+goodDigest+": signed by keys/slipway.pub") || !strings.Contains(out, "signed "+prefix+"/app@sha256:") {
 		t.Fatalf("build FROM the signed golden image: exit %d: %s", code, out)
+	}
+
+	// With --sbom the index that lists the image and its SBOM attestation
+	// by digest is signed too: the SBOM is signed with the image.
+	code, out = cli("build", svc, "--progress", "quiet", "-t", prefix+"/app:sbom", "--push", "--sbom", "--sign", "--key", filepath.Join(keys, sign.PrivateKeyFile))
+	idxAt := regexp.MustCompile(`signed (\S+@sha256:[0-9a-f]{64}) \(the image with its SBOM\)`).FindStringSubmatch(out)
+	if code != exitOK || idxAt == nil {
+		t.Fatalf("build --sbom --sign: exit %d, no signed index: %s", code, out)
+	}
+	repoName, idxDigest, _ := strings.Cut(idxAt[1], "@")
+	if st, err := sign.Verify(context.Background(), repoName+":sbom", idxDigest, []sign.Key{{Name: "team", Verifier: pub}}, sign.Options{Resolve: insecureRef}); err != nil || !st.OK() {
+		t.Fatalf("the SBOM's index %s is not signed: %+v %v", idxAt[1], st, err)
 	}
 
 	// scan reports the signature status of a registry image.

@@ -18,6 +18,7 @@ import (
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/generate"
+	"github.com/slipway/slipway/internal/pool"
 	"github.com/slipway/slipway/internal/textsafe"
 	"github.com/slipway/slipway/internal/workspace"
 )
@@ -59,7 +60,7 @@ var allRefused = map[allKind][]string{
 }
 
 // allOwn are the flags --all handles itself: never passed on.
-var allOwn = map[string]bool{"service": true, "all": true, "changed-since": true, "jobs": true, "format": true, "json": true, "addr": true, "help": true}
+var allOwn = map[string]bool{"service": true, "all": true, "changed-since": true, "jobs": true, "format": true, "json": true, "addr": true, "builder": true, "help": true}
 
 // addAllFlags gives c --all, --changed-since, --jobs and (when c has none)
 // --format text|json.
@@ -107,6 +108,12 @@ func allArgs(a *allFlags, single cobra.PositionalArgs) cobra.PositionalArgs {
 // newPicker chooses the daemon of each build from its key. One address
 // today; a pool of daemons plugs in here.
 var newPicker = func(addr string) workspace.Picker { return workspace.Single(addr) }
+
+// ringPicker is a batch placed on a pool's ring: key → daemon.
+type ringPicker map[string]string
+
+// Pick returns the daemon the batch placement gave key.
+func (r ringPicker) Pick(key string) string { return r[key] }
 
 // runAll is `CMD --all [DIR]`.
 func runAll(cmd *cobra.Command, args []string, a *allFlags, kind allKind) error {
@@ -197,6 +204,27 @@ func runAll(cmd *cobra.Command, args []string, a *allFlags, kind allKind) error 
 			return errdefs.Invalid(err)
 		}
 		pick = newPicker(addr)
+		// A pool (--builder, or the team file's builders): every service
+		// of the batch is placed on the ring by its stable key with
+		// bounded load, and built on that daemon.
+		builders, _ := fl.GetStringArray("builder")
+		teamFlag, _ := fl.GetString("team")
+		team, teamFile, err := config.FindTeam(ws.Root, teamFlag)
+		if err != nil {
+			return err
+		}
+		flagAddr, _ := fl.GetString("addr")
+		addrs, err := poolAddrs(build.ConnectOptions{Addr: flagAddr}, builders, team, teamFile)
+		if err != nil {
+			return err
+		}
+		if len(addrs) > 0 {
+			keys := make([]string, 0, len(tasks))
+			for _, t := range tasks {
+				keys = append(keys, t.Key.String())
+			}
+			pick = ringPicker(pool.NewRing(addrs).Assign(keys, pool.DefaultBalance, nil))
+		}
 		if err := os.MkdirAll(ws.Images(), 0o755); err != nil {
 			return err
 		}

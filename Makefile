@@ -61,6 +61,11 @@ fuzz-short: ## run each fuzz target briefly (FUZZTIME executions, default 20000x
 	  done; \
 	done
 
+.PHONY: interop-cosign
+interop-cosign: ## build cosign v2.6.5 from the Go module proxy (slow) and check signatures both ways with it
+	GOBIN=$(BIN) $(GO) install github.com/sigstore/cosign/v2/cmd/cosign@v2.6.5
+	SLIPWAY_COSIGN=$(BIN)/cosign $(GO) test -count=1 -tags cosign -run TestCosignInterop ./cmd/slipway
+
 .PHONY: golden-update
 golden-update: ## rewrite the golden Dockerfiles under internal/generate/testdata
 	$(GO) test ./internal/generate -run TestGolden -update

@@ -63,7 +63,7 @@ var monoServices = []string{"alpha", "bravo", "charlie", "delta", "echo", "foxtr
 func TestMonorepoBuildAll(t *testing.T) {
 	l := labtest.Require(t)
 	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("git is not installed")
+		labtest.Unavailable(t, "this test needs git")
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 	defer cancel()

@@ -192,7 +192,7 @@ func gitInit(t *testing.T, dir string) {
 
 func TestKeyIsTheSameInEveryCheckout(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("no git")
+		t.Fatal("this test needs git on PATH")
 	}
 	a := filepath.Join(t.TempDir(), "checkout-one")
 	write(t, a, map[string]string{"services/api/go.mod": "module example.com/api\n\ngo 1.24\n", FileName: "[[service]]\nname = \"api\"\npath = \"services/api\"\n"})
@@ -226,7 +226,7 @@ func TestKeyIsTheSameInEveryCheckout(t *testing.T) {
 
 func TestChangedSince(t *testing.T) {
 	if _, err := exec.LookPath("git"); err != nil {
-		t.Skip("no git")
+		t.Fatal("this test needs git on PATH")
 	}
 	ctx := context.Background()
 	notGit := t.TempDir()

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -62,20 +61,7 @@ func TestSeccompLearnInitExamples(t *testing.T) {
 			if !slices.Contains(allowed, "bind") {
 				t.Fatalf("bind not in the learned profile: %v", allowed)
 			}
-			tight := *p
-			tight.Syscalls = nil
-			for _, s := range p.Syscalls {
-				s.Names = slices.DeleteFunc(slices.Clone(s.Names), func(n string) bool { return n == "bind" })
-				tight.Syscalls = append(tight.Syscalls, s)
-			}
-			b, err := tight.Marshal()
-			if err != nil {
-				t.Fatal(err)
-			}
-			tf := filepath.Join(t.TempDir(), "tight.json")
-			if err := os.WriteFile(tf, b, 0o644); err != nil {
-				t.Fatal(err)
-			}
+			tf := writeWithout(t, p, "bind")
 			r = runSlipway(ctx, t, env, "verify", img, "--config", cfg, "--seccomp", tf, "--timeout", "20s")
 			if r.code != 1 || !strings.Contains(r.stdout+r.stderr, "bind") {
 				t.Errorf("verify with bind removed: exit %d, want 1 naming bind\n%s\n%s", r.code, r.stdout, lastLinesOf(r.stderr, 10))

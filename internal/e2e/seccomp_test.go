@@ -118,20 +118,7 @@ func TestSeccompLearn(t *testing.T) {
 			if !slices.Contains(allowed, "bind") {
 				t.Fatalf("bind not observed: %v", allowed)
 			}
-			tight := *p
-			tight.Syscalls = nil
-			for _, s := range p.Syscalls {
-				s.Names = slices.DeleteFunc(slices.Clone(s.Names), func(n string) bool { return n == "bind" })
-				tight.Syscalls = append(tight.Syscalls, s)
-			}
-			b, err := tight.Marshal()
-			if err != nil {
-				t.Fatal(err)
-			}
-			tf := filepath.Join(t.TempDir(), "tight.json")
-			if err := os.WriteFile(tf, b, 0o644); err != nil {
-				t.Fatal(err)
-			}
+			tf := writeWithout(t, p, "bind")
 			h := l.Hardening
 			h.Seccomp = tf
 			r, err := verify.Run(ctx, verify.Options{Image: img, Config: cfg, Timeout: 20 * time.Second, Harden: h})
@@ -186,4 +173,25 @@ func logReport(t *testing.T, what string, r *verify.Report) {
 	var b strings.Builder
 	_ = r.WriteTable(&b)
 	t.Logf("%s run:\n%s", what, b.String())
+}
+
+// writeWithout writes profile p without the call name to a file of the
+// test's and returns its path: a profile one observed call too tight.
+func writeWithout(t *testing.T, p *verify.Profile, name string) string {
+	t.Helper()
+	tight := *p
+	tight.Syscalls = nil
+	for _, s := range p.Syscalls {
+		s.Names = slices.DeleteFunc(slices.Clone(s.Names), func(n string) bool { return n == name })
+		tight.Syscalls = append(tight.Syscalls, s)
+	}
+	b, err := tight.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tf := filepath.Join(t.TempDir(), "tight.json")
+	if err := os.WriteFile(tf, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return tf
 }

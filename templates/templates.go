@@ -15,6 +15,7 @@ import (
 	"strings"
 	"text/template"
 
+	"github.com/slipway/slipway/internal/provider"
 	"github.com/slipway/slipway/internal/tomlx"
 )
 
@@ -100,6 +101,9 @@ type Manifest struct {
 	Static bool `toml:"static"`
 	// Notes are shown by the wizard.
 	Notes string `toml:"notes"`
+	// Provider is the language's static facts (provider.Facts reads the
+	// same table for the provider's Info, before the templates load).
+	Provider provider.Info `toml:"provider"`
 }
 
 // Set is the loaded, checked template tree.

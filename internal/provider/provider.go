@@ -12,7 +12,13 @@
 // registry.
 package provider
 
-import "io/fs"
+import (
+	"fmt"
+	"io/fs"
+	"sync"
+
+	"github.com/BurntSushi/toml"
+)
 
 // Provider is one language.
 type Provider interface {
@@ -32,34 +38,36 @@ type Provider interface {
 	Detect(d *Detector) error
 }
 
-// Info is a language's static facts.
+// Info is a language's static facts. A provider declares them in the
+// [provider] table of its manifest.toml (the key Key is the manifest's
+// language); Facts reads them.
 type Info struct {
 	// Key is the language key of slipway.toml ("go", "node").
-	Key string
+	Key string `toml:"-"`
 	// Markers are the project files at the service root that name the
 	// language: exact names or filepath.Glob patterns.
-	Markers []string
+	Markers []string `toml:"markers"`
 	// PackageManagers are the build tools a service may choose, the first
 	// being the default. With a single entry the key package_manager is
 	// not offered and is refused when set.
-	PackageManagers []string
+	PackageManagers []string `toml:"package_managers"`
 	// RuntimeName is the command that runs the language's output
 	// ("python3") when a base does not give its runtime's absolute path;
 	// empty for languages that build a self-contained binary.
-	RuntimeName string
+	RuntimeName string `toml:"runtime_name"`
 	// MainHelp explains the key main for this language (shown by the wizard).
-	MainHelp string
+	MainHelp string `toml:"main_help"`
 	// Toolchains are the build-stage image repositories of the language
 	// (familiar names, "golang", "mcr.microsoft.com/dotnet/sdk"), which
 	// lint refuses as a final stage.
-	Toolchains []string
+	Toolchains []string `toml:"toolchains"`
 	// Keys are the slipway.toml keys that only some languages honour
 	// ("cgo") and this one does; config refuses them for the others.
-	Keys []string
+	Keys []string `toml:"keys"`
 	// Fallback languages count only when no other language's markers
 	// are found: a static site's index.html beside a go.mod is the Go
 	// service's front end, not a second language.
-	Fallback bool
+	Fallback bool `toml:"fallback"`
 }
 
 // ToolchainImages is implemented by providers whose runtime image is a
@@ -137,4 +145,35 @@ type Issue struct {
 // the final base (a libc).
 type BaseChecker interface {
 	CheckBase(b Base, p Build) []Issue
+}
+
+// FactsOnce returns a func that reads Facts(files) on its first call and
+// returns the same Info after, so a provider does no work at import time.
+func FactsOnce(files fs.FS) func() Info {
+	return sync.OnceValue(func() Info { return Facts(files) })
+}
+
+// Facts reads a provider's Info from the manifest.toml at the root of its
+// files: the language key and the [provider] table. The templates loader
+// decodes the same file strictly (an unknown key is refused there), so this
+// reads only what Info needs. It panics on a file that cannot be read: the
+// files are embedded in the binary, and every provider's manifest is loaded
+// by the templates tests.
+func Facts(files fs.FS) Info {
+	src, err := fs.ReadFile(files, "manifest.toml")
+	if err != nil {
+		panic(fmt.Sprintf("provider: %v", err))
+	}
+	var m struct {
+		Language string `toml:"language"`
+		Provider Info   `toml:"provider"`
+	}
+	if _, err := toml.Decode(string(src), &m); err != nil {
+		panic(fmt.Sprintf("provider: manifest.toml: %v", err))
+	}
+	if m.Language == "" {
+		panic("provider: manifest.toml has no language")
+	}
+	m.Provider.Key = m.Language
+	return m.Provider
 }

@@ -1,8 +1,10 @@
 package provider
 
 import (
+	"fmt"
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 func TestSanitizeName(t *testing.T) {
@@ -31,5 +33,31 @@ func TestMajorMinor(t *testing.T) {
 		if got := MajorMinor(in); got != want {
 			t.Errorf("MajorMinor(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// Facts reads the language and the [provider] table; a manifest without a
+// language, or one that is not TOML, is a programming error of the provider
+// (the files are embedded) and panics with the file's name.
+func TestFacts(t *testing.T) {
+	man := "language = \"demo\"\n[builders]\ndefault = \"x\"\n[provider]\nmarkers = [\"demo.txt\"]\npackage_managers = [\"a\", \"b\"]\nruntime_name = \"demo\"\nkeys = [\"cgo\"]\nfallback = true\n"
+	got := FactsOnce(fstest.MapFS{"manifest.toml": {Data: []byte(man)}})()
+	if got.Key != "demo" || len(got.Markers) != 1 || got.Markers[0] != "demo.txt" || len(got.PackageManagers) != 2 ||
+		got.RuntimeName != "demo" || len(got.Keys) != 1 || !got.Fallback {
+		t.Errorf("Facts = %+v", got)
+	}
+	for name, src := range map[string]string{"no language": "[provider]\nmarkers = []\n", "not TOML": "language = \n", "no file": ""} {
+		fsys := fstest.MapFS{"manifest.toml": {Data: []byte(src)}}
+		if name == "no file" {
+			fsys = fstest.MapFS{}
+		}
+		func() {
+			defer func() {
+				if r := recover(); r == nil || !strings.Contains(fmt.Sprint(r), "manifest.toml") {
+					t.Errorf("%s: panic %v, want one naming manifest.toml", name, r)
+				}
+			}()
+			Facts(fsys)
+		}()
 	}
 }

@@ -13,21 +13,14 @@ import (
 //go:embed manifest.toml catalogue.toml Dockerfile.tmpl dockerignore.tmpl
 var files embed.FS
 
+// info reads the embedded manifest.toml once, on first use.
+var info = provider.FactsOnce(files)
+
 // Provider is the .NET language.
 type Provider struct{}
 
 // Files returns manifest.toml and the templates.
 func (Provider) Files() fs.FS { return files }
 
-// Info returns the language's facts.
-func (Provider) Info() provider.Info {
-	return provider.Info{
-		Key:             "dotnet",
-		Markers:         []string{"*.csproj"},
-		PackageManagers: []string{"dotnet"},
-		RuntimeName:     "dotnet",
-		MainHelp:        "The project file, e.g. Api.csproj.",
-		Toolchains:      []string{"mcr.microsoft.com/dotnet/sdk"},
-		Keys:            []string{"runtime_files", "service_dir", "shared_paths"},
-	}
-}
+// Info returns the language's facts: manifest.toml's [provider] table.
+func (Provider) Info() provider.Info { return info() }

@@ -21,22 +21,17 @@ import (
 //go:embed manifest.toml catalogue.toml Dockerfile.tmpl dockerignore.tmpl
 var files embed.FS
 
+// info reads the embedded manifest.toml once, on first use.
+var info = provider.FactsOnce(files)
+
 // Provider is the Elixir language.
 type Provider struct{}
 
 // Files returns manifest.toml and the templates.
 func (Provider) Files() fs.FS { return files }
 
-// Info returns the language's facts.
-func (Provider) Info() provider.Info {
-	return provider.Info{
-		Key:             "elixir",
-		Markers:         []string{"mix.exs"},
-		PackageManagers: []string{"mix"},
-		MainHelp:        "The release to build: a key of releases: in mix.exs, or the app name.",
-		Toolchains:      []string{"elixir", "hexpm/elixir", "erlang", "hexpm/erlang", "cgr.dev/chainguard/elixir"},
-	}
-}
+// Info returns the language's facts: manifest.toml's [provider] table.
+func (Provider) Info() provider.Info { return info() }
 
 // CheckBase refuses bases the release cannot start on: its ERTS is linked
 // against glibc, and bin/<release> is a POSIX shell script.

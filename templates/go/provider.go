@@ -15,23 +15,17 @@ import (
 //go:embed manifest.toml catalogue.toml Dockerfile.tmpl dockerignore.tmpl
 var files embed.FS
 
+// info reads the embedded manifest.toml once, on first use.
+var info = provider.FactsOnce(files)
+
 // Provider is the Go language.
 type Provider struct{}
 
 // Files returns manifest.toml and the templates.
 func (Provider) Files() fs.FS { return files }
 
-// Info returns the language's facts.
-func (Provider) Info() provider.Info {
-	return provider.Info{
-		Key:             "go",
-		Markers:         []string{"go.mod"},
-		PackageManagers: []string{"go"},
-		MainHelp:        "The main package to build, e.g. ./cmd/api or .",
-		Toolchains:      []string{"golang", "cgr.dev/chainguard/go"},
-		Keys:            []string{"cgo", "runtime_files", "service_dir", "shared_paths", "healthcheck.binary"},
-	}
-}
+// Info returns the language's facts: manifest.toml's [provider] table.
+func (Provider) Info() provider.Info { return info() }
 
 // reHealthFlag is a self-probe flag declared with Go's flag package:
 // flag.Bool("healthcheck", ...).

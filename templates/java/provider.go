@@ -15,24 +15,17 @@ import (
 //go:embed manifest.toml catalogue.toml Dockerfile.tmpl dockerignore.tmpl
 var files embed.FS
 
+// info reads the embedded manifest.toml once, on first use.
+var info = provider.FactsOnce(files)
+
 // Provider is the Java language.
 type Provider struct{}
 
 // Files returns manifest.toml and the templates.
 func (Provider) Files() fs.FS { return files }
 
-// Info returns the language's facts.
-func (Provider) Info() provider.Info {
-	return provider.Info{
-		Key:             "java",
-		Markers:         []string{"pom.xml", "build.gradle", "build.gradle.kts"},
-		PackageManagers: []string{"maven", "gradle"},
-		RuntimeName:     "java",
-		MainHelp:        "The jar the build produces, e.g. api-1.0.jar; usually empty (the build's jar, whose manifest names the main class).",
-		Toolchains:      []string{"maven", "gradle", "openjdk", "cgr.dev/chainguard/jdk", "cgr.dev/chainguard/maven", "cgr.dev/chainguard/gradle"},
-		Keys:            []string{"runtime_files", "service_dir", "shared_paths"},
-	}
-}
+// Info returns the language's facts: manifest.toml's [provider] table.
+func (Provider) Info() provider.Info { return info() }
 
 // Validate refuses a main that is no jar: the template runs the jar the
 // build produces, whose manifest names the main class, and has no way to

@@ -14,24 +14,17 @@ import (
 //go:embed manifest.toml catalogue.toml Dockerfile.tmpl dockerignore.tmpl
 var files embed.FS
 
+// info reads the embedded manifest.toml once, on first use.
+var info = provider.FactsOnce(files)
+
 // Provider is the Node.js language.
 type Provider struct{}
 
 // Files returns manifest.toml and the templates.
 func (Provider) Files() fs.FS { return files }
 
-// Info returns the language's facts.
-func (Provider) Info() provider.Info {
-	return provider.Info{
-		Key:             "node",
-		Markers:         []string{"package.json"},
-		PackageManagers: []string{"npm", "yarn", "pnpm"},
-		RuntimeName:     "node",
-		MainHelp:        "The entry file node runs, e.g. server.js or dist/index.js.",
-		Toolchains:      []string{"node"},
-		Keys:            []string{"npmrc", "service_dir", "shared_paths"},
-	}
-}
+// Info returns the language's facts: manifest.toml's [provider] table.
+func (Provider) Info() provider.Info { return info() }
 
 // HTTPProbe probes url with Node's built-in fetch.
 func (Provider) HTTPProbe(runtimeBin, url string) []string {

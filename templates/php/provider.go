@@ -24,23 +24,17 @@ import (
 //go:embed manifest.toml catalogue.toml Dockerfile.tmpl dockerignore.tmpl
 var files embed.FS
 
+// info reads the embedded manifest.toml once, on first use.
+var info = provider.FactsOnce(files)
+
 // Provider is the PHP language.
 type Provider struct{}
 
 // Files returns manifest.toml and the templates.
 func (Provider) Files() fs.FS { return files }
 
-// Info returns the language's facts.
-func (Provider) Info() provider.Info {
-	return provider.Info{
-		Key:             "php",
-		Markers:         []string{"composer.json"},
-		PackageManagers: []string{"composer"},
-		RuntimeName:     "php",
-		MainHelp:        "The document root Apache serves, relative to the project (public, or . for an index.php at the root).",
-		Toolchains:      []string{"composer", "docker.io/library/composer"},
-	}
-}
+// Info returns the language's facts: manifest.toml's [provider] table.
+func (Provider) Info() provider.Info { return info() }
 
 // HTTPProbe probes url with PHP's own stream wrapper, which fails on a
 // non-2xx answer.

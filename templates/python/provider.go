@@ -14,22 +14,17 @@ import (
 //go:embed manifest.toml catalogue.toml Dockerfile.tmpl dockerignore.tmpl
 var files embed.FS
 
+// info reads the embedded manifest.toml once, on first use.
+var info = provider.FactsOnce(files)
+
 // Provider is the Python language.
 type Provider struct{}
 
 // Files returns manifest.toml and the templates.
 func (Provider) Files() fs.FS { return files }
 
-// Info returns the language's facts.
-func (Provider) Info() provider.Info {
-	return provider.Info{
-		Key:             "python",
-		Markers:         []string{"pyproject.toml", "requirements.txt", "setup.py", "setup.cfg", "Pipfile"},
-		PackageManagers: []string{"pip", "poetry", "uv"},
-		RuntimeName:     "python3",
-		MainHelp:        "The module run with python -m, e.g. app.",
-	}
-}
+// Info returns the language's facts: manifest.toml's [provider] table.
+func (Provider) Info() provider.Info { return info() }
 
 // HTTPProbe probes url with the standard library's urllib.
 func (Provider) HTTPProbe(runtimeBin, url string) []string {

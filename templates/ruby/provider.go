@@ -16,6 +16,9 @@ import (
 //go:embed manifest.toml catalogue.toml Dockerfile.tmpl dockerignore.tmpl
 var files embed.FS
 
+// info reads the embedded manifest.toml once, on first use.
+var info = provider.FactsOnce(files)
+
 // Provider is the Ruby language.
 type Provider struct{}
 
@@ -27,15 +30,8 @@ func (Provider) Files() fs.FS { return files }
 // recommended final base (it has no compiler; build_packages adds one to
 // the build stage only), so refusing every ruby image as a final stage
 // would refuse slipway's own output; IsToolchain tells them apart by tag.
-func (Provider) Info() provider.Info {
-	return provider.Info{
-		Key:             "ruby",
-		Markers:         []string{"Gemfile", "Gemfile.lock", "config.ru"},
-		PackageManagers: []string{"bundler"},
-		RuntimeName:     "ruby",
-		MainHelp:        "The Ruby file run with the bundle loaded, e.g. app.rb; servers (puma, rails) come from detection as the entrypoint.",
-	}
-}
+// Info returns the language's facts: manifest.toml's [provider] table.
+func (Provider) Info() provider.Info { return info() }
 
 // HTTPProbe probes url with the standard library's Net::HTTP, with short
 // timeouts; any error exits 1.

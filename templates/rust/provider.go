@@ -14,23 +14,17 @@ import (
 //go:embed manifest.toml catalogue.toml Dockerfile.tmpl dockerignore.tmpl
 var files embed.FS
 
+// info reads the embedded manifest.toml once, on first use.
+var info = provider.FactsOnce(files)
+
 // Provider is the Rust language.
 type Provider struct{}
 
 // Files returns manifest.toml and the templates.
 func (Provider) Files() fs.FS { return files }
 
-// Info returns the language's facts.
-func (Provider) Info() provider.Info {
-	return provider.Info{
-		Key:             "rust",
-		Markers:         []string{"Cargo.toml"},
-		PackageManagers: []string{"cargo"},
-		MainHelp:        "The binary to build (a [[bin]] name or the package name).",
-		Toolchains:      []string{"rust", "cgr.dev/chainguard/rust"},
-		Keys:            []string{"healthcheck.binary"},
-	}
-}
+// Info returns the language's facts: manifest.toml's [provider] table.
+func (Provider) Info() provider.Info { return info() }
 
 // CheckBase refuses a musl base (the build stage links glibc) and warns on a
 // base with no libc.

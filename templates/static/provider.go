@@ -31,6 +31,9 @@ import (
 //go:embed manifest.toml catalogue.toml Dockerfile.tmpl dockerignore.tmpl server/main.go
 var files embed.FS
 
+// info reads the embedded manifest.toml once, on first use.
+var info = provider.FactsOnce(files)
+
 // Provider is the static-site language.
 type Provider struct{}
 
@@ -38,18 +41,8 @@ type Provider struct{}
 // server's source.
 func (Provider) Files() fs.FS { return files }
 
-// Info returns the language's facts.
-func (Provider) Info() provider.Info {
-	return provider.Info{
-		Key:             "static",
-		Markers:         []string{"package.json", "index.html", "public/index.html"},
-		PackageManagers: []string{"npm", "yarn", "pnpm", "none"},
-		MainHelp:        "The folder the build writes and the server serves (dist, build, dist/<app>/browser), or the folder of a plain HTML site (. or public) with package_manager none.",
-		Toolchains:      []string{"node", "golang"},
-		Keys:            []string{"npmrc"},
-		Fallback:        true,
-	}
-}
+// Info returns the language's facts: manifest.toml's [provider] table.
+func (Provider) Info() provider.Info { return info() }
 
 // Claims takes a front-end app's package.json (node.FrontEnd), or an
 // index.html (at the root or in public/) with no package.json: a plain

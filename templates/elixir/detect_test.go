@@ -10,12 +10,6 @@ import (
 	"github.com/slipway/slipway/internal/testkit"
 )
 
-// write makes a tree of files (slash paths) under a temporary directory.
-func write(t *testing.T, files map[string]string) string {
-	t.Helper()
-	return testkit.WriteTree(t, files)
-}
-
 const phoenixMix = `defmodule Shop.MixProject do
   use Mix.Project
 
@@ -149,7 +143,7 @@ end
 		t.Run(c.name, func(t *testing.T) {
 			dir := c.dir
 			if dir == "" {
-				dir = write(t, c.files)
+				dir = testkit.WriteTree(t, c.files)
 			}
 			r, err := detect.Detect(dir)
 			if err != nil {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/slipway/slipway/internal/detect"
+	"github.com/slipway/slipway/internal/provider/providertest"
 	"github.com/slipway/slipway/internal/testkit"
 )
 
@@ -67,12 +68,6 @@ func evidence(lines []string, prefix string) bool {
 	return false
 }
 
-// write makes a tree of files under a temporary folder.
-func write(t *testing.T, files map[string]string) string {
-	t.Helper()
-	return testkit.WriteTree(t, files)
-}
-
 const flaskApp = "from flask import Flask\napp = Flask(__name__)\n\n@app.route(\"/healthz\")\ndef h():\n    return \"ok\"\n"
 
 // TestDetectChoices: what cannot be told is a choice on main (init --yes
@@ -89,7 +84,7 @@ func TestDetectChoices(t *testing.T) {
 		"two console scripts":                {map[string]string{"pyproject.toml": "[build-system]\nrequires = [\"setuptools\"]\n[project]\nname = \"tools\"\n[project.scripts]\nimport-data = \"tools.a:main\"\nexport-data = \"tools.b:main\"\n"}, "two console scripts"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			r, err := detect.Detect(write(t, c.files))
+			r, err := detect.Detect(testkit.WriteTree(t, c.files))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -128,7 +123,7 @@ func TestDetectServers(t *testing.T) {
 			"uvicorn", []string{"core.asgi:application", "--host", "0.0.0.0", "--port", "8000"}, 8000, "uvicorn's default port"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			r, err := detect.Detect(write(t, c.files))
+			r, err := detect.Detect(testkit.WriteTree(t, c.files))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -143,7 +138,7 @@ func TestDetectServers(t *testing.T) {
 }
 
 func TestDetectNative(t *testing.T) {
-	r, err := detect.Detect(write(t, map[string]string{
+	r, err := detect.Detect(testkit.WriteTree(t, map[string]string{
 		"requirements.txt": "psycopg2==2.9.5  # the C one\nrequests\n-r more.txt\n",
 		"more.txt":         "mysqlclient>=2\n",
 		"app.py":           "print('x')\n",
@@ -160,7 +155,7 @@ func TestDetectNative(t *testing.T) {
 	}
 
 	// The binary wheel needs nothing; a lock file's sdist-only package does.
-	r, err = detect.Detect(write(t, map[string]string{
+	r, err = detect.Detect(testkit.WriteTree(t, map[string]string{
 		"pyproject.toml": "[project]\nname = \"x\"\ndependencies = [\"psycopg2-binary\"]\n[tool.uv]\n",
 		"uv.lock":        "version = 1\n[[package]]\nname = \"pure\"\nsdist = { url = \"https://x/pure-1.0.tar.gz\" }\n[[package]]\nname = \"fast\"\nsdist = { url = \"https://x/fast-1.0.tar.gz\" }\nwheels = [{ url = \"https://x/fast-1.0-py3-none-any.whl\" }]\n",
 	}))
@@ -174,7 +169,7 @@ func TestDetectNative(t *testing.T) {
 
 func TestDetectSecrets(t *testing.T) {
 	const password = "hunter2-not-printed"
-	r, err := detect.Detect(write(t, map[string]string{
+	r, err := detect.Detect(testkit.WriteTree(t, map[string]string{
 		"requirements.txt": "--extra-index-url https://build:${ARTIFACTORY_TOKEN}@pkgs.example.com/simple\n" +
 			"-i https://ci:" + password + "@mirror.example.com/simple\nflask\n",
 		"build.sh":       "pip download --extra-index-url \"$PIP_EXTRA_INDEX_URL\" wheels\n",
@@ -185,21 +180,12 @@ func TestDetectSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var envs []string
-	for _, s := range r.BuildSecrets {
-		if s.ID != strings.ToLower(s.Env) {
-			t.Errorf("secret %+v: id is not the variable's lower-case name", s)
-		}
-		envs = append(envs, s.Env)
-	}
+	envs := providertest.SecretEnvs(t, r)
 	want := []string{"ARTIFACTORY_TOKEN", "PIP_INDEX_URL", "PIP_EXTRA_INDEX_URL", "POETRY_HTTP_BASIC_CORP_PYPI_USERNAME", "POETRY_HTTP_BASIC_CORP_PYPI_PASSWORD", "UV_INDEX_INTERNAL_USERNAME", "UV_INDEX_INTERNAL_PASSWORD"}
 	if !slices.Equal(envs, want) {
 		t.Errorf("secrets %q, want %q", envs, want)
 	}
-	all := strings.Join(r.Evidence, "\n") + strings.Join(r.Ambiguities, "\n")
-	if strings.Contains(all, password) {
-		t.Errorf("a password reached the evidence:\n%s", all)
-	}
+	all := providertest.Said(t, r, password)
 	if !strings.Contains(all, "warning: requirements.txt:2: the -i URL carries credentials") {
 		t.Errorf("no warning about the literal password in requirements.txt:\n%s", all)
 	}

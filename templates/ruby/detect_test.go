@@ -7,15 +7,10 @@ import (
 
 	"github.com/slipway/slipway/internal/detect"
 	"github.com/slipway/slipway/internal/provider"
+	"github.com/slipway/slipway/internal/provider/providertest"
 	"github.com/slipway/slipway/internal/testkit"
 	"github.com/slipway/slipway/templates/ruby"
 )
-
-// write makes a tree of files under a temporary folder.
-func write(t *testing.T, files map[string]string) string {
-	t.Helper()
-	return testkit.WriteTree(t, files)
-}
 
 // lock is a Gemfile.lock listing gems (name and version) from rubygems.org.
 func lock(gems ...string) string {
@@ -78,7 +73,7 @@ func TestFrameworks(t *testing.T) {
 			"sinatra", "hello.rb", nil, nil, 4567, "", "/healthz", map[string]string{"APP_ENV": "production"}},
 	} {
 		t.Run(name, func(t *testing.T) {
-			r, err := detect.Detect(write(t, c.files))
+			r, err := detect.Detect(testkit.WriteTree(t, c.files))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,7 +102,7 @@ func TestFrameworks(t *testing.T) {
 // or an open choice on main (no server for a Rack or Rails app, two entry
 // files), never a guess.
 func TestRefusalsAndChoices(t *testing.T) {
-	r, err := detect.Detect(write(t, map[string]string{"Gemfile": "source \"https://rubygems.org\"\n", "app.rb": ""}))
+	r, err := detect.Detect(testkit.WriteTree(t, map[string]string{"Gemfile": "source \"https://rubygems.org\"\n", "app.rb": ""}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -120,7 +115,7 @@ func TestRefusalsAndChoices(t *testing.T) {
 		"two conventional files": {"Gemfile": "", "Gemfile.lock": lock(), "app.rb": "", "server.rb": ""},
 	} {
 		t.Run(name, func(t *testing.T) {
-			r, err := detect.Detect(write(t, files))
+			r, err := detect.Detect(testkit.WriteTree(t, files))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -143,7 +138,7 @@ func TestVersion(t *testing.T) {
 		"lock file ruby": {map[string]string{"Gemfile": "", "Gemfile.lock": lock() + "\nRUBY VERSION\n   ruby 3.4.1p0\n"}, "3.4"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			r, err := detect.Detect(write(t, c.files))
+			r, err := detect.Detect(testkit.WriteTree(t, c.files))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -160,7 +155,7 @@ func TestVersion(t *testing.T) {
 // URL is warned about and never printed.
 func TestSecrets(t *testing.T) {
 	const password = "hunter2-not-printed"
-	r, err := detect.Detect(write(t, map[string]string{
+	r, err := detect.Detect(testkit.WriteTree(t, map[string]string{
 		"Gemfile": "source \"https://rubygems.org\"\n" +
 			"source \"https://gems.my-corp.example.com\" do\n  gem \"corp-auth\"\nend\n" +
 			"gem \"billing\", source: \"https://ci:" + password + "@pkgs.example.org/ruby\"\n" +
@@ -171,21 +166,12 @@ func TestSecrets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var envs []string
-	for _, s := range r.BuildSecrets {
-		if s.ID != strings.ToLower(s.Env) {
-			t.Errorf("secret %+v: id is not the variable's lower-case name", s)
-		}
-		envs = append(envs, s.Env)
-	}
+	envs := providertest.SecretEnvs(t, r)
 	want := []string{"BUNDLE_GEMS__MY___CORP__EXAMPLE__COM", "BUNDLE_PKGS__EXAMPLE__ORG", "GEMFURY_TOKEN", "BUNDLE_RUBYGEMS__PKG__GITHUB__COM"}
 	if !slices.Equal(envs, want) {
 		t.Errorf("secrets %q, want %q", envs, want)
 	}
-	all := strings.Join(r.Evidence, "\n") + strings.Join(r.Ambiguities, "\n")
-	if strings.Contains(all, password) {
-		t.Errorf("a password reached the evidence:\n%s", all)
-	}
+	all := providertest.Said(t, r, password)
 	if !strings.Contains(all, "warning: Gemfile:5: the gem source URL carries credentials") {
 		t.Errorf("no warning about the password in the Gemfile:\n%s", all)
 	}
@@ -195,7 +181,7 @@ func TestSecrets(t *testing.T) {
 // libraries' headers) to the build stage; a precompiled platform gem does
 // not.
 func TestNative(t *testing.T) {
-	r, err := detect.Detect(write(t, map[string]string{"Gemfile": "", "app.rb": "",
+	r, err := detect.Detect(testkit.WriteTree(t, map[string]string{"Gemfile": "", "app.rb": "",
 		"Gemfile.lock": lock("pg", "1.5.4", "nokogiri", "1.16.0-x86_64-linux", "rack", "3.0.8")}))
 	if err != nil {
 		t.Fatal(err)

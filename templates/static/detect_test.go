@@ -1,7 +1,6 @@
 package static_test
 
 import (
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -9,24 +8,9 @@ import (
 
 	"github.com/slipway/slipway/internal/detect"
 	"github.com/slipway/slipway/internal/provider"
+	"github.com/slipway/slipway/internal/testkit"
 	"github.com/slipway/slipway/templates/static"
 )
-
-// write makes a tree of files under a temporary folder.
-func write(t *testing.T, files map[string]string) string {
-	t.Helper()
-	dir := t.TempDir()
-	for rel, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(rel))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
 
 // TestExample is detection of examples/static, which the e2e test builds.
 func TestExample(t *testing.T) {
@@ -72,7 +56,7 @@ func TestOutputFolders(t *testing.T) {
 			if c.files != nil {
 				c.files["package-lock.json"] = lock
 				c.files["index.html"] = "<!doctype html>"
-				dir = write(t, c.files)
+				dir = testkit.WriteTree(t, c.files)
 			}
 			r, err := detect.Detect(dir)
 			if err != nil {
@@ -101,7 +85,7 @@ func TestPlainHTML(t *testing.T) {
 		"an express app": {map[string]string{"public/index.html": "", "package.json": `{"dependencies":{"express":"4"},"scripts":{"build":"webpack"}}`, "package-lock.json": lock, "index.js": ""}, "node", "index.js"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			r, err := detect.Detect(write(t, c.files))
+			r, err := detect.Detect(testkit.WriteTree(t, c.files))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -118,28 +102,28 @@ func TestPlainHTML(t *testing.T) {
 // TestChoicesAndRefusals: what detection cannot tell is an open choice or a
 // refusal, never a guess.
 func TestChoicesAndRefusals(t *testing.T) {
-	r, err := detect.Detect(write(t, map[string]string{"package.json": `{"scripts":{"build":"node make-site.js"}}`, "package-lock.json": lock, "index.html": ""}))
+	r, err := detect.Detect(testkit.WriteTree(t, map[string]string{"package.json": `{"scripts":{"build":"node make-site.js"}}`, "package-lock.json": lock, "index.html": ""}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Language != "static" || !r.Ambiguous("main") || !strings.Contains(strings.Join(r.Ambiguities, "\n"), "--main dist") {
 		t.Errorf("language %q main %q ambiguities %q, want static with an open choice on main", r.Language, r.Main, r.Ambiguities)
 	}
-	r, err = detect.Detect(write(t, map[string]string{"index.html": "", "public/index.html": ""}))
+	r, err = detect.Detect(testkit.WriteTree(t, map[string]string{"index.html": "", "public/index.html": ""}))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !r.Ambiguous("main") {
 		t.Errorf("two folders with an index.html: main %q, want an open choice", r.Main)
 	}
-	r, err = detect.DetectAs(write(t, map[string]string{"package.json": `{"dependencies":{"express":"4"},"scripts":{"start":"node index.js"}}`, "package-lock.json": lock, "index.js": ""}), "static")
+	r, err = detect.DetectAs(testkit.WriteTree(t, map[string]string{"package.json": `{"dependencies":{"express":"4"},"scripts":{"start":"node index.js"}}`, "package-lock.json": lock, "index.js": ""}), "static")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(r.Refusals) != 1 || !strings.Contains(r.Refusals[0], `language = "node"`) {
 		t.Errorf("a Node server read as static: refusals %q, want one naming language node", r.Refusals)
 	}
-	r, err = detect.Detect(write(t, map[string]string{"package.json": `{"scripts":{"build":"vite build"},"devDependencies":{"vite":"6"}}`, "index.html": ""}))
+	r, err = detect.Detect(testkit.WriteTree(t, map[string]string{"package.json": `{"scripts":{"build":"vite build"},"devDependencies":{"vite":"6"}}`, "index.html": ""}))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -151,7 +135,7 @@ func TestChoicesAndRefusals(t *testing.T) {
 // TestNpmrcSecret: an .npmrc that names its token as a variable makes the
 // install and build steps mount it, with the variable as a build secret.
 func TestNpmrcSecret(t *testing.T) {
-	r, err := detect.Detect(write(t, map[string]string{"package.json": `{"scripts":{"build":"vite build"},"devDependencies":{"vite":"6"}}`,
+	r, err := detect.Detect(testkit.WriteTree(t, map[string]string{"package.json": `{"scripts":{"build":"vite build"},"devDependencies":{"vite":"6"}}`,
 		"package-lock.json": lock, "index.html": "", ".npmrc": "//registry.npmjs.org/:_authToken=${NPM_TOKEN}\n"}))
 	if err != nil {
 		t.Fatal(err)

@@ -11,24 +11,7 @@ import (
 // runCtx is runIO with a context: a cancelled one is what SIGINT leaves.
 func runCtx(t *testing.T, ctx context.Context, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	tmp := t.TempDir()
-	outF, err := os.Create(filepath.Join(tmp, "stdout"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	errF, err := os.Create(filepath.Join(tmp, "stderr"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	savedOut, savedErr := os.Stdout, os.Stderr
-	os.Stdout, os.Stderr = outF, errF
-	code = run(ctx, args)
-	os.Stdout, os.Stderr = savedOut, savedErr
-	outF.Close()
-	errF.Close()
-	o, _ := os.ReadFile(outF.Name())
-	e, _ := os.ReadFile(errF.Name())
-	return code, string(o), string(e)
+	return runWith(t, ctx, nil, args...)
 }
 
 // The README's promise, per command: 0 success, 1 a problem found, 2 bad

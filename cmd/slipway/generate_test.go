@@ -14,24 +14,7 @@ import (
 // returns the exit code and what it printed.
 func slipway(t *testing.T, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
-	tmp := t.TempDir()
-	outF, err := os.Create(filepath.Join(tmp, "stdout"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	errF, err := os.Create(filepath.Join(tmp, "stderr"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	savedOut, savedErr := os.Stdout, os.Stderr
-	os.Stdout, os.Stderr = outF, errF
-	defer func() { os.Stdout, os.Stderr = savedOut, savedErr }()
-	code = run(context.Background(), args)
-	outF.Close()
-	errF.Close()
-	o, _ := os.ReadFile(outF.Name())
-	e, _ := os.ReadFile(errF.Name())
-	return code, string(o), string(e)
+	return runWith(t, context.Background(), nil, args...)
 }
 
 func serviceDir(t *testing.T, toml string) string {

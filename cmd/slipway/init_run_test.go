@@ -113,59 +113,68 @@ func main() { log.Fatal(http.ListenAndServe(":80", nil)) }
 	}
 }
 
-// TestInitRustBinaries: of two [[bin]] targets the one named like the
-// package is main and a healthcheck binary becomes the HEALTHCHECK.
-func TestInitRustBinaries(t *testing.T) {
-	requireTemplates(t, "rust")
-	dir := writeSource(t, map[string]string{
-		"Cargo.toml":         "[package]\nname = \"shipping\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[bin]]\nname = \"shipping\"\npath = \"src/main.rs\"\n\n[[bin]]\nname = \"healthcheck\"\npath = \"src/healthcheck.rs\"\n",
-		"src/main.rs":        "fn main() { let l = std::net::TcpListener::bind(\"0.0.0.0:50050\").unwrap(); let _ = l; }\n",
-		"src/healthcheck.rs": "fn main() {}\n",
-	})
-	code, _, stderr := runIO(t, "", "init", "--yes", dir)
-	if code != 0 {
-		t.Fatalf("exit %d\n%s", code, stderr)
-	}
-	p := checkWritten(t, dir)
-	if p.Main != "shipping" || p.Healthcheck.Binary != "healthcheck" || p.Port != 50050 {
-		t.Errorf("main %q healthcheck %+v port %d", p.Main, p.Healthcheck, p.Port)
-	}
-	if !strings.Contains(stderr, "healthcheck.binary = healthcheck  from Cargo.toml [[bin]]") {
-		t.Errorf("no evidence for the health binary:\n%s", stderr)
-	}
-	df, _ := os.ReadFile(filepath.Join(dir, "Dockerfile"))
-	if !strings.Contains(string(df), `CMD ["/app/healthcheck"]`) {
-		t.Errorf("Dockerfile has no binary HEALTHCHECK:\n%s", df)
-	}
-}
-
-// TestInitGoProbeCommand: of ./cmd/visits and ./cmd/healthcheck in module
-// visits, the first is main and the second the HEALTHCHECK binary.
-func TestInitGoProbeCommand(t *testing.T) {
-	requireTemplates(t, "go")
-	dir := writeSource(t, map[string]string{
-		"go.mod":                  "module example.com/visits\n\ngo 1.26\n",
-		"cmd/visits/main.go":      "package main\n\nfunc main() { log.Fatal(http.ListenAndServe(\":8080\", nil)) }\n",
-		"cmd/healthcheck/main.go": "package main\n\nfunc main() {}\n",
-		"cmd/migrate/main.go":     "package main\n\nfunc main() {}\n",
-	})
-	code, _, stderr := runIO(t, "", "init", "--yes", dir)
-	if code != 0 {
-		t.Fatalf("exit %d\n%s", code, stderr)
-	}
-	p := checkWritten(t, dir)
-	if p.Main != "./cmd/visits" || p.Healthcheck.Binary != "healthcheck" || p.Port != 8080 {
-		t.Errorf("main %q healthcheck %+v port %d", p.Main, p.Healthcheck, p.Port)
-	}
-	for _, w := range []string{"main = ./cmd/visits  from the main package named like the module (also: ./cmd/migrate)", "healthcheck.binary = healthcheck  from ./cmd/healthcheck"} {
-		if !strings.Contains(stderr, w) {
-			t.Errorf("evidence lacks %q:\n%s", w, stderr)
-		}
-	}
-	df, _ := os.ReadFile(filepath.Join(dir, "Dockerfile"))
-	for _, w := range []string{"-o /out/healthcheck ./cmd/healthcheck", "COPY --from=build /out/healthcheck /app/healthcheck", `CMD ["/app/healthcheck"]`} {
-		if !strings.Contains(string(df), w) {
-			t.Errorf("Dockerfile lacks %s:\n%s", w, df)
-		}
+// TestInitHealthcheckBinary: init picks the main binary and a healthcheck
+// binary that becomes the HEALTHCHECK, says from where, and the Dockerfile
+// builds and runs it.
+func TestInitHealthcheckBinary(t *testing.T) {
+	for _, tc := range []struct {
+		name, lang string
+		files      map[string]string
+		main       string
+		port       int
+		evidence   []string // in stderr
+		dockerfile []string // in the Dockerfile
+	}{
+		{
+			// Of two [[bin]] targets the one named like the package is main
+			// and a healthcheck binary becomes the HEALTHCHECK.
+			name: "TestInitRustBinaries", lang: "rust",
+			files: map[string]string{
+				"Cargo.toml":         "[package]\nname = \"shipping\"\nversion = \"0.1.0\"\nedition = \"2021\"\n\n[[bin]]\nname = \"shipping\"\npath = \"src/main.rs\"\n\n[[bin]]\nname = \"healthcheck\"\npath = \"src/healthcheck.rs\"\n",
+				"src/main.rs":        "fn main() { let l = std::net::TcpListener::bind(\"0.0.0.0:50050\").unwrap(); let _ = l; }\n",
+				"src/healthcheck.rs": "fn main() {}\n",
+			},
+			main: "shipping", port: 50050,
+			evidence:   []string{"healthcheck.binary = healthcheck  from Cargo.toml [[bin]]"},
+			dockerfile: []string{`CMD ["/app/healthcheck"]`},
+		},
+		{
+			// Of ./cmd/visits and ./cmd/healthcheck in module visits, the
+			// first is main and the second the HEALTHCHECK binary.
+			name: "TestInitGoProbeCommand", lang: "go",
+			files: map[string]string{
+				"go.mod":                  "module example.com/visits\n\ngo 1.26\n",
+				"cmd/visits/main.go":      "package main\n\nfunc main() { log.Fatal(http.ListenAndServe(\":8080\", nil)) }\n",
+				"cmd/healthcheck/main.go": "package main\n\nfunc main() {}\n",
+				"cmd/migrate/main.go":     "package main\n\nfunc main() {}\n",
+			},
+			main: "./cmd/visits", port: 8080,
+			evidence:   []string{"main = ./cmd/visits  from the main package named like the module (also: ./cmd/migrate)", "healthcheck.binary = healthcheck  from ./cmd/healthcheck"},
+			dockerfile: []string{"-o /out/healthcheck ./cmd/healthcheck", "COPY --from=build /out/healthcheck /app/healthcheck", `CMD ["/app/healthcheck"]`},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			requireTemplates(t, tc.lang)
+			dir := writeSource(t, tc.files)
+			code, _, stderr := runIO(t, "", "init", "--yes", dir)
+			if code != 0 {
+				t.Fatalf("exit %d\n%s", code, stderr)
+			}
+			p := checkWritten(t, dir)
+			if p.Main != tc.main || p.Healthcheck.Binary != "healthcheck" || p.Port != tc.port {
+				t.Errorf("main %q healthcheck %+v port %d", p.Main, p.Healthcheck, p.Port)
+			}
+			for _, w := range tc.evidence {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("evidence lacks %q:\n%s", w, stderr)
+				}
+			}
+			df, _ := os.ReadFile(filepath.Join(dir, "Dockerfile"))
+			for _, w := range tc.dockerfile {
+				if !strings.Contains(string(df), w) {
+					t.Errorf("Dockerfile lacks %s:\n%s", w, df)
+				}
+			}
+		})
 	}
 }

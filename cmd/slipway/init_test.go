@@ -16,14 +16,33 @@ import (
 // exit code and what it printed.
 func runIO(t *testing.T, in string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
+	return runWith(t, context.Background(), &in, args...)
+}
+
+// runWith runs the CLI in process with ctx, stdout and stderr captured in
+// files (and stdin fed from a file holding *in, unless in is nil), and
+// returns the exit code and what it printed.
+func runWith(t *testing.T, ctx context.Context, in *string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
 	tmp := t.TempDir()
-	files := map[string]**os.File{"stdin": &os.Stdin, "stdout": &os.Stdout, "stderr": &os.Stderr}
+	files := map[string]**os.File{"stdout": &os.Stdout, "stderr": &os.Stderr}
+	if in != nil {
+		files["stdin"] = &os.Stdin
+	}
 	saved := map[string]*os.File{}
+	defer func() {
+		for name, f := range files {
+			if s, ok := saved[name]; ok {
+				(*f).Close()
+				*f = s
+			}
+		}
+	}()
 	for name, f := range files {
 		p := filepath.Join(tmp, name)
 		content := ""
 		if name == "stdin" {
-			content = in
+			content = *in
 		}
 		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
 			t.Fatal(err)
@@ -35,11 +54,7 @@ func runIO(t *testing.T, in string, args ...string) (code int, stdout, stderr st
 		saved[name] = *f
 		*f = nf
 	}
-	code = run(context.Background(), args)
-	for name, f := range files {
-		(*f).Close()
-		*f = saved[name]
-	}
+	code = run(ctx, args)
 	out, _ := os.ReadFile(filepath.Join(tmp, "stdout"))
 	errOut, _ := os.ReadFile(filepath.Join(tmp, "stderr"))
 	return code, string(out), string(errOut)

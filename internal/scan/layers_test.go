@@ -205,26 +205,7 @@ func TestBuriedSecrets(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := ids(res.Findings); !slices.Equal(got, c.want) {
-				t.Errorf("rules %v, want %v", got, c.want)
-			}
-			var msgs strings.Builder
-			for _, f := range res.Findings {
-				msgs.WriteString(f.RuleID + " " + f.Message + "\n")
-				if r, _ := catalogue.Lookup(f.RuleID); f.Severity != r.Severity {
-					t.Errorf("%s: severity %s, want %s", f.RuleID, f.Severity, r.Severity)
-				}
-			}
-			for _, h := range c.has {
-				if !strings.Contains(msgs.String(), h) {
-					t.Errorf("messages lack %q:\n%s", h, msgs.String())
-				}
-			}
-			for _, h := range c.hasNot {
-				if strings.Contains(msgs.String(), h) {
-					t.Errorf("messages show %q:\n%s", h, msgs.String())
-				}
-			}
+			checkFindings(t, res.Findings, "test.tar", c.want, c.has, c.hasNot)
 		})
 	}
 }

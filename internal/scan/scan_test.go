@@ -26,6 +26,37 @@ func ids(fs []rules.Finding) []string {
 	return out
 }
 
+// checkFindings checks a scan's findings: their rule IDs are want, each
+// names the image file and has its rule's default severity, and the
+// messages (each after its rule ID) hold every text of has and none of
+// hasNot (masked secrets).
+func checkFindings(t *testing.T, fs []rules.Finding, file string, want, has, hasNot []string) {
+	t.Helper()
+	if got := ids(fs); !slices.Equal(got, want) {
+		t.Errorf("rules %v, want %v", got, want)
+	}
+	var msgs strings.Builder
+	for _, f := range fs {
+		msgs.WriteString(f.RuleID + " " + f.Message + "\n")
+		if f.File != file {
+			t.Errorf("finding names %q, want the image", f.File)
+		}
+		if r, _ := catalogue.Lookup(f.RuleID); f.Severity != r.Severity {
+			t.Errorf("%s: severity %s, want the default %s", f.RuleID, f.Severity, r.Severity)
+		}
+	}
+	for _, h := range has {
+		if !strings.Contains(msgs.String(), h) {
+			t.Errorf("messages lack %q:\n%s", h, msgs.String())
+		}
+	}
+	for _, h := range hasNot {
+		if strings.Contains(msgs.String(), h) {
+			t.Errorf("messages show %q:\n%s", h, msgs.String())
+		}
+	}
+}
+
 func TestImageRules(t *testing.T) {
 	type tc struct {
 		name    string
@@ -177,30 +208,7 @@ func TestImageRules(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := ids(res.Findings)
-			if !slices.Equal(got, c.want) {
-				t.Errorf("rules %v, want %v", got, c.want)
-			}
-			var msgs strings.Builder
-			for _, f := range res.Findings {
-				msgs.WriteString(f.Message + "\n")
-				if f.File != "test.tar" {
-					t.Errorf("finding names %q, want the image", f.File)
-				}
-				if r, _ := catalogue.Lookup(f.RuleID); f.Severity != r.Severity {
-					t.Errorf("%s: severity %s, want the default %s", f.RuleID, f.Severity, r.Severity)
-				}
-			}
-			for _, h := range c.has {
-				if !strings.Contains(msgs.String(), h) {
-					t.Errorf("messages lack %q:\n%s", h, msgs.String())
-				}
-			}
-			for _, h := range c.hasNot {
-				if strings.Contains(msgs.String(), h) {
-					t.Errorf("messages show %q:\n%s", h, msgs.String())
-				}
-			}
+			checkFindings(t, res.Findings, "test.tar", c.want, c.has, c.hasNot)
 		})
 	}
 }

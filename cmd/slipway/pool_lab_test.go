@@ -18,7 +18,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 	controlapi "github.com/moby/buildkit/api/services/control"
 	bkclient "github.com/moby/buildkit/client"
 
@@ -26,6 +25,7 @@ import (
 	"github.com/slipway/slipway/internal/lab"
 	"github.com/slipway/slipway/internal/lab/labtest"
 	"github.com/slipway/slipway/internal/pool"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 // The pool's lab tests build tiny services: FROM scratch, a static Go
@@ -534,14 +534,7 @@ func TestPoolJoinsPlatformPartsInOneIndexLab(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	idx, err := remote.Index(ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
+	idx, im := testkit.RemoteIndex(t, ref)
 	var ps []string
 	for _, m := range im.Manifests {
 		ps = append(ps, m.Platform.OS+"/"+m.Platform.Architecture)

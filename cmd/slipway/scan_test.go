@@ -14,10 +14,10 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 var scanFakeToken = "ghp_" + strings.Repeat("Q7wE", 9)
@@ -87,14 +87,7 @@ func scanFixtures(t *testing.T) (clean, dirty, warnOnly v1.Image) {
 
 func writeLayout(t *testing.T, img v1.Image, dir string) string {
 	t.Helper()
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return testkit.WriteLayout(t, dir, img)
 }
 
 func TestScanExitCodes(t *testing.T) {

@@ -14,7 +14,6 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
@@ -22,6 +21,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/slipway/slipway/internal/sign"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 // TestSignFlagsAndKeyErrors: --sign's flags and key problems are usage
@@ -101,13 +101,7 @@ func TestScanAndVerifySignatureStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	d, _ := img.Digest()
-	lp, err := layout.Write(filepath.Join(dir, "api"), empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := lp.AppendImage(img, layout.WithPlatform(v1.Platform{OS: "linux", Architecture: runtime.GOARCH})); err != nil {
-		t.Fatal(err)
-	}
+	testkit.WriteLayout(t, filepath.Join(dir, "api"), img, layout.WithPlatform(v1.Platform{OS: "linux", Architecture: runtime.GOARCH}))
 
 	_, _, stderr := runIO(t, "", "scan", reg+"/team/api:1")
 	if !strings.Contains(stderr, "signature: "+reg+"/team/api:1@"+d.String()+": unsigned") {

@@ -7,12 +7,11 @@ import (
 	"testing"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 
 	"github.com/slipway/slipway/internal/lab/labtest"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 func TestVerifyUsageErrors(t *testing.T) {
@@ -50,14 +49,7 @@ func TestVerifyFailingImageExitsOne(t *testing.T) {
 	if img, err = mutate.ConfigFile(img, cf); err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), "layout")
-	lp, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := lp.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
+	dir := testkit.WriteLayout(t, filepath.Join(t.TempDir(), "layout"), img)
 
 	t.Setenv("SLIPWAY_TEST_SECRET", "from-the-environment-xyz")
 	code, stdout, stderr := runIO(t, "", "verify", dir, "--size-budget", "25MB", "--json",

@@ -17,8 +17,6 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
@@ -27,6 +25,7 @@ import (
 	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/lab"
 	"github.com/slipway/slipway/internal/lab/labtest"
+	"github.com/slipway/slipway/internal/testkit"
 	"github.com/slipway/slipway/internal/verify"
 )
 
@@ -503,14 +502,7 @@ func runPostgres(t *testing.T, e *labEnv, ref string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), "layout")
-	lp, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := lp.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
+	dir := testkit.WriteLayout(t, filepath.Join(t.TempDir(), "layout"), img)
 	const password = "golden-test-password"
 	const psqlBin = "/usr/lib/postgresql/15/bin/psql"
 	psql := []string{psqlBin, "--host=127.0.0.1", "--port=5432", "--username=postgres", "--dbname=postgres", "--no-password", "--tuples-only", "--no-align", "--command=SELECT 1"}

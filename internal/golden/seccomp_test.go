@@ -10,12 +10,11 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/slipway/slipway/internal/deploy"
 	"github.com/slipway/slipway/internal/lab/labtest"
+	"github.com/slipway/slipway/internal/testkit"
 	"github.com/slipway/slipway/internal/verify"
 )
 
@@ -39,14 +38,7 @@ func TestPostgresHardened(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(t.TempDir(), "layout")
-	lp, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := lp.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
+	dir := testkit.WriteLayout(t, filepath.Join(t.TempDir(), "layout"), img)
 	const password = "golden-test-password"
 	o := verify.Options{
 		Image: dir, Port: 5432, TCPOnly: true, Timeout: 90 * time.Second,

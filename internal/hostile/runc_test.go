@@ -12,10 +12,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/v1/layout"
-
 	"github.com/slipway/slipway/internal/lab/labtest"
 	"github.com/slipway/slipway/internal/layer"
+	"github.com/slipway/slipway/internal/testkit"
 	"github.com/slipway/slipway/internal/userspec"
 	"github.com/slipway/slipway/internal/verify"
 )
@@ -40,14 +39,7 @@ func TestRuncReadsUserSpellings(t *testing.T) {
 	if err := os.MkdirAll(rootfs, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	idx, err := layout.ImageIndexFromPath(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
+	idx, im := testkit.LayoutIndex(t, p)
 	img, err := idx.Image(im.Manifests[0].Digest)
 	if err != nil {
 		t.Fatal(err)

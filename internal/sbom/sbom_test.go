@@ -29,6 +29,7 @@ import (
 	"github.com/slipway/slipway/internal/sbom"
 	"github.com/slipway/slipway/internal/sbom/sbomtest"
 	"github.com/slipway/slipway/internal/scan"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 type entry struct {
@@ -273,14 +274,7 @@ func TestCollectLimits(t *testing.T) {
 // oci exporter gives: index.json listing the manifest with a ref.name.
 func writeOCITar(t *testing.T, img v1.Image) string {
 	t.Helper()
-	dir := t.TempDir()
-	p, err := layout.Write(dir, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.AppendImage(img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "example.com/app:1"})); err != nil {
-		t.Fatal(err)
-	}
+	dir := testkit.WriteLayout(t, t.TempDir(), img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "example.com/app:1"}))
 	out := filepath.Join(t.TempDir(), "img.tar")
 	f, err := os.Create(out)
 	if err != nil {
@@ -394,14 +388,7 @@ func TestAttachToRegistry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	idx, err := remote.Index(ref)
-	if err != nil {
-		t.Fatal(err)
-	}
-	im, err := idx.IndexManifest()
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, im := testkit.RemoteIndex(t, ref)
 	if len(im.Manifests) != 2 || im.Manifests[0].Digest != want || im.Manifests[0].Platform == nil || im.Manifests[0].Platform.OS != "linux" ||
 		im.Manifests[1].Annotations[sbom.AnnotRefType] != sbom.RefTypeAttestation || im.Manifests[1].Annotations[sbom.AnnotRefDigest] != want.String() {
 		t.Fatalf("index after attaching: %+v", im.Manifests)

@@ -1,6 +1,7 @@
 // Package testkit holds the helpers that the tests of several packages
 // share, so that each is written once: a tree of files, a listener that
-// never answers, a process marker. Only tests import it.
+// never answers, a process marker, an OCI image layout. Only tests import
+// it.
 package testkit
 
 import (

@@ -2,11 +2,22 @@ package testkit
 
 import (
 	"net"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/random"
+	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
 func TestWriteTree(t *testing.T) {
@@ -59,4 +70,47 @@ type recorder struct {
 func (r *recorder) Helper() {}
 func (r *recorder) Errorf(format string, args ...any) {
 	r.errors = append(r.errors, format)
+}
+
+func TestWriteLayoutAndIndexes(t *testing.T) {
+	img, err := random.Image(64, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := img.Digest()
+	dir := filepath.Join(t.TempDir(), "layout")
+	if got := WriteLayout(t, dir, img, layout.WithAnnotations(map[string]string{"org.opencontainers.image.ref.name": "latest"})); got != dir {
+		t.Errorf("WriteLayout returned %s, want %s", got, dir)
+	}
+	_, im := LayoutIndex(t, dir)
+	if len(im.Manifests) != 1 || im.Manifests[0].Digest != want || im.Manifests[0].Annotations["org.opencontainers.image.ref.name"] != "latest" {
+		t.Errorf("layout index %+v, want the one image %s with its ref name", im.Manifests, want)
+	}
+
+	srv := httptest.NewServer(registry.New())
+	defer srv.Close()
+	ref, err := name.ParseReference(strings.TrimPrefix(srv.URL, "http://")+"/team/app:1", name.Insecure)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ii := mutate.AppendManifests(empty.Index, mutate.IndexAddendum{Add: img})
+	if err := remote.WriteIndex(ref, ii); err != nil {
+		t.Fatal(err)
+	}
+	idx, im := RemoteIndex(t, ref)
+	if len(im.Manifests) != 1 || im.Manifests[0].Digest != want {
+		t.Errorf("remote index %+v, want the one image %s", im.Manifests, want)
+	}
+	if got, wantIdx := digestOf(t, idx), digestOf(t, ii); got != wantIdx {
+		t.Errorf("remote index %s, pushed %s", got, wantIdx)
+	}
+}
+
+func digestOf(t *testing.T, idx interface{ Digest() (v1.Hash, error) }) v1.Hash {
+	t.Helper()
+	d, err := idx.Digest()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

@@ -11,11 +11,10 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/slipway/slipway/internal/lab/labtest"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 // needRunc skips a test that runs containers unless it runs as root with
@@ -84,15 +83,7 @@ func svcImage(t *testing.T, cfg v1.Config, extra ...entry) v1.Image {
 
 func writeLayout(t *testing.T, img v1.Image) string {
 	t.Helper()
-	p := filepath.Join(t.TempDir(), "layout")
-	lp, err := layout.Write(p, empty.Index)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := lp.AppendImage(img); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return testkit.WriteLayout(t, filepath.Join(t.TempDir(), "layout"), img)
 }
 
 func goodConfig() v1.Config {

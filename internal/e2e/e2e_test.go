@@ -25,17 +25,8 @@ func TestExamples(t *testing.T) {
 	ctx, cl, set := labBuilder(t, 30*time.Minute)
 	for _, ex := range examples.All() {
 		t.Run(ex.Name, func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), ex.Name)
-			if err := ex.Prepare(dir); err != nil {
-				t.Fatal(err)
-			}
+			dir := renderExample(t, set, ex)
 			cfg := filepath.Join(dir, "slipway.toml")
-			if _, err := generate.Run(set, generate.Options{Dir: dir}); err != nil {
-				t.Fatalf("generate: %v", err)
-			}
-			for k, v := range ex.Env {
-				t.Setenv(k, v)
-			}
 			img := filepath.Join(t.TempDir(), ex.Name+".tar")
 			start := time.Now()
 			var progress strings.Builder

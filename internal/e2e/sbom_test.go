@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,8 +12,6 @@ import (
 
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/examples"
-	"github.com/slipway/slipway/internal/generate"
-	"github.com/slipway/slipway/internal/goldenlock"
 	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/lab/labtest"
 	"github.com/slipway/slipway/internal/sbom"
@@ -82,16 +79,7 @@ func TestSBOMOfEveryExample(t *testing.T) {
 	}
 	for _, ex := range examples.All() {
 		t.Run(ex.Name, func(t *testing.T) {
-			dir := filepath.Join(t.TempDir(), ex.Name)
-			if err := ex.Prepare(dir); err != nil {
-				t.Fatal(err)
-			}
-			if _, err := generate.Run(set, generate.Options{Dir: dir}); err != nil {
-				t.Fatalf("generate: %v", err)
-			}
-			for k, v := range ex.Env {
-				t.Setenv(k, v)
-			}
+			dir := renderExample(t, set, ex)
 			img := filepath.Join(t.TempDir(), ex.Name+".tar")
 			start := time.Now()
 			if ex.Name == "go" {
@@ -165,31 +153,7 @@ func TestSBOMOfGoldenImage(t *testing.T) {
 	l := labtest.Require(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	dir := filepath.Join(t.TempDir(), "golden")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	spec, err := os.ReadFile(filepath.Join("..", "..", "golden", "base.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "base.toml"), spec, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	prefix := fmt.Sprintf("%s/sbom-golden-%d", l.Registry, time.Now().UnixNano())
-	env := append(l.Env(), "SLIPWAY_REGISTRY_MIRROR="+l.Registry)
-	r := runSlipway(ctx, t, env, "golden", "build", "--dir", dir, "--registry", prefix, "--sbom")
-	if r.code != 0 {
-		t.Fatalf("golden build --sbom: %s", r)
-	}
-	lock, err := goldenlock.ReadLock(filepath.Join(dir, "golden.lock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := lock.Images["base"]
-	if e == nil {
-		t.Fatalf("no base in the lock")
-	}
+	_, _, e := goldenBase(ctx, t, l, "sbom-golden", "--sbom")
 	bom, sum := readSBOM(t, e.Image+":latest")
 	got := componentVersions(bom)
 	for _, pkg := range []string{"ca-certificates", "tzdata", "libc6", "base-files"} {

@@ -12,7 +12,6 @@ import (
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/deploy"
 	"github.com/slipway/slipway/internal/examples"
-	"github.com/slipway/slipway/internal/generate"
 	"github.com/slipway/slipway/internal/lab/labtest"
 	"github.com/slipway/slipway/internal/verify"
 	"github.com/slipway/slipway/templates"
@@ -138,25 +137,11 @@ func TestSeccompLearn(t *testing.T) {
 // tarball and returns its directory and the tarball.
 func buildExample(ctx context.Context, t *testing.T, cl *build.Client, set *templates.Set, name string) (string, string) {
 	t.Helper()
-	var ex *examples.Example
-	for _, e := range examples.All() {
-		if e.Name == name {
-			ex = &e
-		}
-	}
-	if ex == nil {
+	ex, ok := examples.Get(name)
+	if !ok {
 		t.Fatalf("no example %s", name)
 	}
-	dir := filepath.Join(t.TempDir(), ex.Name)
-	if err := ex.Prepare(dir); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := generate.Run(set, generate.Options{Dir: dir}); err != nil {
-		t.Fatalf("generate: %v", err)
-	}
-	for k, v := range ex.Env {
-		t.Setenv(k, v)
-	}
+	dir := renderExample(t, set, ex)
 	img := filepath.Join(t.TempDir(), ex.Name+".tar")
 	var progress strings.Builder
 	if _, err := cl.Build(ctx, build.Options{

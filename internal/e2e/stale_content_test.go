@@ -14,7 +14,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/slipway/slipway/internal/goldenlock"
 	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/lab/labtest"
 	"github.com/slipway/slipway/internal/sbom"
@@ -30,30 +29,8 @@ func TestGoldenStaleByContent(t *testing.T) {
 	l := labtest.Require(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
-	dir := filepath.Join(t.TempDir(), "golden")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	spec, err := os.ReadFile(filepath.Join("..", "..", "golden", "base.toml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "base.toml"), spec, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	prefix := fmt.Sprintf("%s/stale-content-%d", l.Registry, time.Now().UnixNano())
+	dir, prefix, e := goldenBase(ctx, t, l, "stale-content")
 	env := append(l.Env(), "SLIPWAY_REGISTRY_MIRROR="+l.Registry)
-	if r := runSlipway(ctx, t, env, "golden", "build", "--dir", dir, "--registry", prefix); r.code != 0 {
-		t.Fatalf("golden build: %s", r)
-	}
-	lock, err := goldenlock.ReadLock(filepath.Join(dir, "golden.lock"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := lock.Images["base"]
-	if e == nil {
-		t.Fatal("no base in golden.lock")
-	}
 
 	// What the image has, and the index its apt sources name.
 	src, err := image.Open(ctx, e.Ref(), image.Options{})

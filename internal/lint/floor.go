@@ -11,7 +11,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/slipway/slipway/internal/config"
-	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/rules"
 )
 
@@ -90,7 +89,7 @@ func CheckFloors(ctx context.Context, o FloorOptions) (*FloorResult, error) {
 	}
 	data, err := os.ReadFile(o.Dockerfile)
 	if err != nil {
-		return nil, errdefs.Invalid(fmt.Errorf("reading %s: %w", o.Dockerfile, err))
+		return nil, &InputError{fmt.Errorf("reading %s: %w", o.Dockerfile, err)}
 	}
 	floorTeam := *team
 	floorTeam.Rules = nil

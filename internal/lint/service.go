@@ -13,7 +13,6 @@ import (
 	"github.com/slipway/slipway/internal/atomicfile"
 	"github.com/slipway/slipway/internal/colour"
 	"github.com/slipway/slipway/internal/config"
-	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/report"
 	"github.com/slipway/slipway/internal/rules"
 	"github.com/slipway/slipway/internal/textsafe"
@@ -43,6 +42,14 @@ type RunOptions struct {
 	Out, Err io.Writer
 }
 
+// InputError is a usage or input problem (exit code 2): a bad flag value,
+// a missing file, a Dockerfile that does not parse.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+func (e *InputError) BadInput()     {}
+
 // RunResult is what Run found.
 type RunResult struct {
 	Findings []rules.Finding
@@ -53,16 +60,20 @@ type RunResult struct {
 // Run is `slipway lint`: check each file, optionally fix it, print the
 // report.
 func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
-	format, threshold, err := report.ParseFlags(o.Format, o.Severity)
+	threshold, err := rules.ParseThreshold(o.Severity)
 	if err != nil {
-		return nil, err
+		return nil, &InputError{err}
+	}
+	format, err := report.ParseFormat(o.Format)
+	if err != nil {
+		return nil, &InputError{err}
 	}
 	files := o.Files
 	if len(files) == 0 {
 		files = []string{"Dockerfile"}
 	}
 	if o.Fix && contains(files, "-") {
-		return nil, errdefs.Invalid(errors.New("--fix cannot rewrite standard input; give a file"))
+		return nil, &InputError{errors.New("--fix cannot rewrite standard input; give a file")}
 	}
 	if o.Err == nil {
 		o.Err = io.Discard
@@ -90,11 +101,11 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		}
 		if isDeployFile(file) {
 			if o.Fix {
-				return nil, errdefs.Invalid(fmt.Errorf("%s: --fix rewrites Dockerfiles only; write compose and Kubernetes files with `slipway verify IMAGE --learn`", textsafe.String(file)))
+				return nil, &InputError{fmt.Errorf("%s: --fix rewrites Dockerfiles only; write compose and Kubernetes files with `slipway verify IMAGE --learn`", textsafe.String(file))}
 			}
 			fs, err := checkDeployFile(ctx, file)
 			if err != nil {
-				return nil, errdefs.Invalid(err)
+				return nil, &InputError{err}
 			}
 			rep.Files = append(rep.Files, file)
 			rep.Findings = append(rep.Findings, applyTeam(fs, team)...)
@@ -102,7 +113,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		}
 		in, err := load(file, o.Context, o.Stdin)
 		if err != nil {
-			return nil, errdefs.Invalid(err)
+			return nil, &InputError{err}
 		}
 		opts := Options{Team: team, NoBuildKit: o.NoBuildKit}
 		rep.Files = append(rep.Files, file)
@@ -175,7 +186,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 func inputErr(err error) error {
 	var pe *ParseError
 	if errors.As(err, &pe) {
-		return errdefs.Invalid(err)
+		return &InputError{err}
 	}
 	return err
 }

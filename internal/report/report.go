@@ -24,7 +24,6 @@ import (
 	"unicode/utf8"
 
 	"github.com/slipway/slipway/internal/colour"
-	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/rules"
 	"github.com/slipway/slipway/internal/textsafe"
 )
@@ -289,19 +288,4 @@ func ParseFormat(f string) (string, error) {
 		}
 	}
 	return "", fmt.Errorf("--format %q: use one of %s", f, strings.Join(Formats, ", "))
-}
-
-// ParseFlags reads lint's and scan's --format and --severity: the report
-// format and the lowest severity that fails the run. A bad value is bad
-// input (errdefs).
-func ParseFlags(format, severity string) (string, rules.Severity, error) {
-	threshold, err := rules.ParseThreshold(severity)
-	if err != nil {
-		return "", rules.Off, errdefs.Invalid(err)
-	}
-	f, err := ParseFormat(format)
-	if err != nil {
-		return "", rules.Off, errdefs.Invalid(err)
-	}
-	return f, threshold, nil
 }

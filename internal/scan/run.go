@@ -2,6 +2,7 @@ package scan
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -9,11 +10,11 @@ import (
 
 	"github.com/slipway/slipway/internal/colour"
 	"github.com/slipway/slipway/internal/config"
-	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/goldenlock"
 	"github.com/slipway/slipway/internal/image"
 	tarlayer "github.com/slipway/slipway/internal/layer"
 	"github.com/slipway/slipway/internal/report"
+	"github.com/slipway/slipway/internal/rules"
 	"github.com/slipway/slipway/internal/textsafe"
 )
 
@@ -41,6 +42,14 @@ type RunOptions struct {
 	Out, Err io.Writer
 }
 
+// InputError is a usage or input problem (exit code 2): a bad flag value,
+// an image that cannot be found or read, a bad team file or golden.lock.
+type InputError struct{ Err error }
+
+func (e *InputError) Error() string { return e.Err.Error() }
+func (e *InputError) Unwrap() error { return e.Err }
+func (e *InputError) BadInput()     {}
+
 // RunResult is what Run found.
 type RunResult struct {
 	*Result
@@ -53,9 +62,13 @@ type RunResult struct {
 
 // Run is `slipway scan`: open the image, scan it, print the report.
 func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
-	format, threshold, err := report.ParseFlags(o.Format, o.Severity)
+	threshold, err := rules.ParseThreshold(o.Severity)
 	if err != nil {
-		return nil, err
+		return nil, &InputError{err}
+	}
+	format, err := report.ParseFormat(o.Format)
+	if err != nil {
+		return nil, &InputError{err}
 	}
 	if o.Err == nil {
 		o.Err = io.Discard
@@ -70,16 +83,16 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	}
 	team, teamFile, err := config.FindTeam(dir, o.Team)
 	if err != nil {
-		return nil, errdefs.Invalid(err)
+		return nil, &InputError{err}
 	}
 	team.WriteNotices(o.Err, teamFile)
 	var lock *goldenlock.Lock
 	if o.GoldenLock != "" {
 		if _, err := os.Stat(o.GoldenLock); err != nil {
-			return nil, errdefs.Invalid(fmt.Errorf("--golden-lock: %w", err))
+			return nil, &InputError{fmt.Errorf("--golden-lock: %w", err)}
 		}
 		if lock, err = goldenlock.ReadLock(o.GoldenLock); err != nil {
-			return nil, errdefs.Invalid(err)
+			return nil, &InputError{err}
 		}
 	}
 
@@ -90,7 +103,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, errdefs.Invalid(err)
+		return nil, &InputError{err}
 	}
 	defer src.Close()
 	atts, err := ReadAttestations(ctx, o.Image, ro)
@@ -98,14 +111,14 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, errdefs.Invalid(err)
+		return nil, &InputError{err}
 	}
 	res, err := Image(ctx, src, Options{Name: o.Image, Team: team, Golden: lock, Remote: ro, Limits: o.Limits, Attestations: atts})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, errdefs.Invalid(fmt.Errorf("scanning %s: %w", o.Image, err))
+		return nil, &InputError{fmt.Errorf("scanning %s: %w", o.Image, err)}
 	}
 	took := time.Since(start)
 	fmt.Fprintf(notes, "%s: %s, %d layers, %d files, %s unpacked; scanned in %s\n\n",
@@ -126,4 +139,10 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		}
 	}
 	return rr, nil
+}
+
+// IsInput reports whether err is an input or usage problem.
+func IsInput(err error) bool {
+	var ie *InputError
+	return errors.As(err, &ie)
 }

@@ -275,20 +275,8 @@ func (t *Team) tighten(n *Team, defined map[string]bool, file string) *Team {
 	} else if defined["require_healthcheck"] && t.RequireHealthcheck {
 		warn("require_healthcheck", "false, but %s requires a HEALTHCHECK", from())
 	}
-	switch {
-	case n.RegistryPrefix == "" || n.RegistryPrefix == t.RegistryPrefix:
-	case t.RegistryPrefix == "":
-		m.RegistryPrefix = n.RegistryPrefix
-	default:
-		warn("registry_prefix", "%q differs from %q set by %s", n.RegistryPrefix, t.RegistryPrefix, from())
-	}
-	switch {
-	case n.Syntax == "" || n.Syntax == t.Syntax:
-	case t.Syntax == "":
-		m.Syntax = n.Syntax
-	default:
-		warn("syntax", "%q differs from %q set by %s", n.Syntax, t.Syntax, from())
-	}
+	outermostWins(&m.RegistryPrefix, t.RegistryPrefix, n.RegistryPrefix, "registry_prefix", warn, from)
+	outermostWins(&m.Syntax, t.Syntax, n.Syntax, "syntax", warn, from)
 	m.tightenPool(t, n, warn, from)
 	keys := slices.Sorted(maps.Keys(n.Rules))
 	for _, k := range keys {

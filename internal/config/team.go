@@ -360,7 +360,7 @@ func (t *Team) Validate() error {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if !contains(Severities, t.Rules[k]) {
+		if !slices.Contains(Severities, t.Rules[k]) {
 			pr.add("rules."+k, "%q is not a severity; allowed: %s", t.Rules[k], strings.Join(Severities, ", "))
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/pmezard/go-difflib/difflib"
 
@@ -65,7 +66,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	if len(files) == 0 {
 		files = []string{"Dockerfile"}
 	}
-	if o.Fix && contains(files, "-") {
+	if o.Fix && slices.Contains(files, "-") {
 		return nil, errdefs.Invalid(errors.New("--fix cannot rewrite standard input; give a file"))
 	}
 	if o.Err == nil {
@@ -242,13 +243,4 @@ func diff(file string, a, b []byte) string {
 		return err.Error() + "\n"
 	}
 	return s
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

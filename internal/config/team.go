@@ -367,6 +367,32 @@ func (t *Team) Validate() error {
 	return pr.err()
 }
 
+// RuleSeverity is the severity the team gives a finding of rule id: its
+// [rules] override, or def where it sets none (a nil team sets none).
+func (t *Team) RuleSeverity(id string, def rules.Severity) rules.Severity {
+	if t != nil {
+		if s, ok := t.Rules[id]; ok {
+			if v, err := rules.ParseSeverity(s); err == nil {
+				return v
+			}
+		}
+	}
+	return def
+}
+
+// ApplyRules gives each finding the team's severity for its rule and drops
+// the findings of rules the team turns off.
+func (t *Team) ApplyRules(fs []rules.Finding) []rules.Finding {
+	var out []rules.Finding
+	for _, f := range fs {
+		f.Severity = t.RuleSeverity(f.RuleID, f.Severity)
+		if f.Severity != rules.Off {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
 // AllowsBase reports whether the team allows a base given as a catalogue
 // key or golden:<name> (key) that resolves to the image reference ref. An
 // explicit image reference is given as both key and ref. Every merged

@@ -102,7 +102,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 				return nil, errdefs.Invalid(err)
 			}
 			rep.Files = append(rep.Files, file)
-			rep.Findings = append(rep.Findings, applyTeam(fs, team)...)
+			rep.Findings = append(rep.Findings, team.ApplyRules(fs)...)
 			continue
 		}
 		in, err := load(file, o.Context, o.Stdin)

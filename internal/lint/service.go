@@ -54,13 +54,9 @@ type RunResult struct {
 // Run is `slipway lint`: check each file, optionally fix it, print the
 // report.
 func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
-	threshold, err := rules.ParseThreshold(o.Severity)
+	threshold, format, err := report.ParseFlags(o.Severity, o.Format)
 	if err != nil {
-		return nil, errdefs.Invalid(err)
-	}
-	format, err := report.ParseFormat(o.Format)
-	if err != nil {
-		return nil, errdefs.Invalid(err)
+		return nil, err
 	}
 	files := o.Files
 	if len(files) == 0 {

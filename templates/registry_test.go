@@ -29,6 +29,7 @@ var languageMentionsAllowed = map[string]string{
 	"internal/bench/scan.go":        "the go command that runs the scan benchmark",
 	"internal/bench/golden.go":      "the go command that runs the golden benchmark",
 	"internal/bench/pool.go":        "the go command that builds the pool benchmark's CPU burner",
+	"internal/testkit/testkit.go":   "the go command that lists what a package depends on (Deps)",
 	"internal/bench/report.go":      "the Go toolchain version of the machine the benchmarks ran on",
 	// Program names, not languages.
 	"internal/lab/buildkitd.go":  "runs the go command to build buildkitd",

@@ -348,7 +348,7 @@ func checkFloors(cmd *cobra.Command, o build.Options, team string) error {
 		Dockerfile: o.Dockerfile, ContextDir: o.ContextDir, Team: team, BuildArgs: o.BuildArgs, Target: o.Target,
 	})
 	if err != nil {
-		return err // a *lint.InputError is bad input
+		return err // lint marks bad input (errdefs.Invalid)
 	}
 	for _, w := range res.Team.Warnings {
 		fmt.Fprintf(cmd.ErrOrStderr(), "warning: %s\n", w)

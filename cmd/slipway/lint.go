@@ -69,7 +69,7 @@ formatting elsewhere are kept; a rewrite that does not parse is never written.`,
 				return &usageError{err: errors.New("--dry-run only goes with --fix"), cmd: cmd}
 			}
 			res, err := lint.Run(cmd.Context(), o)
-			if err != nil { // a *lint.InputError is bad input
+			if err != nil { // lint marks bad input (errdefs.Invalid)
 				return err
 			}
 			if res.Failed {

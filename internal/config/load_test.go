@@ -267,30 +267,6 @@ func TestLoadMissingFile(t *testing.T) {
 	}
 }
 
-// clone deep-copies a project through reflection-free means.
-func clone(p config.Project) config.Project {
-	c := p
-	c.BuildCommand = append([]string(nil), p.BuildCommand...)
-	c.Entrypoint = append([]string(nil), p.Entrypoint...)
-	c.Cmd = append([]string(nil), p.Cmd...)
-	c.BuildPackages = append([]string(nil), p.BuildPackages...)
-	c.Healthcheck.Command = append([]string(nil), p.Healthcheck.Command...)
-	c.Secrets = append([]config.Secret(nil), p.Secrets...)
-	if p.Labels != nil {
-		c.Labels = map[string]string{}
-		for k, v := range p.Labels {
-			c.Labels[k] = v
-		}
-	}
-	if p.Env != nil {
-		c.Env = map[string]string{}
-		for k, v := range p.Env {
-			c.Env[k] = v
-		}
-	}
-	return c
-}
-
 func TestValidateNeverMutates(t *testing.T) {
 	full, err := config.Load("testdata/full.toml")
 	if err != nil {
@@ -307,7 +283,7 @@ func TestValidateNeverMutates(t *testing.T) {
 	}
 	for name, p := range map[string]config.Project{"valid": *full, "invalid": bad, "empty": {}} {
 		t.Run(name, func(t *testing.T) {
-			before := clone(p)
+			before := p.Clone()
 			err1 := p.Validate()
 			if !reflect.DeepEqual(before, p) {
 				t.Fatalf("Validate changed the project:\nbefore %#v\nafter  %#v", before, p)
@@ -347,7 +323,7 @@ func TestValidateLimits(t *testing.T) {
 		"build_packages": func(p *config.Project) { p.BuildPackages = strings.Fields(strings.Repeat("pkg ", 101)) },
 	}
 	for key, set := range cases {
-		q := clone(p)
+		q := p.Clone()
 		set(&q)
 		err := q.Validate()
 		found := false

@@ -1,6 +1,8 @@
 package config
 
 import (
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/distribution/reference"
@@ -17,7 +19,7 @@ func validatePins(pr *problems, pins map[string]string) {
 		pr.add("pins", "has %d entries; at most %d are allowed", len(pins), maxPins)
 		return
 	}
-	for _, k := range sortedKeys(pins) {
+	for _, k := range slices.Sorted(maps.Keys(pins)) {
 		key := "pins." + k
 		if bad := BadChar(k); bad != "" {
 			pr.add("pins", "a key contains %s; keys are image references", bad)

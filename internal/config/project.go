@@ -4,6 +4,11 @@
 // invalid value is an error that names the file and the line or key.
 package config
 
+import (
+	"maps"
+	"slices"
+)
+
 // FileName is the service configuration file slipway reads and writes.
 const FileName = "slipway.toml"
 
@@ -81,6 +86,23 @@ type Project struct {
 	// FROM line then carries. `slipway pin` writes them; a pin whose image
 	// no stage uses any more is dropped by the next `slipway pin`.
 	Pins map[string]string `toml:"pins,omitempty" want:"a table (a [pins] section of \"image\" = \"sha256:...\" lines)"`
+}
+
+// Clone is a deep copy of p: no slice or map of the copy is shared with p.
+func (p Project) Clone() Project {
+	c := p
+	c.BuildCommand = slices.Clone(p.BuildCommand)
+	c.Entrypoint = slices.Clone(p.Entrypoint)
+	c.Cmd = slices.Clone(p.Cmd)
+	c.BuildPackages = slices.Clone(p.BuildPackages)
+	c.RuntimeFiles = slices.Clone(p.RuntimeFiles)
+	c.SharedPaths = slices.Clone(p.SharedPaths)
+	c.Healthcheck.Command = slices.Clone(p.Healthcheck.Command)
+	c.Secrets = slices.Clone(p.Secrets)
+	c.Labels = maps.Clone(p.Labels)
+	c.Env = maps.Clone(p.Env)
+	c.Pins = maps.Clone(p.Pins)
+	return c
 }
 
 // Healthcheck is one of: an exec-form command, an HTTP path to probe, the

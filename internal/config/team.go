@@ -275,20 +275,8 @@ func (t *Team) tighten(n *Team, defined map[string]bool, file string) *Team {
 	} else if defined["require_healthcheck"] && t.RequireHealthcheck {
 		warn("require_healthcheck", "false, but %s requires a HEALTHCHECK", from())
 	}
-	switch {
-	case n.RegistryPrefix == "" || n.RegistryPrefix == t.RegistryPrefix:
-	case t.RegistryPrefix == "":
-		m.RegistryPrefix = n.RegistryPrefix
-	default:
-		warn("registry_prefix", "%q differs from %q set by %s", n.RegistryPrefix, t.RegistryPrefix, from())
-	}
-	switch {
-	case n.Syntax == "" || n.Syntax == t.Syntax:
-	case t.Syntax == "":
-		m.Syntax = n.Syntax
-	default:
-		warn("syntax", "%q differs from %q set by %s", n.Syntax, t.Syntax, from())
-	}
+	outermostWins(&m.RegistryPrefix, t.RegistryPrefix, n.RegistryPrefix, "registry_prefix", warn, from)
+	outermostWins(&m.Syntax, t.Syntax, n.Syntax, "syntax", warn, from)
 	m.tightenPool(t, n, warn, from)
 	keys := slices.Sorted(maps.Keys(n.Rules))
 	for _, k := range keys {
@@ -372,11 +360,37 @@ func (t *Team) Validate() error {
 	}
 	sort.Strings(keys)
 	for _, k := range keys {
-		if !contains(Severities, t.Rules[k]) {
+		if !slices.Contains(Severities, t.Rules[k]) {
 			pr.add("rules."+k, "%q is not a severity; allowed: %s", t.Rules[k], strings.Join(Severities, ", "))
 		}
 	}
 	return pr.err()
+}
+
+// RuleSeverity is the severity the team gives a finding of rule id: its
+// [rules] override, or def where it sets none (a nil team sets none).
+func (t *Team) RuleSeverity(id string, def rules.Severity) rules.Severity {
+	if t != nil {
+		if s, ok := t.Rules[id]; ok {
+			if v, err := rules.ParseSeverity(s); err == nil {
+				return v
+			}
+		}
+	}
+	return def
+}
+
+// ApplyRules gives each finding the team's severity for its rule and drops
+// the findings of rules the team turns off.
+func (t *Team) ApplyRules(fs []rules.Finding) []rules.Finding {
+	var out []rules.Finding
+	for _, f := range fs {
+		f.Severity = t.RuleSeverity(f.RuleID, f.Severity)
+		if f.Severity != rules.Off {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // AllowsBase reports whether the team allows a base given as a catalogue

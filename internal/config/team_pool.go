@@ -52,11 +52,18 @@ func (m *Team) tightenPool(t, n *Team, warn func(key, format string, args ...any
 	default:
 		warn("builders", "%q differ from %q set by %s", n.Builders, t.Builders, from())
 	}
+	outermostWins(&m.CacheRegistry, t.CacheRegistry, n.CacheRegistry, "cache_registry", warn, from)
+}
+
+// outermostWins merges a string key of a nested file into *m: the value of
+// an outer file stands, a nested file only fills a key no outer file set,
+// and a different nested value is reported.
+func outermostWins(m *string, outer, nested, key string, warn func(key, format string, args ...any), from func() string) {
 	switch {
-	case n.CacheRegistry == "" || n.CacheRegistry == t.CacheRegistry:
-	case t.CacheRegistry == "":
-		m.CacheRegistry = n.CacheRegistry
+	case nested == "" || nested == outer:
+	case outer == "":
+		*m = nested
 	default:
-		warn("cache_registry", "%q differs from %q set by %s", n.CacheRegistry, t.CacheRegistry, from())
+		warn(key, "%q differs from %q set by %s", nested, outer, from())
 	}
 }

@@ -49,25 +49,34 @@ key = "keys/platform.pub"
 	}
 }
 
-func TestTrustedKeyErrorsNameFileAndLine(t *testing.T) {
-	dir := t.TempDir()
-	writeFile(t, filepath.Join(dir, "not.pub"), "hello\n")
-	file := writeFile(t, filepath.Join(dir, config.TeamFileName), `[[trusted_key]]
+// The team files of TestTrustedKeyErrorsNameFileAndLine, each the one
+// before with a block more: two key-file problems (lines 3 and 7), a
+// missing prefix (line 9), an unknown key (line 15).
+const (
+	trustedKeyKeyFiles = `[[trusted_key]]
 prefix = "registry.example.com/platform/"
 key = "missing.pub"
 
 [[trusted_key]]
 prefix = "registry.example.com/platform/"
 key = "not.pub"
-
+`
+	trustedKeyNoPrefix = `
 [[trusted_key]]
 key = "not.pub"
-
+`
+	trustedKeyUnknown = `
 [[trusted_key]]
 prefix = "registry.example.com/x"
 key = "not.pub"
 colour = "red"
-`)
+`
+)
+
+func TestTrustedKeyErrorsNameFileAndLine(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "not.pub"), "hello\n")
+	file := writeFile(t, filepath.Join(dir, config.TeamFileName), trustedKeyKeyFiles+trustedKeyNoPrefix+trustedKeyUnknown)
 	_, err := config.LoadTeam(file)
 	if !config.IsInvalid(err) {
 		t.Fatalf("want invalid, got %v", err)
@@ -81,29 +90,12 @@ colour = "red"
 		}
 	}
 	// Without the unknown key: shape and key-file problems, each located.
-	file = writeFile(t, filepath.Join(dir, config.TeamFileName), `[[trusted_key]]
-prefix = "registry.example.com/platform/"
-key = "missing.pub"
-
-[[trusted_key]]
-prefix = "registry.example.com/platform/"
-key = "not.pub"
-
-[[trusted_key]]
-key = "not.pub"
-`)
+	file = writeFile(t, filepath.Join(dir, config.TeamFileName), trustedKeyKeyFiles+trustedKeyNoPrefix)
 	_, err = config.LoadTeam(file)
 	if !config.IsInvalid(err) || !strings.Contains(err.Error(), file+":9: trusted_key[2].prefix: missing") {
 		t.Fatalf("shape: %v", err)
 	}
-	file = writeFile(t, filepath.Join(dir, config.TeamFileName), `[[trusted_key]]
-prefix = "registry.example.com/platform/"
-key = "missing.pub"
-
-[[trusted_key]]
-prefix = "registry.example.com/platform/"
-key = "not.pub"
-`)
+	file = writeFile(t, filepath.Join(dir, config.TeamFileName), trustedKeyKeyFiles)
 	_, err = config.LoadTeam(file)
 	msg = err.Error()
 	for _, want := range []string{

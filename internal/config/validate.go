@@ -3,9 +3,10 @@ package config
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -57,7 +58,7 @@ func (p *Project) Validate() error {
 	switch {
 	case p.Language == "":
 		pr.add("language", "required; allowed: %s", strings.Join(Languages, ", "))
-	case !contains(Languages, p.Language):
+	case !slices.Contains(Languages, p.Language):
 		pr.add("language", "%q is not supported; allowed: %s", p.Language, strings.Join(Languages, ", "))
 	}
 	if p.Version != "" && !reVersion.MatchString(p.Version) {
@@ -65,7 +66,7 @@ func (p *Project) Validate() error {
 	}
 	if p.PackageManager != "" {
 		allowed := PackageManagers[p.Language]
-		if !contains(allowed, p.PackageManager) {
+		if !slices.Contains(allowed, p.PackageManager) {
 			if len(allowed) == 0 {
 				pr.add("package_manager", "language %q has only one package manager; remove this key", p.Language)
 			} else {
@@ -106,7 +107,7 @@ func (p *Project) Validate() error {
 	validateHealthcheck(&pr, p.Healthcheck)
 	validateSecrets(&pr, p.Secrets)
 	ValidateLabels(&pr, p.Labels)
-	for _, k := range sortedKeys(p.Env) {
+	for _, k := range slices.Sorted(maps.Keys(p.Env)) {
 		key := "env." + k
 		if !reEnvName.MatchString(k) {
 			pr.add(key, "%q is not a valid environment variable name: letters, digits and '_', not starting with a digit", k)
@@ -252,24 +253,6 @@ func HasDotDot(p string) bool {
 	return strings.Contains(p, "..")
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-func sortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // validateForLanguage refuses the values the language's provider could not
 // honour: a language-only key (cgo) on another language, and what the
 // provider's own Validate refuses.
@@ -281,7 +264,7 @@ func validateForLanguage(pr *problems, p *Project) {
 	info := prov.Info()
 	set := map[string]bool{"cgo": p.CGO, "healthcheck.binary": p.Healthcheck.Binary != "", "npmrc": p.Npmrc, "runtime_files": len(p.RuntimeFiles) > 0, "service_dir": p.ServiceDir != "", "shared_paths": len(p.SharedPaths) > 0}
 	for _, k := range provider.LanguageKeys {
-		if set[k] && !contains(info.Keys, k) {
+		if set[k] && !slices.Contains(info.Keys, k) {
 			pr.add(k, "only %s builds use %s; remove it for %s", strings.Join(templates.Honouring(k), ", "), k, p.Language)
 		}
 	}

@@ -1,7 +1,9 @@
 package config
 
 import (
+	"maps"
 	"path"
+	"slices"
 )
 
 // The validation vocabulary that slipway.toml and golden specs share: one
@@ -12,7 +14,7 @@ import (
 // ValidateLabels checks label keys (lowercase letters, digits and ._/-) and
 // values (one line of printable text, at most 16 KiB), under "labels.KEY".
 func ValidateLabels(pr *Problems, labels map[string]string) {
-	for _, k := range sortedKeys(labels) {
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		key := "labels." + k
 		if !reLabelKey.MatchString(k) {
 			pr.add(key, "%q is not a valid label key: lowercase letters, digits and ._/- (e.g. \"org.opencontainers.image.source\")", k)

@@ -163,26 +163,30 @@ func DecodeKubernetes(b []byte) (*Manifests, error) {
 		}
 		switch tm.APIVersion + "/" + tm.Kind {
 		case "apps/v1/Deployment":
-			var d appsv1.Deployment
-			if err := yaml.UnmarshalStrict(doc, &d); err != nil {
-				errs = append(errs, fmt.Errorf("document %d (Deployment): %w", i+1, err))
-				continue
+			if d, ok := decodeKind(doc, i+1, "Deployment", validateDeployment, &errs); ok {
+				m.Deployments = append(m.Deployments, d)
 			}
-			errs = append(errs, validateDeployment(&d)...)
-			m.Deployments = append(m.Deployments, d)
 		case "v1/Service":
-			var s corev1.Service
-			if err := yaml.UnmarshalStrict(doc, &s); err != nil {
-				errs = append(errs, fmt.Errorf("document %d (Service): %w", i+1, err))
-				continue
+			if sv, ok := decodeKind(doc, i+1, "Service", validateService, &errs); ok {
+				m.Services = append(m.Services, sv)
 			}
-			errs = append(errs, validateService(&s)...)
-			m.Services = append(m.Services, s)
 		default:
 			// Other kinds are read by the lint rule only for what it knows.
 		}
 	}
 	return m, errors.Join(errs...)
+}
+
+// decodeKind strictly decodes document n, of a kind slipway reads, and
+// validates it; every problem is added to errs. ok is false when the
+// document did not decode.
+func decodeKind[T any](doc []byte, n int, kind string, validate func(*T) []error, errs *[]error) (v T, ok bool) {
+	if err := yaml.UnmarshalStrict(doc, &v); err != nil {
+		*errs = append(*errs, fmt.Errorf("document %d (%s): %w", n, kind, err))
+		return v, false
+	}
+	*errs = append(*errs, validate(&v)...)
+	return v, true
 }
 
 // splitYAML splits a YAML stream on document separators.

@@ -597,7 +597,7 @@ func fuzzRender(t *testing.T, set *templates.Set, in fuzzInput) (rendered bool) 
 func renderAndCheck(t *testing.T, set *templates.Set, in fuzzInput) error {
 	t.Helper()
 	p := in.project(set, false)
-	orig := deepCopy(p)
+	orig := p.Clone()
 	out, err := generate.Render(set, &p, nil)
 	if !equalProjects(p, orig) {
 		t.Fatalf("Render changed the project:\nbefore %#v\nafter  %#v", orig, p)
@@ -777,31 +777,6 @@ func repair(in fuzzInput, err error) (fuzzInput, bool) {
 		}
 	}
 	return in, true
-}
-
-func deepCopy(p config.Project) config.Project {
-	c := p
-	c.BuildCommand = slices.Clone(p.BuildCommand)
-	c.Entrypoint = slices.Clone(p.Entrypoint)
-	c.Cmd = slices.Clone(p.Cmd)
-	c.BuildPackages = slices.Clone(p.BuildPackages)
-	c.RuntimeFiles = slices.Clone(p.RuntimeFiles)
-	c.SharedPaths = slices.Clone(p.SharedPaths)
-	c.Healthcheck.Command = slices.Clone(p.Healthcheck.Command)
-	c.Secrets = slices.Clone(p.Secrets)
-	if p.Labels != nil {
-		c.Labels = map[string]string{}
-		for k, v := range p.Labels {
-			c.Labels[k] = v
-		}
-	}
-	if p.Env != nil {
-		c.Env = map[string]string{}
-		for k, v := range p.Env {
-			c.Env[k] = v
-		}
-	}
-	return c
 }
 
 func equalProjects(a, b config.Project) bool { return fmt.Sprintf("%#v", a) == fmt.Sprintf("%#v", b) }

@@ -3,7 +3,9 @@ package golden
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -169,7 +171,7 @@ func (p *Plan) view(s *Spec, base Base) (*view, error) {
 		for _, k := range s.Keep {
 			keep[strings.TrimPrefix(k, "/")] = true
 		}
-		v.Keep = shellWords(sortedKeys(keep))
+		v.Keep = shellWords(slices.Sorted(maps.Keys(keep)))
 	}
 	v.ShellPaths = shellWords(shells.Paths())
 	env := p.Env(s)
@@ -178,7 +180,7 @@ func (p *Plan) view(s *Spec, base Base) (*view, error) {
 			env["PATH"] = DefaultPath
 		}
 	}
-	for _, k := range sortedKeys(env) {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
 		v.Env = append(v.Env, kv{Key: k, Value: quote(env[k])})
 	}
 	labels := map[string]string{
@@ -192,7 +194,7 @@ func (p *Plan) view(s *Spec, base Base) (*view, error) {
 	for k, val := range s.Labels {
 		labels[k] = val
 	}
-	for _, k := range sortedKeys(labels) {
+	for _, k := range slices.Sorted(maps.Keys(labels)) {
 		v.Labels = append(v.Labels, kv{Key: quote(k), Value: quote(labels[k])})
 	}
 	if len(s.Volumes) > 0 {

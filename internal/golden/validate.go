@@ -2,8 +2,10 @@ package golden
 
 import (
 	"fmt"
+	"maps"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/distribution/reference"
@@ -200,13 +202,13 @@ func validateUser(pr *problems, u *User) {
 	if u.Home != "" && !config.ValidAbsPath(u.Home) {
 		pr.Add("user.home", "%q is not an absolute path", u.Home)
 	}
-	if u.Shell != "" && !contains(NoLoginShells, u.Shell) {
+	if u.Shell != "" && !slices.Contains(NoLoginShells, u.Shell) {
 		pr.Add("user.shell", "%q is a login shell: the runtime user gets none; allowed: %s", u.Shell, strings.Join(NoLoginShells, ", "))
 	}
 }
 
 func validateEnv(pr *problems, env map[string]string) {
-	for _, k := range sortedKeys(env) {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
 		key := "env." + k
 		if !config.IsEnvName(k) {
 			pr.Add(key, "%q is not a valid environment variable name", k)
@@ -243,13 +245,4 @@ func validateHealthcheck(pr *problems, h *Healthcheck) {
 	}
 	validateExec(pr, "healthcheck.command", h.Command)
 	config.ValidateProbeTiming(pr, h.Interval, h.Timeout, h.StartPeriod, h.Retries)
-}
-
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }

@@ -2,6 +2,8 @@ package lint
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -240,7 +242,7 @@ func (c *checker) checkSecretArgRef(ss *stageState, in *instr, what, value strin
 	if err != nil {
 		return
 	}
-	for _, k := range sortedKeys(res.Matched) {
+	for _, k := range slices.Sorted(maps.Keys(res.Matched)) {
 		c.add("SW132", in.line, "%s copies the build argument %s into the image config", what, k)
 	}
 }
@@ -330,13 +332,4 @@ func setuidMode(m string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys(m map[string]struct{}) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sortStrings(out)
-	return out
 }

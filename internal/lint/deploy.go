@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/deploy"
 	"github.com/slipway/slipway/internal/rules"
 	"github.com/slipway/slipway/internal/textsafe"
@@ -54,22 +53,4 @@ func checkDeployFile(ctx context.Context, file string) ([]rules.Finding, error) 
 		})
 	}
 	return out, nil
-}
-
-// applyTeam applies the team file's severity overrides.
-func applyTeam(fs []rules.Finding, team *config.Team) []rules.Finding {
-	var out []rules.Finding
-	for _, f := range fs {
-		if team != nil {
-			if s, ok := team.Rules[f.RuleID]; ok {
-				if v, err := rules.ParseSeverity(s); err == nil {
-					f.Severity = v
-				}
-			}
-		}
-		if f.Severity != rules.Off {
-			out = append(out, f)
-		}
-	}
-	return out
 }

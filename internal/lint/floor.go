@@ -11,6 +11,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/rules"
 )
 
@@ -89,7 +90,7 @@ func CheckFloors(ctx context.Context, o FloorOptions) (*FloorResult, error) {
 	}
 	data, err := os.ReadFile(o.Dockerfile)
 	if err != nil {
-		return nil, &InputError{fmt.Errorf("reading %s: %w", o.Dockerfile, err)}
+		return nil, errdefs.Invalid(fmt.Errorf("reading %s: %w", o.Dockerfile, err))
 	}
 	floorTeam := *team
 	floorTeam.Rules = nil

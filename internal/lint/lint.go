@@ -237,32 +237,17 @@ func (c *checker) finish() *Result {
 	sups := c.doc.suppressions()
 	var out []rules.Finding
 	for _, f := range c.findings {
-		sev := f.Severity
-		if s, ok := c.team.Rules[f.RuleID]; ok {
-			if v, err := rules.ParseSeverity(s); err == nil {
-				sev = v
-			}
-		}
-		if sev == rules.Off {
+		f.Severity = c.team.RuleSeverity(f.RuleID, f.Severity)
+		if f.Severity == rules.Off {
 			continue
 		}
-		f.Severity = sev
 		if sups.suppress(f, c.doc) {
 			res.Suppressed++
 			continue
 		}
 		out = append(out, f)
 	}
-	for _, f := range sups.findings(c.doc) {
-		if s, ok := c.team.Rules[f.RuleID]; ok {
-			if v, err := rules.ParseSeverity(s); err == nil {
-				f.Severity = v
-			}
-		}
-		if f.Severity != rules.Off {
-			out = append(out, f)
-		}
-	}
+	out = append(out, c.team.ApplyRules(sups.findings(c.doc))...)
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Line != out[j].Line {
 			return out[i].Line < out[j].Line

@@ -7,12 +7,14 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 
 	"github.com/pmezard/go-difflib/difflib"
 
 	"github.com/slipway/slipway/internal/atomicfile"
 	"github.com/slipway/slipway/internal/colour"
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/report"
 	"github.com/slipway/slipway/internal/rules"
 	"github.com/slipway/slipway/internal/textsafe"
@@ -42,14 +44,6 @@ type RunOptions struct {
 	Out, Err io.Writer
 }
 
-// InputError is a usage or input problem (exit code 2): a bad flag value,
-// a missing file, a Dockerfile that does not parse.
-type InputError struct{ Err error }
-
-func (e *InputError) Error() string { return e.Err.Error() }
-func (e *InputError) Unwrap() error { return e.Err }
-func (e *InputError) BadInput()     {}
-
 // RunResult is what Run found.
 type RunResult struct {
 	Findings []rules.Finding
@@ -60,20 +54,16 @@ type RunResult struct {
 // Run is `slipway lint`: check each file, optionally fix it, print the
 // report.
 func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
-	threshold, err := rules.ParseThreshold(o.Severity)
+	threshold, format, err := report.ParseFlags(o.Severity, o.Format)
 	if err != nil {
-		return nil, &InputError{err}
-	}
-	format, err := report.ParseFormat(o.Format)
-	if err != nil {
-		return nil, &InputError{err}
+		return nil, err
 	}
 	files := o.Files
 	if len(files) == 0 {
 		files = []string{"Dockerfile"}
 	}
-	if o.Fix && contains(files, "-") {
-		return nil, &InputError{errors.New("--fix cannot rewrite standard input; give a file")}
+	if o.Fix && slices.Contains(files, "-") {
+		return nil, errdefs.Invalid(errors.New("--fix cannot rewrite standard input; give a file"))
 	}
 	if o.Err == nil {
 		o.Err = io.Discard
@@ -101,29 +91,36 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		}
 		if isDeployFile(file) {
 			if o.Fix {
-				return nil, &InputError{fmt.Errorf("%s: --fix rewrites Dockerfiles only; write compose and Kubernetes files with `slipway verify IMAGE --learn`", textsafe.String(file))}
+				return nil, errdefs.Invalid(fmt.Errorf("%s: --fix rewrites Dockerfiles only; write compose and Kubernetes files with `slipway verify IMAGE --learn`", textsafe.String(file)))
 			}
 			fs, err := checkDeployFile(ctx, file)
 			if err != nil {
-				return nil, &InputError{err}
+				return nil, errdefs.Invalid(err)
 			}
 			rep.Files = append(rep.Files, file)
-			rep.Findings = append(rep.Findings, applyTeam(fs, team)...)
+			rep.Findings = append(rep.Findings, team.ApplyRules(fs)...)
 			continue
 		}
 		in, err := load(file, o.Context, o.Stdin)
 		if err != nil {
-			return nil, &InputError{err}
+			return nil, errdefs.Invalid(err)
 		}
 		opts := Options{Team: team, NoBuildKit: o.NoBuildKit}
 		rep.Files = append(rep.Files, file)
-		if !o.Fix {
+		// check adds the file's findings as they stand on disk.
+		check := func() error {
 			res, err := Check(ctx, in, opts)
 			if err != nil {
-				return nil, inputErr(err)
+				return inputErr(err)
 			}
 			rep.Findings = append(rep.Findings, res.Findings...)
 			rep.Suppressed += res.Suppressed
+			return nil
+		}
+		if !o.Fix {
+			if err := check(); err != nil {
+				return nil, err
+			}
 			continue
 		}
 		fr, err := Fix(ctx, in, opts)
@@ -132,12 +129,9 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		}
 		if !fr.Changed {
 			fmt.Fprintf(human, "%s: nothing to fix automatically\n", textsafe.String(file))
-			res, err := Check(ctx, in, opts)
-			if err != nil {
-				return nil, inputErr(err)
+			if err := check(); err != nil {
+				return nil, err
 			}
-			rep.Findings = append(rep.Findings, res.Findings...)
-			rep.Suppressed += res.Suppressed
 			continue
 		}
 		// The diff shows the lines a fix removed: the credentials on them
@@ -152,12 +146,9 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		}
 		if o.DryRun {
 			fmt.Fprintf(human, "%s: not written (--dry-run)\n\n", textsafe.String(file))
-			res, err := Check(ctx, in, opts)
-			if err != nil {
-				return nil, inputErr(err)
+			if err := check(); err != nil {
+				return nil, err
 			}
-			rep.Findings = append(rep.Findings, res.Findings...)
-			rep.Suppressed += res.Suppressed
 			continue
 		}
 		perm := os.FileMode(0o644)
@@ -174,19 +165,13 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	if err := report.Write(o.Out, format, rep); err != nil {
 		return nil, err
 	}
-	res := &RunResult{Findings: rep.Findings}
-	for _, f := range rep.Findings {
-		if f.Severity >= threshold {
-			res.Failed = true
-		}
-	}
-	return res, nil
+	return &RunResult{Findings: rep.Findings, Failed: rules.Fails(rep.Findings, threshold)}, nil
 }
 
 func inputErr(err error) error {
 	var pe *ParseError
 	if errors.As(err, &pe) {
-		return &InputError{err}
+		return errdefs.Invalid(err)
 	}
 	return err
 }
@@ -254,13 +239,4 @@ func diff(file string, a, b []byte) string {
 		return err.Error() + "\n"
 	}
 	return s
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -201,6 +201,17 @@ func ParseThreshold(s string) (Severity, error) {
 	return sev, nil
 }
 
+// Fails reports whether a finding is at or above threshold: a run that
+// found it fails.
+func Fails(fs []Finding, threshold Severity) bool {
+	for _, f := range fs {
+		if f.Severity >= threshold {
+			return true
+		}
+	}
+	return false
+}
+
 // Unknown lists, sorted, the rule ids a team file's [rules] names that the
 // catalogue does not know, so that a typo does not silently do nothing.
 func (c *Catalogue) Unknown(overrides map[string]string) []string {

@@ -80,3 +80,18 @@ func TestParseSeverity(t *testing.T) {
 		t.Error("fatal is not a severity")
 	}
 }
+
+func TestFails(t *testing.T) {
+	fs := []Finding{{Severity: Info}, {Severity: Warning}}
+	for _, tc := range []struct {
+		threshold Severity
+		want      bool
+	}{{Info, true}, {Warning, true}, {Error, false}} {
+		if got := Fails(fs, tc.threshold); got != tc.want {
+			t.Errorf("Fails(info+warning, %v) = %v, want %v", tc.threshold, got, tc.want)
+		}
+	}
+	if Fails(nil, Info) {
+		t.Error("Fails(no findings, info) = true")
+	}
+}

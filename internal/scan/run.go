@@ -2,7 +2,6 @@ package scan
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/slipway/slipway/internal/colour"
 	"github.com/slipway/slipway/internal/config"
+	"github.com/slipway/slipway/internal/errdefs"
 	"github.com/slipway/slipway/internal/goldenlock"
 	"github.com/slipway/slipway/internal/image"
 	tarlayer "github.com/slipway/slipway/internal/layer"
@@ -42,14 +42,6 @@ type RunOptions struct {
 	Out, Err io.Writer
 }
 
-// InputError is a usage or input problem (exit code 2): a bad flag value,
-// an image that cannot be found or read, a bad team file or golden.lock.
-type InputError struct{ Err error }
-
-func (e *InputError) Error() string { return e.Err.Error() }
-func (e *InputError) Unwrap() error { return e.Err }
-func (e *InputError) BadInput()     {}
-
 // RunResult is what Run found.
 type RunResult struct {
 	*Result
@@ -62,13 +54,9 @@ type RunResult struct {
 
 // Run is `slipway scan`: open the image, scan it, print the report.
 func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
-	threshold, err := rules.ParseThreshold(o.Severity)
+	threshold, format, err := report.ParseFlags(o.Severity, o.Format)
 	if err != nil {
-		return nil, &InputError{err}
-	}
-	format, err := report.ParseFormat(o.Format)
-	if err != nil {
-		return nil, &InputError{err}
+		return nil, err
 	}
 	if o.Err == nil {
 		o.Err = io.Discard
@@ -83,16 +71,16 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	}
 	team, teamFile, err := config.FindTeam(dir, o.Team)
 	if err != nil {
-		return nil, &InputError{err}
+		return nil, errdefs.Invalid(err)
 	}
 	team.WriteNotices(o.Err, teamFile)
 	var lock *goldenlock.Lock
 	if o.GoldenLock != "" {
 		if _, err := os.Stat(o.GoldenLock); err != nil {
-			return nil, &InputError{fmt.Errorf("--golden-lock: %w", err)}
+			return nil, errdefs.Invalid(fmt.Errorf("--golden-lock: %w", err))
 		}
 		if lock, err = goldenlock.ReadLock(o.GoldenLock); err != nil {
-			return nil, &InputError{err}
+			return nil, errdefs.Invalid(err)
 		}
 	}
 
@@ -103,7 +91,7 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, &InputError{err}
+		return nil, errdefs.Invalid(err)
 	}
 	defer src.Close()
 	atts, err := ReadAttestations(ctx, o.Image, ro)
@@ -111,14 +99,14 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, &InputError{err}
+		return nil, errdefs.Invalid(err)
 	}
 	res, err := Image(ctx, src, Options{Name: o.Image, Team: team, Golden: lock, Remote: ro, Limits: o.Limits, Attestations: atts})
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, &InputError{fmt.Errorf("scanning %s: %w", o.Image, err)}
+		return nil, errdefs.Invalid(fmt.Errorf("scanning %s: %w", o.Image, err))
 	}
 	took := time.Since(start)
 	fmt.Fprintf(notes, "%s: %s, %d layers, %d files, %s unpacked; scanned in %s\n\n",
@@ -132,17 +120,5 @@ func Run(ctx context.Context, o RunOptions) (*RunResult, error) {
 	if err := report.Write(o.Out, format, rep); err != nil {
 		return nil, err
 	}
-	rr := &RunResult{Result: res, Duration: took, SBOMs: sboms}
-	for _, f := range res.Findings {
-		if f.Severity >= threshold {
-			rr.Failed = true
-		}
-	}
-	return rr, nil
-}
-
-// IsInput reports whether err is an input or usage problem.
-func IsInput(err error) bool {
-	var ie *InputError
-	return errors.As(err, &ie)
+	return &RunResult{Result: res, Failed: rules.Fails(res.Findings, threshold), Duration: took, SBOMs: sboms}, nil
 }

@@ -122,19 +122,7 @@ func (s *scanner) add(id, format string, args ...any) {
 
 // finish applies the team's overrides and sorts.
 func (s *scanner) finish(team *config.Team) []rules.Finding {
-	var out []rules.Finding
-	for _, f := range s.findings {
-		if team != nil {
-			if v, ok := team.Rules[f.RuleID]; ok {
-				if sev, err := rules.ParseSeverity(v); err == nil {
-					f.Severity = sev
-				}
-			}
-		}
-		if f.Severity != rules.Off {
-			out = append(out, f)
-		}
-	}
+	out := team.ApplyRules(s.findings)
 	sort.SliceStable(out, func(i, j int) bool { return out[i].RuleID < out[j].RuleID })
 	return out
 }

@@ -10,7 +10,10 @@ import (
 	"math/big"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -87,4 +90,26 @@ func AssertEmptyDir(t testing.TB, dir string) {
 	for _, e := range entries {
 		t.Errorf("left in the output directory: %s", e.Name())
 	}
+}
+
+// Deps is `go list -deps` of pkg (with -test when tests is true): every
+// package pkg depends on. It fails t when go list fails, and when the list
+// lacks want, a package pkg is known to depend on, so that an empty list or
+// one of another package cannot make a "depends on no X" test pass.
+func Deps(t testing.TB, pkg string, tests bool, want string) []string {
+	t.Helper()
+	args := []string{"list", "-deps"}
+	if tests {
+		args = append(args, "-test")
+	}
+	cmd := "go " + strings.Join(args, " ")
+	out, err := exec.Command("go", append(args, pkg)...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("%s %s: %v\n%s", cmd, pkg, err, out)
+	}
+	deps := strings.Fields(string(out))
+	if !slices.Contains(deps, want) {
+		t.Fatalf("%s %s listed %d packages, without %s that it uses:\n%s", cmd, pkg, len(deps), want, out)
+	}
+	return deps
 }

@@ -22,7 +22,9 @@ import (
 	"encoding"
 	"errors"
 	"fmt"
+	"maps"
 	"reflect"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -152,7 +154,7 @@ func (w *walker) value(path string, data any, t reflect.Type, want string) {
 			w.wrong(path, data, t, want)
 			return
 		}
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			w.value(join(path, k), m[k], t.Elem(), "")
 		}
 	case reflect.Slice, reflect.Array:
@@ -207,7 +209,7 @@ func (w *walker) value(path string, data any, t reflect.Type, want string) {
 // table checks the keys of one TOML table against struct t.
 func (w *walker) table(path string, m map[string]any, t reflect.Type) {
 	fields := fieldsOf(t)
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		f, ok := fields[k]
 		if !ok {
 			if w.strict {
@@ -374,15 +376,6 @@ func join(path, key string) string {
 		return key
 	}
 	return path + "." + key
-}
-
-func sortedKeys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // syntaxError turns a TOML parse error into a FieldError at its line.

@@ -181,7 +181,7 @@ func runAll(cmd *cobra.Command, args []string, a *allFlags, kind allKind) error 
 	}
 	var tasks []workspace.Task
 	for _, s := range selected {
-		t := workspace.Task{Service: s, Key: ws.KeyOf(ctx, s, target, platforms)}
+		t := workspace.Task{Service: s, Key: ws.KeyOf(s, target, platforms)}
 		if changes != nil {
 			in, err := ws.Inputs(s)
 			if err != nil {

@@ -127,7 +127,7 @@ func runConsumers(cmd *cobra.Command, o consumersOptions, sum *golden.Summary, b
 		if svc.Name == "" {
 			svc.Name = path.Base(dir)
 		}
-		row := consumerRow{Service: svc.Name, Path: dir, Golden: u.Golden, To: u.Locked, Key: ws.KeyOf(ctx, svc, "", nil).String()}
+		row := consumerRow{Service: svc.Name, Path: dir, Golden: u.Golden, To: u.Locked, Key: ws.KeyOf(svc, "", nil).Label()}
 		if b, ok := before[u.Service]; ok {
 			row.From = b.Digest
 		}
@@ -145,7 +145,7 @@ func runConsumers(cmd *cobra.Command, o consumersOptions, sum *golden.Summary, b
 			row.Detail = fmt.Sprintf("golden %s was not rebuilt (%s)", u.Golden, why)
 		}
 		rows = append(rows, row)
-		tasks = append(tasks, workspace.Task{Service: svc, Key: ws.KeyOf(ctx, svc, "", nil)})
+		tasks = append(tasks, workspace.Task{Service: svc, Key: ws.KeyOf(svc, "", nil)})
 	}
 	if len(rows) == 0 {
 		fmt.Fprintf(errw, "\nno service under %s builds FROM the golden images of this run\n", root)

@@ -126,14 +126,15 @@ func TestServiceKeyOutsideGit(t *testing.T) {
 
 func TestNormalizeRemote(t *testing.T) {
 	for in, want := range map[string]string{
-		"https://github.com/acme/shop.git":         "github.com/acme/shop",
-		"https://user:s3cret@GitHub.com/acme/shop": "github.com/acme/shop",
-		"git@github.com:acme/shop.git":             "github.com/acme/shop",
-		"ssh://git@github.com:22/acme/shop/":       "github.com/acme/shop",
-		"ssh://git@gitlab.example:2222/g/sub/r":    "gitlab.example:2222/g/sub/r",
-		"/srv/git/shop.git":                        "",
-		"file:///srv/git/shop.git":                 "",
-		"../shop":                                  "",
+		"https://github.com/acme/shop.git":              "github.com/acme/shop",
+		"https://user:s3cret@GitHub.com/acme/shop":      "github.com/acme/shop",
+		"git@github.com:acme/shop.git":                  "github.com/acme/shop",
+		"ssh://git@github.com:22/acme/shop/":            "github.com/acme/shop",
+		"https://user:pw@GitHub.com:443/acme/shop.git/": "github.com/acme/shop",
+		"ssh://git@gitlab.example:2222/g/sub/r":         "gitlab.example:2222/g/sub/r",
+		"/srv/git/shop.git":                             "",
+		"file:///srv/git/shop.git":                      "",
+		"../shop":                                       "",
 	} {
 		if got := NormalizeRemote(in); got != want {
 			t.Errorf("NormalizeRemote(%q) = %q, want %q", in, got, want)

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/slipway/slipway/internal/pool"
 	"github.com/slipway/slipway/internal/textsafe"
 )
 
@@ -56,7 +57,7 @@ type Result struct {
 // Task is one service's work for Run.
 type Task struct {
 	Service Service
-	Key     Key
+	Key     pool.Key
 	// Skip, when set, is the reason the service is not run (unchanged).
 	Skip string
 	// Reason is why it is run (the file that changed): the start of the
@@ -111,7 +112,7 @@ func Run(ctx context.Context, tasks []Task, jobs int, pick Picker, step Step, do
 						r.Detail = t.Reason + "; " + r.Detail
 					}
 				}
-				r.Service, r.Path, r.Key = t.Service.Name, t.Service.Path, t.Key.String()
+				r.Service, r.Path, r.Key = t.Service.Name, t.Service.Path, t.Key.Label()
 				out[i] = r
 				report(r)
 			}
@@ -119,7 +120,7 @@ func Run(ctx context.Context, tasks []Task, jobs int, pick Picker, step Step, do
 	}
 	for i, t := range tasks {
 		if t.Skip != "" {
-			r := Result{Service: t.Service.Name, Path: t.Service.Path, Key: t.Key.String(), Status: StatusUnchanged, Detail: t.Skip}
+			r := Result{Service: t.Service.Name, Path: t.Service.Path, Key: t.Key.Label(), Status: StatusUnchanged, Detail: t.Skip}
 			out[i] = r
 			report(r)
 			continue

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/slipway/slipway/internal/pool"
 )
 
 // recordingPicker remembers the keys it was asked for.
@@ -24,7 +26,7 @@ func (p *recordingPicker) Pick(key string) string {
 func TestRunGoesOnAfterAFailureAndReportsTheWorst(t *testing.T) {
 	var tasks []Task
 	for _, n := range []string{"a", "b", "c", "d"} {
-		tasks = append(tasks, Task{Service: Service{Name: n, Path: "svc/" + n}, Key: Key{Repo: "github.com/acme/shop", Path: "svc/" + n}})
+		tasks = append(tasks, Task{Service: Service{Name: n, Path: "svc/" + n}, Key: pool.Key{Repo: "github.com/acme/shop", Path: "svc/" + n}})
 	}
 	tasks[3].Skip = "no change since HEAD~1"
 	var started []string
@@ -50,7 +52,7 @@ func TestRunGoesOnAfterAFailureAndReportsTheWorst(t *testing.T) {
 	if Worst(rs) != 1 {
 		t.Errorf("worst %d, want 1", Worst(rs))
 	}
-	if len(pick.keys) != 3 || pick.keys[0] != "github.com/acme/shop//svc/a" {
+	if len(pick.keys) != 3 || pick.keys[0] != (pool.Key{Repo: "github.com/acme/shop", Path: "svc/a"}).String() {
 		t.Errorf("picker saw %v", pick.keys)
 	}
 	if rs[0].Builder == "" || rs[3].Builder != "" {

@@ -62,7 +62,6 @@ type Workspace struct {
 	File File
 	// Path is the file's path.
 	Path string
-	repo string // Repo, once computed
 }
 
 // Dir is a service's folder on disk.

@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/slipway/slipway/internal/pool"
 )
 
 func write(t *testing.T, root string, files map[string]string) {
@@ -163,20 +165,6 @@ func TestMergeAppendsAndKeepsComments(t *testing.T) {
 	}
 }
 
-func TestNormalizeRemote(t *testing.T) {
-	for in, want := range map[string]string{
-		"git@github.com:acme/shop.git":                  "github.com/acme/shop",
-		"https://github.com/acme/shop":                  "github.com/acme/shop",
-		"https://user:pw@GitHub.com:443/acme/shop.git/": "github.com/acme/shop",
-		"ssh://git@gitlab.example:2222/team/mono.git":   "gitlab.example/team/mono",
-		"/srv/git/mono.git":                             "mono",
-	} {
-		if got := NormalizeRemote(in); got != want {
-			t.Errorf("NormalizeRemote(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func gitInit(t *testing.T, dir string) {
 	t.Helper()
 	for _, args := range [][]string{
@@ -201,7 +189,6 @@ func TestKeyIsTheSameInEveryCheckout(t *testing.T) {
 	if out, err := exec.Command("git", "clone", "-q", a, b).CombinedOutput(); err != nil {
 		t.Fatalf("clone: %v\n%s", err, out)
 	}
-	ctx := context.Background()
 	var keys []string
 	for _, root := range []string{a, b} {
 		w, err := Load(filepath.Join(root, FileName))
@@ -210,16 +197,20 @@ func TestKeyIsTheSameInEveryCheckout(t *testing.T) {
 		}
 		// Remove the clone's origin: both then fall back to the first commit.
 		_ = exec.Command("git", "-C", root, "remote", "remove", "origin").Run()
-		k := w.KeyOf(ctx, w.File.Services[0], "", []string{"linux/arm64", "linux/amd64"})
+		k := w.KeyOf(w.File.Services[0], "", []string{"linux/arm64", "linux/amd64"})
 		if strings.Contains(k.String(), root) || strings.Contains(k.String(), "checkout-one") {
-			t.Errorf("key %q holds a path of the checkout", k)
+			t.Errorf("key %q holds a path of the checkout", k.Label())
 		}
-		keys = append(keys, k.String())
+		// The key a single build of the folder places by.
+		if single, err := pool.ServiceKey(filepath.Join(root, "services", "api"), "", []string{"linux/amd64", "linux/arm64"}); err != nil || single != k {
+			t.Errorf("KeyOf %q, but a single build's key is %q (%v)", k.Label(), single.Label(), err)
+		}
+		keys = append(keys, k.Label())
 	}
 	if keys[0] != keys[1] {
 		t.Fatalf("keys differ between checkouts: %q vs %q", keys[0], keys[1])
 	}
-	if !strings.HasPrefix(keys[0], "git:") || !strings.HasSuffix(keys[0], "//services/api@linux/amd64,linux/arm64") {
+	if !strings.HasPrefix(keys[0], "commit:") || !strings.HasSuffix(keys[0], "//services/api@linux/amd64,linux/arm64") {
 		t.Fatalf("key %q", keys[0])
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"archive/tar"
 	"errors"
 	"fmt"
+	"io"
 	"path"
 	"strconv"
 	"strings"
@@ -188,4 +189,31 @@ func (b *Budget) Name(l int, raw string) (string, error) {
 	}
 	n := path.Clean("/" + raw)[1:]
 	return n, nil
+}
+
+// Walk reads the tar of layer l (1-based) from r: every entry's header
+// passes b.Entry, and fn gets each entry but the root with its clean
+// absolute path ("/" and the name) and the tar reader, positioned at the
+// entry's content. archive/tar may flag an insecure name with a usable
+// header: the budget judges that name like every other.
+func (b *Budget) Walk(l int, r io.Reader, fn func(hdr *tar.Header, p string, tr *tar.Reader) error) error {
+	tr := tar.NewReader(r)
+	for {
+		hdr, err := tr.Next()
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil && !errors.Is(err, tar.ErrInsecurePath) {
+			return fmt.Errorf("reading layer %d: %w", l, err)
+		}
+		rel, err := b.Entry(l, hdr)
+		if err != nil {
+			return err
+		}
+		if rel != "" {
+			if err := fn(hdr, "/"+rel, tr); err != nil {
+				return err
+			}
+		}
+	}
 }

@@ -13,7 +13,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -183,39 +182,23 @@ func readLayer(ctx context.Context, l int, ly v1.Layer, budget *tarlayer.Budget,
 		return fmt.Errorf("reading layer %d: %w", l, err)
 	}
 	defer rc.Close()
-	tr := tar.NewReader(image.ContextReader(ctx, rc))
 	mine := map[string]*found{}
 	var gone, opaque []string
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil && !errors.Is(err, tar.ErrInsecurePath) {
-			return fmt.Errorf("reading layer %d: %w", l, err)
-		}
-		rel, err := budget.Entry(l, hdr)
-		if err != nil {
-			return err
-		}
-		if rel == "" {
-			continue
-		}
-		p := "/" + rel
+	err = budget.Walk(l, image.ContextReader(ctx, rc), func(hdr *tar.Header, p string, tr *tar.Reader) error {
 		dir, base := path.Dir(p), path.Base(p)
 		switch {
 		case base == opaqueMarker:
 			opaque = append(opaque, dir)
-			continue
+			return nil
 		case strings.HasPrefix(base, whiteoutPrefix):
 			gone = append(gone, path.Join(dir, base[len(whiteoutPrefix):]))
-			continue
+			return nil
 		}
 		// Any entry at a path replaces what a lower layer had there.
 		delete(files, p)
 		delete(mine, p)
 		if hdr.Typeflag != tar.TypeReg && hdr.Typeflag != tar.TypeRegA { //nolint:staticcheck // old layers
-			continue
+			return nil
 		}
 		f, err := readFile(p, hdr, tr, lim, tmp)
 		if err != nil {
@@ -224,6 +207,10 @@ func readLayer(ctx context.Context, l int, ly v1.Layer, budget *tarlayer.Budget,
 		if f != nil {
 			mine[p] = f
 		}
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for _, g := range gone {
 		removeTree(files, g, true)

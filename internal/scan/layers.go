@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"io"
 	"path"
@@ -156,32 +155,14 @@ func (w *walker) layer(ctx context.Context, l int, ly v1.Layer) error {
 	r := image.ContextReader(ctx, rc)
 	var opaque []string // this layer's opaque directories hide only lower layers
 	w.entries = map[string]entryInfo{}
-	tr := tar.NewReader(r)
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		// archive/tar may flag an insecure name with a usable header: the
-		// budget judges the name, like every other.
-		if err != nil && !errors.Is(err, tar.ErrInsecurePath) {
-			return fmt.Errorf("reading layer %d: %w", l, err)
-		}
-		rel, err := w.budget.Entry(l, hdr)
-		if err != nil {
-			return err
-		}
-		if rel == "" {
-			continue
-		}
-		p := "/" + rel
+	err = w.budget.Walk(l, r, func(hdr *tar.Header, p string, tr *tar.Reader) error {
 		dir, base := parent(p), path.Base(p)
 		if err := w.parents(hdr, p, l); err != nil {
 			return err
 		}
 		if base == opaqueMarker {
 			opaque = append(opaque, dir)
-			continue
+			return nil
 		}
 		tomb := strings.HasPrefix(base, whiteoutPrefix)
 		if tomb {
@@ -211,7 +192,7 @@ func (w *walker) layer(ctx context.Context, l int, ly v1.Layer) error {
 				n.top = int32(l)
 			}
 			w.nodes[p] = n
-			continue
+			return nil
 		}
 		info := entryInfo{typ: hdr.Typeflag, mode: hdr.Mode, uid: hdr.Uid, gid: hdr.Gid, size: hdr.Size}
 		if hdr.Typeflag == tar.TypeLink {
@@ -264,6 +245,10 @@ func (w *walker) layer(ctx context.Context, l int, ly v1.Layer) error {
 			n.touch(l, false)
 		}
 		w.nodes[p] = n
+		return nil
+	})
+	if err != nil {
+		return err
 	}
 	for _, d := range opaque {
 		w.opaque[d] = l

@@ -101,31 +101,17 @@ func unpackLayer(ctx context.Context, l v1.Layer, n int, root string, b *layer.B
 // onto root, counting its entries in b and st. See Unpack.
 func Apply(r io.Reader, root string, n int, b *layer.Budget, st *ExtractStats) error {
 	x := &applier{root: root, layer: n, own: map[string]byte{}}
-	tr := tar.NewReader(r)
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil
-		}
-		// archive/tar may flag an insecure name with a usable header: the
-		// name is judged below, like every other.
-		if err != nil && !errors.Is(err, tar.ErrInsecurePath) {
-			return fmt.Errorf("layer %d: reading the tar: %w", n, err)
-		}
-		name, err := b.Entry(n, hdr)
-		if err != nil {
-			return err
-		}
-		if name == "" {
-			continue // the root itself keeps root's mode and owner
-		}
-		if err := x.entry(name, hdr, tr, b, st); err != nil {
+	// The root itself is not an entry Walk gives: it keeps root's mode
+	// and owner.
+	return b.Walk(n, r, func(hdr *tar.Header, p string, tr *tar.Reader) error {
+		if err := x.entry(p[1:], hdr, tr, b, st); err != nil {
 			if layer.IsBadInput(err) {
 				return err
 			}
 			return fmt.Errorf("layer %d: entry %s: %w", n, layer.Quote(hdr.Name), err)
 		}
-	}
+		return nil
+	})
 }
 
 // applier applies one layer.

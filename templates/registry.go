@@ -36,7 +36,7 @@ func Providers() []provider.Provider { return append([]provider.Provider(nil), p
 // Provider returns the provider of a language key.
 func Provider(key string) (provider.Provider, bool) {
 	for _, p := range providers {
-		if p.Info().Key == key {
+		if provider.InfoOf(p).Key == key {
 			return p, true
 		}
 	}
@@ -47,7 +47,7 @@ func Provider(key string) (provider.Provider, bool) {
 func Keys() []string {
 	out := make([]string, len(providers))
 	for i, p := range providers {
-		out[i] = p.Info().Key
+		out[i] = provider.InfoOf(p).Key
 	}
 	return out
 }
@@ -57,7 +57,7 @@ func Keys() []string {
 func Choosable() map[string][]string {
 	out := map[string][]string{}
 	for _, p := range providers {
-		if i := p.Info(); len(i.PackageManagers) > 1 {
+		if i := provider.InfoOf(p); len(i.PackageManagers) > 1 {
 			out[i.Key] = append([]string(nil), i.PackageManagers...)
 		}
 	}
@@ -85,7 +85,7 @@ func RuntimeProbe(b Base, url string) []string {
 // MainHelp explains the key main for a language, or "" for an unknown one.
 func MainHelp(lang string) string {
 	if p, ok := Provider(lang); ok {
-		return p.Info().MainHelp
+		return provider.InfoOf(p).MainHelp
 	}
 	return ""
 }
@@ -95,9 +95,9 @@ func MainHelp(lang string) string {
 func Honouring(key string) []string {
 	var out []string
 	for _, p := range providers {
-		for _, k := range p.Info().Keys {
+		for _, k := range provider.InfoOf(p).Keys {
 			if k == key {
-				out = append(out, p.Info().Key)
+				out = append(out, provider.InfoOf(p).Key)
 			}
 		}
 	}

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/slipway/slipway/internal/provider"
 )
 
 // languageMentionsAllowed are the files outside the providers' folders whose
@@ -141,7 +143,7 @@ func TestNoLanguageListOutsideProviders(t *testing.T) {
 func TestProviders(t *testing.T) {
 	seen := map[string]bool{}
 	for _, p := range Providers() {
-		i := p.Info()
+		i := provider.InfoOf(p)
 		if seen[i.Key] {
 			t.Errorf("language %q registered twice", i.Key)
 		}
@@ -160,7 +162,7 @@ func TestProviders(t *testing.T) {
 		if m.Static != (i.RuntimeName == "") {
 			t.Errorf("%s: static = %v but runtime name %q: a language without a runtime builds a self-contained binary", i.Key, m.Static, i.RuntimeName)
 		}
-		if got, ok := Provider(i.Key); !ok || got.Info().Key != i.Key {
+		if got, ok := Provider(i.Key); !ok || provider.InfoOf(got).Key != i.Key {
 			t.Errorf("Provider(%q) does not find it", i.Key)
 		}
 	}

@@ -127,7 +127,7 @@ func Load(funcs template.FuncMap) (*Set, error) {
 		return nil, err
 	}
 	for _, p := range providers {
-		info := p.Info()
+		info := provider.InfoOf(p)
 		lang := info.Key
 		pf := p.Files()
 		var m Manifest
@@ -265,7 +265,7 @@ func Catalogue() (map[string]Base, error) {
 	}
 	owns := map[string]own{}
 	for _, p := range providers {
-		lang := p.Info().Key
+		lang := provider.InfoOf(p).Key
 		if _, err := fs.Stat(p.Files(), "catalogue.toml"); err != nil {
 			continue
 		}
@@ -279,7 +279,7 @@ func Catalogue() (map[string]Base, error) {
 		owns[lang] = c
 	}
 	for _, p := range providers {
-		lang := p.Info().Key
+		lang := provider.InfoOf(p).Key
 		for _, k := range owns[lang].Fits {
 			b, ok := out[k]
 			if !ok {

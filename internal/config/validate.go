@@ -261,7 +261,7 @@ func validateForLanguage(pr *problems, p *Project) {
 	if !ok {
 		return
 	}
-	info := prov.Info()
+	info := provider.InfoOf(prov)
 	set := map[string]bool{"cgo": p.CGO, "healthcheck.binary": p.Healthcheck.Binary != "", "npmrc": p.Npmrc, "runtime_files": len(p.RuntimeFiles) > 0, "service_dir": p.ServiceDir != "", "shared_paths": len(p.SharedPaths) > 0}
 	for _, k := range provider.LanguageKeys {
 		if set[k] && !slices.Contains(info.Keys, k) {

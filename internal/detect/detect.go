@@ -43,7 +43,7 @@ func detect(dir, language string) (*Result, error) {
 	files := map[string][]string{}
 	var fallbacks []string
 	for _, p := range templates.Providers() {
-		info := p.Info()
+		info := provider.InfoOf(p)
 		for _, pat := range info.Markers {
 			matches, _ := filepath.Glob(filepath.Join(dir, pat))
 			for _, f := range matches {

@@ -64,7 +64,7 @@ func Markers() string {
 	var all []string
 	seen := map[string]bool{}
 	for _, p := range templates.Providers() {
-		for _, m := range p.Info().Markers {
+		for _, m := range provider.InfoOf(p).Markers {
 			if !seen[m] {
 				seen[m] = true
 				all = append(all, m)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/slipway/slipway/internal/provider"
 	"github.com/slipway/slipway/templates"
 )
 
@@ -59,12 +60,12 @@ func TestUnsupportedBesideSupported(t *testing.T) {
 // provider must leave the list (mix.exs, Gemfile, composer.json did).
 func TestUnsupportedAreNoMarkers(t *testing.T) {
 	for _, p := range templates.Providers() {
-		for _, m := range p.Info().Markers {
+		for _, m := range provider.InfoOf(p).Markers {
 			for _, u := range unsupported {
 				a, _ := filepath.Match(u.pattern, filepath.Base(m))
 				b, _ := filepath.Match(filepath.Base(m), u.pattern)
 				if u.pattern == m || a || b {
-					t.Errorf("%s is %s's marker %s, and on the unsupported list as %s", u.pattern, p.Info().Key, m, u.language)
+					t.Errorf("%s is %s's marker %s, and on the unsupported list as %s", u.pattern, provider.InfoOf(p).Key, m, u.language)
 				}
 			}
 		}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/generate"
+	"github.com/slipway/slipway/internal/provider"
 	"github.com/slipway/slipway/templates"
 )
 
@@ -236,7 +237,7 @@ func (in fuzzInput) project(set *templates.Set, placeholder bool) config.Project
 	// The path keys only for the languages that honour them (the others
 	// refuse them, which TestEveryKeyChangesOutputOrIsRefused proves), so
 	// that every language's valid input still renders.
-	if prov, ok := templates.Provider(lang); ok && slices.Contains(prov.Info().Keys, "runtime_files") {
+	if prov, ok := templates.Provider(lang); ok && slices.Contains(provider.InfoOf(prov).Keys, "runtime_files") {
 		if in.on(shRuntime) {
 			p.RuntimeFiles = []string{pick(in.Pkg, "placeholder/file")}
 		}

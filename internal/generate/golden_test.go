@@ -21,6 +21,7 @@ import (
 
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/generate"
+	"github.com/slipway/slipway/internal/provider"
 	"github.com/slipway/slipway/internal/tomlx"
 	"github.com/slipway/slipway/templates"
 )
@@ -192,7 +193,7 @@ func TestGolden(t *testing.T) {
 	// languages whose templates honour them.
 	for _, lang := range set.Languages() {
 		prov, _ := templates.Provider(lang)
-		if !slices.Contains(prov.Info().Keys, "runtime_files") {
+		if !slices.Contains(provider.InfoOf(prov).Keys, "runtime_files") {
 			continue
 		}
 		m := set.Manifests[lang]

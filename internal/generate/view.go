@@ -8,6 +8,7 @@ import (
 
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/goldenlock"
+	"github.com/slipway/slipway/internal/provider"
 	"github.com/slipway/slipway/templates"
 )
 
@@ -343,7 +344,7 @@ func expand(args []string, r *Resolved) []string {
 		// language's runtime (its provider's RuntimeName) and let the
 		// image's PATH find it.
 		if pr, ok := templates.Provider(p.Language); ok {
-			runtime = pr.Info().RuntimeName
+			runtime = provider.InfoOf(pr).RuntimeName
 		}
 	}
 	rep := strings.NewReplacer(

@@ -53,7 +53,7 @@ var toolchains = func() map[string]bool {
 		m[n] = true
 	}
 	for _, p := range templates.Providers() {
-		for _, n := range p.Info().Toolchains {
+		for _, n := range provider.InfoOf(p).Toolchains {
 			m[n] = true
 		}
 	}

@@ -20,11 +20,10 @@ import (
 	"github.com/BurntSushi/toml"
 )
 
-// Provider is one language.
+// Provider is one language: its files and its detection. What slipway
+// needs to know of the language without loading its templates is data in
+// its manifest.toml (InfoOf reads it).
 type Provider interface {
-	// Info is what slipway needs to know about the language without
-	// loading its templates.
-	Info() Info
 	// Files holds the language's manifest.toml, Dockerfile.tmpl and
 	// dockerignore.tmpl at its root, and optionally its catalogue.toml
 	// (the bases of its runtime, and the shared bases it fits) and source
@@ -147,10 +146,17 @@ type BaseChecker interface {
 	CheckBase(b Base, p Build) []Issue
 }
 
-// FactsOnce returns a func that reads Facts(files) on its first call and
-// returns the same Info after, so a provider does no work at import time.
-func FactsOnce(files fs.FS) func() Info {
-	return sync.OnceValue(func() Info { return Facts(files) })
+// infos caches InfoOf: Provider values are comparable (providers are
+// empty structs), and a provider's embedded manifest never changes.
+var infos sync.Map // Provider -> Info
+
+// InfoOf is p's static facts: Facts of its files, read once.
+func InfoOf(p Provider) Info {
+	if i, ok := infos.Load(p); ok {
+		return i.(Info)
+	}
+	i, _ := infos.LoadOrStore(p, Facts(p.Files()))
+	return i.(Info)
 }
 
 // Facts reads a provider's Info from the manifest.toml at the root of its

@@ -2,6 +2,7 @@ package provider
 
 import (
 	"fmt"
+	"io/fs"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -41,7 +42,7 @@ func TestMajorMinor(t *testing.T) {
 // (the files are embedded) and panics with the file's name.
 func TestFacts(t *testing.T) {
 	man := "language = \"demo\"\n[builders]\ndefault = \"x\"\n[provider]\nmarkers = [\"demo.txt\"]\npackage_managers = [\"a\", \"b\"]\nruntime_name = \"demo\"\nkeys = [\"cgo\"]\nfallback = true\n"
-	got := FactsOnce(fstest.MapFS{"manifest.toml": {Data: []byte(man)}})()
+	got := Facts(fstest.MapFS{"manifest.toml": {Data: []byte(man)}})
 	if got.Key != "demo" || len(got.Markers) != 1 || got.Markers[0] != "demo.txt" || len(got.PackageManagers) != 2 ||
 		got.RuntimeName != "demo" || len(got.Keys) != 1 || !got.Fallback {
 		t.Errorf("Facts = %+v", got)
@@ -59,5 +60,23 @@ func TestFacts(t *testing.T) {
 			}()
 			Facts(fsys)
 		}()
+	}
+}
+
+type memo struct{ fsys fstest.MapFS }
+
+func (m *memo) Files() fs.FS             { return m.fsys }
+func (m *memo) Detect(d *Detector) error { return nil }
+
+// InfoOf reads a provider's manifest once: a change to the files after the
+// first call is not seen (embedded files never change).
+func TestInfoOfReadsOnce(t *testing.T) {
+	p := &memo{fstest.MapFS{"manifest.toml": {Data: []byte("language = \"one\"\n[provider]\nmarkers = [\"a\"]\n")}}}
+	if got := InfoOf(p); got.Key != "one" || len(got.Markers) != 1 {
+		t.Fatalf("InfoOf = %+v", got)
+	}
+	p.fsys["manifest.toml"] = &fstest.MapFile{Data: []byte("language = \"two\"\n")}
+	if got := InfoOf(p); got.Key != "one" {
+		t.Errorf("InfoOf read the manifest again: %+v", got)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/detect"
+	"github.com/slipway/slipway/internal/provider"
 	"github.com/slipway/slipway/templates"
 )
 
@@ -147,7 +148,7 @@ func Discover(ctx context.Context, root string, lim Limits) ([]Found, error) {
 // language (the providers' markers), without reading it.
 func hasMarker(dir string) bool {
 	for _, p := range templates.Providers() {
-		for _, pat := range p.Info().Markers {
+		for _, pat := range provider.InfoOf(p).Markers {
 			m, _ := filepath.Glob(filepath.Join(dir, pat))
 			for _, f := range m {
 				if fileExists(f) {

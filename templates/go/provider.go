@@ -1,5 +1,5 @@
 // Package golang is slipway's Go provider: its detection (detect.go), its
-// facts (Info below) and its templates and manifest.toml, embedded from this
+// facts (manifest.toml's [provider] table) and its templates and manifest.toml, embedded from this
 // folder. templates/registry.go lists it.
 package golang
 
@@ -15,17 +15,11 @@ import (
 //go:embed manifest.toml catalogue.toml Dockerfile.tmpl dockerignore.tmpl
 var files embed.FS
 
-// info reads the embedded manifest.toml once, on first use.
-var info = provider.FactsOnce(files)
-
 // Provider is the Go language.
 type Provider struct{}
 
 // Files returns manifest.toml and the templates.
 func (Provider) Files() fs.FS { return files }
-
-// Info returns the language's facts: manifest.toml's [provider] table.
-func (Provider) Info() provider.Info { return info() }
 
 // reHealthFlag is a self-probe flag declared with Go's flag package:
 // flag.Bool("healthcheck", ...).

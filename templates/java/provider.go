@@ -1,5 +1,5 @@
 // Package java is slipway's Java provider: its detection (detect.go), its
-// facts (Info below) and its templates and manifest.toml, embedded from this
+// facts (manifest.toml's [provider] table) and its templates and manifest.toml, embedded from this
 // folder. templates/registry.go lists it.
 package java
 
@@ -15,17 +15,11 @@ import (
 //go:embed manifest.toml catalogue.toml Dockerfile.tmpl dockerignore.tmpl
 var files embed.FS
 
-// info reads the embedded manifest.toml once, on first use.
-var info = provider.FactsOnce(files)
-
 // Provider is the Java language.
 type Provider struct{}
 
 // Files returns manifest.toml and the templates.
 func (Provider) Files() fs.FS { return files }
-
-// Info returns the language's facts: manifest.toml's [provider] table.
-func (Provider) Info() provider.Info { return info() }
 
 // Validate refuses a main that is no jar: the template runs the jar the
 // build produces, whose manifest names the main class, and has no way to

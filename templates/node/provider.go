@@ -1,5 +1,5 @@
 // Package node is slipway's Node.js provider: its detection (detect.go), its
-// facts (Info below) and its templates and manifest.toml, embedded from this
+// facts (manifest.toml's [provider] table) and its templates and manifest.toml, embedded from this
 // folder. templates/registry.go lists it.
 package node
 
@@ -7,24 +7,16 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-
-	"github.com/slipway/slipway/internal/provider"
 )
 
 //go:embed manifest.toml catalogue.toml Dockerfile.tmpl dockerignore.tmpl
 var files embed.FS
-
-// info reads the embedded manifest.toml once, on first use.
-var info = provider.FactsOnce(files)
 
 // Provider is the Node.js language.
 type Provider struct{}
 
 // Files returns manifest.toml and the templates.
 func (Provider) Files() fs.FS { return files }
-
-// Info returns the language's facts: manifest.toml's [provider] table.
-func (Provider) Info() provider.Info { return info() }
 
 // HTTPProbe probes url with Node's built-in fetch.
 func (Provider) HTTPProbe(runtimeBin, url string) []string {

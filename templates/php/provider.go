@@ -1,5 +1,5 @@
 // Package php is slipway's PHP provider: its detection (detect.go), its
-// facts (Info below) and its templates and manifest.toml, embedded from this
+// facts (manifest.toml's [provider] table) and its templates and manifest.toml, embedded from this
 // folder. templates/registry.go lists it.
 //
 // The service runs under Apache with mod_php (the official php:<v>-apache
@@ -24,17 +24,11 @@ import (
 //go:embed manifest.toml catalogue.toml Dockerfile.tmpl dockerignore.tmpl
 var files embed.FS
 
-// info reads the embedded manifest.toml once, on first use.
-var info = provider.FactsOnce(files)
-
 // Provider is the PHP language.
 type Provider struct{}
 
 // Files returns manifest.toml and the templates.
 func (Provider) Files() fs.FS { return files }
-
-// Info returns the language's facts: manifest.toml's [provider] table.
-func (Provider) Info() provider.Info { return info() }
 
 // HTTPProbe probes url with PHP's own stream wrapper, which fails on a
 // non-2xx answer.

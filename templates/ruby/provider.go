@@ -1,6 +1,6 @@
 // Package ruby is slipway's Ruby provider: its detection (detect.go: the
 // Gemfile, Gemfile.lock and how the service starts; secrets.go: private gem
-// servers), its facts (Info below) and its templates and manifest.toml,
+// servers), its facts (manifest.toml's [provider] table) and its templates and manifest.toml,
 // embedded from this folder. templates/registry.go lists it.
 package ruby
 
@@ -9,29 +9,16 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
-
-	"github.com/slipway/slipway/internal/provider"
 )
 
 //go:embed manifest.toml catalogue.toml Dockerfile.tmpl dockerignore.tmpl
 var files embed.FS
-
-// info reads the embedded manifest.toml once, on first use.
-var info = provider.FactsOnce(files)
 
 // Provider is the Ruby language.
 type Provider struct{}
 
 // Files returns manifest.toml and the templates.
 func (Provider) Files() fs.FS { return files }
-
-// Info returns the language's facts. No toolchain image is listed for lint
-// by name: the official ruby slim image is both the build stage and the
-// recommended final base (it has no compiler; build_packages adds one to
-// the build stage only), so refusing every ruby image as a final stage
-// would refuse slipway's own output; IsToolchain tells them apart by tag.
-// Info returns the language's facts: manifest.toml's [provider] table.
-func (Provider) Info() provider.Info { return info() }
 
 // HTTPProbe probes url with the standard library's Net::HTTP, with short
 // timeouts; any error exits 1.

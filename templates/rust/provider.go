@@ -1,5 +1,5 @@
 // Package rust is slipway's Rust provider: its detection (detect.go), its
-// facts (Info below) and its templates and manifest.toml, embedded from this
+// facts (manifest.toml's [provider] table) and its templates and manifest.toml, embedded from this
 // folder. templates/registry.go lists it.
 package rust
 
@@ -14,17 +14,11 @@ import (
 //go:embed manifest.toml catalogue.toml Dockerfile.tmpl dockerignore.tmpl
 var files embed.FS
 
-// info reads the embedded manifest.toml once, on first use.
-var info = provider.FactsOnce(files)
-
 // Provider is the Rust language.
 type Provider struct{}
 
 // Files returns manifest.toml and the templates.
 func (Provider) Files() fs.FS { return files }
-
-// Info returns the language's facts: manifest.toml's [provider] table.
-func (Provider) Info() provider.Info { return info() }
 
 // CheckBase refuses a musl base (the build stage links glibc) and warns on a
 // base with no libc.

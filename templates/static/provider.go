@@ -1,7 +1,7 @@
 // Package static is slipway's static-site provider: a front-end app whose
 // build writes static files (Vite, Create React App, Vue CLI, Angular,
 // Parcel, a plain build script) or a folder of plain HTML. Its detection
-// (detect.go), its facts (Info below), its templates, manifest.toml and
+// (detect.go), its facts (manifest.toml's [provider] table), its templates, manifest.toml and
 // catalogue.toml, and the web server it ships (server/main.go) are embedded
 // from this folder. templates/registry.go lists it.
 //
@@ -31,18 +31,12 @@ import (
 //go:embed manifest.toml catalogue.toml Dockerfile.tmpl dockerignore.tmpl server/main.go
 var files embed.FS
 
-// info reads the embedded manifest.toml once, on first use.
-var info = provider.FactsOnce(files)
-
 // Provider is the static-site language.
 type Provider struct{}
 
 // Files returns manifest.toml, catalogue.toml, the templates and the
 // server's source.
 func (Provider) Files() fs.FS { return files }
-
-// Info returns the language's facts: manifest.toml's [provider] table.
-func (Provider) Info() provider.Info { return info() }
 
 // Claims takes a front-end app's package.json (node.FrontEnd), or an
 // index.html (at the root or in public/) with no package.json: a plain

@@ -164,13 +164,7 @@ func logReport(t *testing.T, what string, r *verify.Report) {
 // test's and returns its path: a profile one observed call too tight.
 func writeWithout(t *testing.T, p *verify.Profile, name string) string {
 	t.Helper()
-	tight := *p
-	tight.Syscalls = nil
-	for _, s := range p.Syscalls {
-		s.Names = slices.DeleteFunc(slices.Clone(s.Names), func(n string) bool { return n == name })
-		tight.Syscalls = append(tight.Syscalls, s)
-	}
-	b, err := tight.Marshal()
+	b, err := p.Without(name).Marshal()
 	if err != nil {
 		t.Fatal(err)
 	}

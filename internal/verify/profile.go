@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 
@@ -85,6 +86,18 @@ func (p *Profile) Allowed() []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// Without returns a copy of p that no longer allows the calls named: the
+// profile a service must fail under when p is as tight as it claims.
+func (p *Profile) Without(names ...string) *Profile {
+	q := *p
+	q.Syscalls = nil
+	for _, s := range p.Syscalls {
+		s.Names = slices.DeleteFunc(slices.Clone(s.Names), func(n string) bool { return slices.Contains(names, n) })
+		q.Syscalls = append(q.Syscalls, s)
+	}
+	return &q
 }
 
 // Marshal returns the profile as indented JSON with a final newline.

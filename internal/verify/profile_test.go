@@ -2,6 +2,7 @@ package verify
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -142,5 +143,21 @@ func TestHardenSpec(t *testing.T) {
 	}
 	if *spec.Linux.Resources.Memory.Swap != 64<<20 {
 		t.Error("swap is not limited to the memory limit")
+	}
+}
+
+// Without drops the named calls from every rule of a copy; the profile it
+// was made from keeps them.
+func TestProfileWithout(t *testing.T) {
+	p := &Profile{DefaultAction: specs.ActErrno, Syscalls: []specs.LinuxSyscall{
+		{Names: []string{"read", "bind", "write"}, Action: specs.ActAllow},
+		{Names: []string{"bind", "listen"}, Action: specs.ActAllow},
+	}}
+	q := p.Without("bind", "listen")
+	if got := fmt.Sprint(q.Syscalls[0].Names, q.Syscalls[1].Names); got != "[read write] []" {
+		t.Errorf("Without: %s", got)
+	}
+	if got := fmt.Sprint(p.Syscalls[0].Names, p.Syscalls[1].Names); got != "[read bind write] [bind listen]" {
+		t.Errorf("the original changed: %s", got)
 	}
 }

@@ -184,18 +184,11 @@ func pull(t *testing.T, e *labEnv, ref string) *pulled {
 		t.Fatal(err)
 	}
 	p := &pulled{cfg: cfg, files: map[string]*tar.Header{}}
-	rc := mutate.Extract(img)
-	defer rc.Close()
-	tr := tar.NewReader(rc)
-	for {
-		h, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		p.files[strings.TrimPrefix(path.Clean("/"+h.Name), "/")] = h
+	if err := image.WalkFlattened(img, func(name string, h *tar.Header, _ *tar.Reader) error {
+		p.files[strings.TrimPrefix(name, "/")] = h
+		return nil
+	}); err != nil {
+		t.Fatal(err)
 	}
 	return p
 }

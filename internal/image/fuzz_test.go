@@ -58,31 +58,6 @@ func configFor(layer []byte) []byte {
 	return b
 }
 
-// readToEnd reads everything of src, every layer to its very end.
-func readToEnd(src *Source) error {
-	if _, err := src.ConfigFile(); err != nil {
-		return err
-	}
-	layers, err := src.Layers()
-	if err != nil {
-		return err
-	}
-	for _, l := range layers {
-		rc, err := l.Uncompressed()
-		if err != nil {
-			return err
-		}
-		_, err = io.Copy(io.Discard, rc)
-		if cerr := rc.Close(); err == nil {
-			err = cerr
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
 func layerSeed() []byte {
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -131,7 +106,7 @@ func FuzzOpenLayout(f *testing.F) {
 		dir := fresh(t)
 		fuzzLayout(t, dir, index, [][]byte{manifest, config, layer}, nil)
 		if src, err := Open(ctx, dir, Options{Warn: io.Discard}); err == nil {
-			readToEnd(src)
+			readEverything(src)
 			src.Close()
 		}
 
@@ -143,7 +118,7 @@ func FuzzOpenLayout(f *testing.F) {
 		fuzzLayout(t, dir, hi, blobs, nil)
 		src, err := Open(ctx, dir, Options{Warn: io.Discard})
 		if err == nil {
-			err = readToEnd(src)
+			err = readEverything(src)
 			src.Close()
 		}
 		if err != nil {
@@ -162,7 +137,7 @@ func FuzzOpenLayout(f *testing.F) {
 		fuzzLayout(t, dir, hi, blobs, map[int]v1.Hash{k: sha256Of(orig)})
 		src, err = Open(ctx, dir, Options{Warn: io.Discard})
 		if err == nil {
-			err = readToEnd(src)
+			err = readEverything(src)
 			src.Close()
 		}
 		var de *DigestError

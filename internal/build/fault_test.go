@@ -75,14 +75,9 @@ func TestDaemonKilledMidBuild(t *testing.T) {
 	})
 	outDir := t.TempDir()
 	dest := filepath.Join(outDir, "image.tar")
-
+	c := connectTo(t, d.Addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	c, err := Connect(ctx, ConnectOptions{Addr: d.Addr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 
 	var progress syncBuffer
 	stepShown := make(chan struct{})
@@ -208,13 +203,9 @@ func TestDaemonKilledDuringExport(t *testing.T) {
 	})
 	outDir := t.TempDir()
 	dest := filepath.Join(outDir, "image.tar")
+	c := connectTo(t, d.Addr)
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	c, err := Connect(ctx, ConnectOptions{Addr: d.Addr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
 
 	var progress syncBuffer
 	type result struct {

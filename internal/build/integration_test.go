@@ -36,12 +36,18 @@ const (
 
 func labClient(t *testing.T) *Client {
 	t.Helper()
-	l := labtest.Require(t)
+	return connectTo(t, labtest.Require(t).BuildkitHost)
+}
+
+// connectTo connects to the buildkitd at addr; the client is closed when
+// the test ends.
+func connectTo(t *testing.T, addr string) *Client {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	c, err := Connect(ctx, ConnectOptions{Addr: l.BuildkitHost})
+	c, err := Connect(ctx, ConnectOptions{Addr: addr})
 	if err != nil {
-		t.Fatalf("connecting to the lab: %v", err)
+		t.Fatalf("connecting to %s: %v", addr, err)
 	}
 	t.Cleanup(func() { c.Close() })
 	return c

@@ -93,14 +93,7 @@ func TestGeneratedIgnoreLab(t *testing.T) {
 			if ownNpmrc {
 				writeOwnNpmrc(t, dir)
 			}
-			dest := filepath.Join(t.TempDir(), "rootfs")
-			ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-			defer cancel()
-			var progress syncBuffer
-			if _, err := c.Build(ctx, Options{ContextDir: dir, Outputs: []Output{{Type: OutputLocal, Dest: dest}},
-				Progress: "plain", ProgressOut: &progress}); err != nil {
-				t.Fatalf("build: %v\n%s", err, progress.String())
-			}
+			dest, progress := buildToRootfs(t, c, dir)
 			if strings.Contains(progress.String(), "credential-looking") {
 				t.Errorf("the generated .dockerignore still lets credentials through:\n%s", progress.String())
 			}
@@ -132,14 +125,7 @@ func TestGeneratedIgnoreLab(t *testing.T) {
 func TestContextWarningLab(t *testing.T) {
 	c := labClient(t)
 	dir := credentialContext(t, "FROM scratch\nCOPY . /ctx\n", ".git\n")
-	dest := filepath.Join(t.TempDir(), "rootfs")
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	var progress syncBuffer
-	if _, err := c.Build(ctx, Options{ContextDir: dir, Outputs: []Output{{Type: OutputLocal, Dest: dest}},
-		Progress: "plain", ProgressOut: &progress}); err != nil {
-		t.Fatalf("build: %v\n%s", err, progress.String())
-	}
+	dest, progress := buildToRootfs(t, c, dir)
 	out := progress.String()
 	w := strings.Index(out, "warning: the build context")
 	first := strings.Index(out, "#1 ")
@@ -154,4 +140,19 @@ func TestContextWarningLab(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dest, "ctx", credentialDepth, ".aws", "credentials")); err != nil {
 		t.Errorf("the file the warning was about did not reach the image, so the warning was wrong: %v", err)
 	}
+}
+
+// buildToRootfs builds the context dir on c into a local rootfs folder and
+// returns it with the build's plain progress.
+func buildToRootfs(t *testing.T, c *Client, dir string) (string, *syncBuffer) {
+	t.Helper()
+	dest := filepath.Join(t.TempDir(), "rootfs")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	progress := &syncBuffer{}
+	if _, err := c.Build(ctx, Options{ContextDir: dir, Outputs: []Output{{Type: OutputLocal, Dest: dest}},
+		Progress: "plain", ProgressOut: progress}); err != nil {
+		t.Fatalf("build: %v\n%s", err, progress.String())
+	}
+	return dest, progress
 }

@@ -232,22 +232,14 @@ func TestUnpackLayerCases(t *testing.T) {
 	needRoot(t)
 	for _, c := range hostile.LayerCases() {
 		t.Run(c.Name, func(t *testing.T) {
-			dir := t.TempDir()
-			p, err := c.Build(dir)
-			if err != nil {
-				t.Fatal(err)
-			}
-			img, err := image.OpenLocal(p, t.TempDir())
-			if err != nil {
-				t.Fatal(err)
-			}
+			img := openCase(t, c, t.TempDir())
 			parent := t.TempDir()
 			root := filepath.Join(parent, "a", "rootfs")
 			if err := os.MkdirAll(root, 0o755); err != nil {
 				t.Fatal(err)
 			}
 			start := time.Now()
-			_, err = Unpack(context.Background(), img, root, layer.Limits{})
+			_, err := Unpack(context.Background(), img, root, layer.Limits{})
 			if took := time.Since(start); took > 5*time.Second {
 				t.Errorf("unpacking took %s", took)
 			}
@@ -563,15 +555,7 @@ func TestUnpackLikeUmoci(t *testing.T) {
 		if c.Want.Refuse || strings.HasSuffix(c.Name, "-docker") {
 			continue
 		}
-		p, err := c.Build(dir)
-		if err != nil {
-			t.Fatal(err)
-		}
-		img, err := image.OpenLocal(p, t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		images[c.Name] = img
+		images[c.Name] = openCase(t, c, dir)
 	}
 	if len(images) < 10 {
 		t.Fatalf("only %d images to compare", len(images))
@@ -667,4 +651,18 @@ func compareWithUmoci(t *testing.T, umoci string, img v1.Image) {
 			}
 		}
 	}
+}
+
+// openCase writes a hostile layer case into dir and opens it as an image.
+func openCase(t *testing.T, c hostile.Case, dir string) v1.Image {
+	t.Helper()
+	p, err := c.Build(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := image.OpenLocal(p, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
 }

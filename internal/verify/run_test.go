@@ -11,7 +11,6 @@ import (
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/slipway/slipway/internal/lab/labtest"
 	"github.com/slipway/slipway/internal/testkit"
@@ -67,18 +66,7 @@ func svcImage(t *testing.T, cfg v1.Config, extra ...entry) v1.Image {
 		file("etc/passwd", 0o644, 0, 0, "root:x:0:0:root:/root:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n"),
 		file("etc/group", 0o644, 0, 0, "root:x:0:\nnonroot:x:65532:\n"),
 	}, extra...)
-	img, err := mutate.Config(imageOf(t, tarOf(t, entries...)), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cf, _ := img.ConfigFile()
-	cf.OS, cf.Architecture = "linux", "amd64"
-	cf.Config = cfg
-	img, err = mutate.ConfigFile(img, cf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return img
+	return withPlatform(t, imageOf(t, tarOf(t, entries...)), cfg)
 }
 
 func writeLayout(t *testing.T, img v1.Image) string {

@@ -20,11 +20,7 @@ import (
 func TestBuildAllOnAPoolLab(t *testing.T) {
 	l := labtest.Require(t)
 	labtest.NeedRootAndRunc(t)
-	addrs := l.Builders
-	if len(addrs) < 3 {
-		addrs = addrsOf(privateDaemons(t, l, 3))
-	}
-	addrs = addrs[:3]
+	addrs := threeDaemons(t, l)
 	const n = 8
 	repo := poolRepo(t, n, 10*time.Millisecond)
 	var files string

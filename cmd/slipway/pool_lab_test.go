@@ -225,11 +225,7 @@ func cachedSteps(t *testing.T, progress string) (cached, steps int) {
 func TestPoolSpreadsByStableKeyLab(t *testing.T) {
 	l := labtest.Require(t)
 	labtest.NeedRootAndRunc(t)
-	addrs := l.Builders
-	if len(addrs) < 3 {
-		addrs = addrsOf(privateDaemons(t, l, 3))
-	}
-	addrs = addrs[:3]
+	addrs := threeDaemons(t, l)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	const n = 8
@@ -545,4 +541,15 @@ func TestPoolJoinsPlatformPartsInOneIndexLab(t *testing.T) {
 	if dg, _ := idx.Digest(); dg.String() != got {
 		t.Errorf("pushIndex returned %s, the tag holds %s", got, dg)
 	}
+}
+
+// threeDaemons returns the addresses of three daemons: the lab's pool when
+// it has three (slipway-lab up --daemons 3), else three private ones.
+func threeDaemons(t *testing.T, l *lab.Lab) []string {
+	t.Helper()
+	addrs := l.Builders
+	if len(addrs) < 3 {
+		addrs = addrsOf(privateDaemons(t, l, 3))
+	}
+	return addrs[:3]
 }

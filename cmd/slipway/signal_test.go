@@ -194,23 +194,8 @@ func testBinaryUnreachable(t *testing.T, bin string) {
 
 func testBinarySIGINT(t *testing.T, bin string) {
 	l := labtest.Require(t)
-	step := sleepStep(t)
-	dir := writeFiles(t, map[string]string{"Dockerfile": "FROM docker.io/library/debian:bookworm-slim\nRUN " + step + "\n"})
-	outDir := t.TempDir()
-	dest := filepath.Join(outDir, "image.tar")
-	r := startBin(t, bin, "RUN "+step, "build", dir, "--addr", l.BuildkitHost, "--progress", "plain", "--no-cache",
-		"-o", "type=oci,dest="+dest)
-	r.waitStep(t, step)
-	sent := time.Now()
-	if err := r.cmd.Process.Signal(os.Interrupt); err != nil {
-		t.Fatal(err)
-	}
-	r.waitExit(t, 30*time.Second)
-	took := r.ended.Sub(sent)
-	t.Logf("exit %d %v after SIGINT", r.exitCode(), took.Round(time.Millisecond))
-	if took > 5*time.Second {
-		t.Errorf("slipway exited %v after SIGINT, want < 5s", took.Round(time.Millisecond))
-	}
+	r, step, outDir := startSleepBuild(t, bin, l.BuildkitHost)
+	sent := r.exitsAfter(t, "SIGINT", func() error { return r.cmd.Process.Signal(os.Interrupt) })
 	if r.exitCode() != exitCanceled {
 		t.Errorf("exit %d, want %d", r.exitCode(), exitCanceled)
 	}
@@ -243,23 +228,8 @@ func testBinaryDaemonKilled(t *testing.T, bin string) {
 			t.Errorf("stopping the private buildkitd: %v", err)
 		}
 	})
-	step := sleepStep(t)
-	dir := writeFiles(t, map[string]string{"Dockerfile": "FROM docker.io/library/debian:bookworm-slim\nRUN " + step + "\n"})
-	outDir := t.TempDir()
-	dest := filepath.Join(outDir, "image.tar")
-	r := startBin(t, bin, "RUN "+step, "build", dir, "--addr", d.Addr, "--progress", "plain", "--no-cache",
-		"-o", "type=oci,dest="+dest)
-	r.waitStep(t, step)
-	killed := time.Now()
-	if err := d.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	r.waitExit(t, 30*time.Second)
-	took := r.ended.Sub(killed)
-	t.Logf("exit %d %v after buildkitd was killed", r.exitCode(), took.Round(time.Millisecond))
-	if took > 5*time.Second {
-		t.Errorf("slipway exited %v after buildkitd died, want < 5s", took.Round(time.Millisecond))
-	}
+	r, step, outDir := startSleepBuild(t, bin, d.Addr)
+	r.exitsAfter(t, "buildkitd was killed", d.Kill)
 	if r.exitCode() != exitFailure {
 		t.Errorf("exit %d, want %d", r.exitCode(), exitFailure)
 	}
@@ -282,6 +252,37 @@ func testBinaryDaemonKilled(t *testing.T, bin string) {
 	if _, err := os.Stat(fmt.Sprintf("/proc/%d", d.Pid)); err == nil {
 		t.Errorf("the private buildkitd (pid %d) is still there", d.Pid)
 	}
+}
+
+// startSleepBuild starts `slipway build` of a one-step Dockerfile whose
+// step sleeps, against the daemon at addr, and returns once the step runs:
+// the run, the step's marker and the output folder.
+func startSleepBuild(t *testing.T, bin, addr string) (*binRun, string, string) {
+	t.Helper()
+	step := sleepStep(t)
+	dir := writeFiles(t, map[string]string{"Dockerfile": "FROM docker.io/library/debian:bookworm-slim\nRUN " + step + "\n"})
+	outDir := t.TempDir()
+	r := startBin(t, bin, "RUN "+step, "build", dir, "--addr", addr, "--progress", "plain", "--no-cache",
+		"-o", "type=oci,dest="+filepath.Join(outDir, "image.tar"))
+	r.waitStep(t, step)
+	return r, step, outDir
+}
+
+// exitsAfter does what (the event), waits for slipway to exit, and wants
+// it to within 5 seconds; it returns when the event was.
+func (r *binRun) exitsAfter(t *testing.T, event string, what func() error) time.Time {
+	t.Helper()
+	at := time.Now()
+	if err := what(); err != nil {
+		t.Fatal(err)
+	}
+	r.waitExit(t, 30*time.Second)
+	took := r.ended.Sub(at)
+	t.Logf("exit %d %v after %s", r.exitCode(), took.Round(time.Millisecond), event)
+	if took > 5*time.Second {
+		t.Errorf("slipway exited %v after %s, want < 5s", took.Round(time.Millisecond), event)
+	}
+	return at
 }
 
 func lastLine(s string) string {

@@ -71,30 +71,46 @@ type probeResult struct {
 // probeHTTP GETs url until it answers 2xx, the deadline passes, ctx ends,
 // or alive reports that the service is gone.
 func probeHTTP(ctx context.Context, dial dialFunc, url string, timeout time.Duration, alive func() bool) probeResult {
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
 	tr := &http.Transport{DialContext: dial, DisableKeepAlives: true}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 3 * time.Second}
+	return retry(ctx, timeout, alive, func(ctx context.Context, res *probeResult) (bool, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return true, err
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return false, err
+		}
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		resp.Body.Close()
+		res.Status = resp.StatusCode
+		return resp.StatusCode >= 200 && resp.StatusCode < 300, nil
+	})
+}
+
+// retry makes attempts 250ms apart until one ends the probe (try returns
+// done: a success, or with an error a failure that retrying cannot mend),
+// the deadline passes, ctx ends, or alive reports that the service is gone.
+// A failed attempt's error is kept as the last one unless ctx ended; an
+// attempt that got an answer clears it.
+func retry(ctx context.Context, timeout time.Duration, alive func() bool, try func(ctx context.Context, res *probeResult) (bool, error)) probeResult {
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
 	var res probeResult
 	for {
 		res.Attempts++
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-		if err != nil {
+		done, err := try(ctx, &res)
+		if done {
 			res.Err = err
+			if err == nil {
+				res.OK, res.Elapsed = true, time.Since(start)
+			}
 			return res
 		}
-		resp, err := client.Do(req)
-		if err == nil {
-			_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-			resp.Body.Close()
-			res.Status, res.Err = resp.StatusCode, nil
-			if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-				res.OK, res.Elapsed = true, time.Since(start)
-				return res
-			}
-		} else if ctx.Err() == nil {
+		if err == nil || ctx.Err() == nil {
 			res.Err = err
 		}
 		if alive != nil && !alive() {
@@ -123,32 +139,14 @@ func portFree(port int) bool {
 // probeTCP dials addr until a connection is accepted, the deadline passes,
 // ctx ends, or alive reports that the service is gone.
 func probeTCP(ctx context.Context, dial dialFunc, addr string, timeout time.Duration, alive func() bool) probeResult {
-	start := time.Now()
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	var res probeResult
-	for {
-		res.Attempts++
+	return retry(ctx, timeout, alive, func(ctx context.Context, _ *probeResult) (bool, error) {
 		dctx, dcancel := context.WithTimeout(ctx, 3*time.Second)
+		defer dcancel()
 		conn, err := dial(dctx, "tcp", addr)
-		dcancel()
-		if err == nil {
-			conn.Close()
-			res.OK, res.Err, res.Elapsed = true, nil, time.Since(start)
-			return res
+		if err != nil {
+			return false, err
 		}
-		if ctx.Err() == nil {
-			res.Err = err
-		}
-		if alive != nil && !alive() {
-			res.Elapsed = time.Since(start)
-			return res
-		}
-		select {
-		case <-ctx.Done():
-			res.Elapsed = time.Since(start)
-			return res
-		case <-time.After(250 * time.Millisecond):
-		}
-	}
+		conn.Close()
+		return true, nil
+	})
 }

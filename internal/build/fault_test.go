@@ -88,10 +88,6 @@ func TestDaemonKilledMidBuild(t *testing.T) {
 		}
 		return progress.Write(p)
 	})
-	type result struct {
-		err error
-		at  time.Time
-	}
 	done := make(chan result, 1)
 	start := time.Now()
 	go func() {
@@ -111,18 +107,7 @@ func TestDaemonKilledMidBuild(t *testing.T) {
 	if !waitUntil(30*time.Second, func() bool { return len(lab.ProcessesWithCmdline(marker)) > 0 }) {
 		t.Fatalf("no %q process appeared within 30s of the step starting:\n%s", marker, progress.String())
 	}
-	killedAt := time.Now()
-	if err := d.Kill(); err != nil {
-		t.Fatal(err)
-	}
-
-	var r result
-	select {
-	case r = <-done:
-	case <-time.After(30 * time.Second):
-		cancel()
-		t.Fatalf("Build still had not returned 30s after buildkitd was killed:\n%s", progress.String())
-	}
+	killedAt, r := killAndWait(t, d, done, cancel, &progress)
 	took := r.at.Sub(killedAt)
 	t.Logf("killed buildkitd %v into the build; Build returned %v later: %v",
 		killedAt.Sub(start).Round(time.Millisecond), took.Round(time.Millisecond), r.err)
@@ -208,10 +193,6 @@ func TestDaemonKilledDuringExport(t *testing.T) {
 	defer cancel()
 
 	var progress syncBuffer
-	type result struct {
-		err error
-		at  time.Time
-	}
 	done := make(chan result, 1)
 	go func() {
 		_, err := c.Build(ctx, Options{ContextDir: dir, NoCache: true, Progress: "plain", ProgressOut: &progress,
@@ -240,17 +221,7 @@ poll:
 		}
 	}
 	fi, _ := os.Stat(partial)
-	killedAt := time.Now()
-	if err := d.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	var r result
-	select {
-	case r = <-done:
-	case <-time.After(30 * time.Second):
-		cancel()
-		t.Fatalf("Build still had not returned 30s after buildkitd was killed:\n%s", progress.String())
-	}
+	killedAt, r := killAndWait(t, d, done, cancel, &progress)
 	t.Logf("killed buildkitd with %d bytes in %s; Build returned %v later: %v",
 		fi.Size(), filepath.Base(partial), r.at.Sub(killedAt).Round(time.Millisecond), r.err)
 	if r.err == nil {
@@ -271,4 +242,28 @@ poll:
 func assertNothingIn(t *testing.T, dir string) {
 	t.Helper()
 	testkit.AssertEmptyDir(t, dir)
+}
+
+// result is what a Build run in a goroutine returned, and when.
+type result struct {
+	err error
+	at  time.Time
+}
+
+// killAndWait kills the daemon and waits up to 30s for the build to
+// return on done (else cancels it and fails the test, showing progress).
+func killAndWait(t *testing.T, d *lab.PrivateDaemon, done <-chan result, cancel context.CancelFunc, progress *syncBuffer) (time.Time, result) {
+	t.Helper()
+	killedAt := time.Now()
+	if err := d.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case r := <-done:
+		return killedAt, r
+	case <-time.After(30 * time.Second):
+		cancel()
+		t.Fatalf("Build still had not returned 30s after buildkitd was killed:\n%s", progress.String())
+		return killedAt, result{}
+	}
 }

@@ -23,6 +23,7 @@ import (
 
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/checkout"
+	"github.com/slipway/slipway/internal/examples"
 	"github.com/slipway/slipway/internal/generate"
 	"github.com/slipway/slipway/internal/lab"
 	"github.com/slipway/slipway/templates"
@@ -136,6 +137,22 @@ func (e *Env) Mkdir(parts ...string) (string, error) {
 		return "", err
 	}
 	return dir, os.MkdirAll(dir, 0o755)
+}
+
+// Render writes example ex into a fresh work folder named by parts and
+// renders its Dockerfile and .dockerignore as slipway does.
+func (e *Env) Render(ex examples.Example, parts ...string) (string, error) {
+	dir, err := e.Mkdir(parts...)
+	if err != nil {
+		return "", err
+	}
+	if err := ex.Prepare(dir); err != nil {
+		return "", err
+	}
+	if _, err := generate.Run(e.Templates, generate.Options{Dir: dir}); err != nil {
+		return "", fmt.Errorf("generate %s: %w", ex.Name, err)
+	}
+	return dir, nil
 }
 
 // report is a section's outcome.

@@ -22,15 +22,9 @@ func runGenerate(ctx context.Context, env *Env) (*Result, error) {
 	if !ok {
 		return nil, errors.New("no go example")
 	}
-	dir, err := env.Mkdir("generate", ex.Name)
+	dir, err := env.Render(ex, "generate", ex.Name)
 	if err != nil {
 		return nil, err
-	}
-	if err := ex.Prepare(dir); err != nil {
-		return nil, err
-	}
-	if _, err := generate.Run(env.Templates, generate.Options{Dir: dir}); err != nil {
-		return nil, fmt.Errorf("generate: %w", err)
 	}
 
 	runs := env.Options.GenerateRuns

@@ -110,11 +110,10 @@ func buildImage(ctx context.Context, env *Env, dir string, ex examples.Example, 
 	return r, nil
 }
 
-// cachedSteps are the build steps BuildKit's plain progress marks CACHED,
-// except base images (FROM) and BuildKit's internal steps.
-func cachedSteps(progress string) []string {
+// steps lists the Dockerfile steps of a plain progress log (base images
+// and BuildKit's internal steps left out), and those of them marked CACHED.
+func steps(progress string) (all, cached []string) {
 	names := map[string]string{}
-	var cached []string
 	for _, line := range strings.Split(progress, "\n") {
 		id, rest, ok := strings.Cut(line, " ")
 		if !ok || !strings.HasPrefix(id, "#") {
@@ -122,14 +121,28 @@ func cachedSteps(progress string) []string {
 		}
 		if _, seen := names[id]; !seen {
 			names[id] = rest
+			if isStep(rest) {
+				all = append(all, rest)
+			}
 			continue
 		}
-		name := names[id]
-		if rest == "CACHED" && isStep(name) {
+		if name := names[id]; rest == "CACHED" && isStep(name) {
 			cached = append(cached, name)
 		}
 	}
+	return all, cached
+}
+
+// cachedSteps are the steps of a progress log that BuildKit marked CACHED.
+func cachedSteps(progress string) []string {
+	_, cached := steps(progress)
 	return cached
+}
+
+// countSteps counts the steps of a progress log, and those CACHED.
+func countSteps(progress string) (total, cached int) {
+	all, c := steps(progress)
+	return len(all), len(c)
 }
 
 func tail(s string, n int) string {

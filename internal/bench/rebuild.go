@@ -13,7 +13,6 @@ import (
 	"github.com/moby/buildkit/frontend/dockerfile/parser"
 
 	"github.com/slipway/slipway/internal/examples"
-	"github.com/slipway/slipway/internal/generate"
 )
 
 // edits are the one-line source changes of the rebuild section: a greeting
@@ -41,15 +40,9 @@ func runRebuild(ctx context.Context, env *Env) (*Result, error) {
 		if !ok {
 			return nil, fmt.Errorf("no example %s", e.example)
 		}
-		dir, err := env.Mkdir("rebuild", ex.Name)
+		dir, err := env.Render(ex, "rebuild", ex.Name)
 		if err != nil {
 			return nil, err
-		}
-		if err := ex.Prepare(dir); err != nil {
-			return nil, err
-		}
-		if _, err := generate.Run(env.Templates, generate.Options{Dir: dir}); err != nil {
-			return nil, fmt.Errorf("generate %s: %w", ex.Name, err)
 		}
 		bases, err := externalBases(filepath.Join(dir, "Dockerfile"))
 		if err != nil {
@@ -237,29 +230,6 @@ func editOnce(file, from, to string) error {
 		return fmt.Errorf("%s: %q occurs %d times, want once: update the edit in internal/bench", file, from, n)
 	}
 	return os.WriteFile(file, []byte(strings.Replace(string(b), from, to, 1)), 0o644)
-}
-
-// countSteps counts the Dockerfile steps in a plain progress log (base
-// images and BuildKit's internal steps left out) and how many were CACHED.
-func countSteps(progress string) (total, cached int) {
-	names := map[string]string{}
-	for _, line := range strings.Split(progress, "\n") {
-		id, rest, ok := strings.Cut(line, " ")
-		if !ok || !strings.HasPrefix(id, "#") {
-			continue
-		}
-		if _, seen := names[id]; !seen {
-			names[id] = rest
-			if isStep(rest) {
-				total++
-			}
-			continue
-		}
-		if rest == "CACHED" && isStep(names[id]) {
-			cached++
-		}
-	}
-	return total, cached
 }
 
 // isStep reports whether a progress vertex name is a Dockerfile step

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"github.com/slipway/slipway/internal/examples"
-	"github.com/slipway/slipway/internal/generate"
 )
 
 // naive are hand-written single-stage Dockerfiles, one per example: what a
@@ -132,15 +131,9 @@ func runSize(ctx context.Context, env *Env) (*Result, error) {
 // sizeSlipway renders and builds the example as slipway does and measures
 // the image.
 func sizeSlipway(ctx context.Context, env *Env, ex examples.Example, payload []string) (*imageSizes, error) {
-	dir, err := env.Mkdir("size", ex.Name, "slipway")
+	dir, err := env.Render(ex, "size", ex.Name, "slipway")
 	if err != nil {
 		return nil, err
-	}
-	if err := ex.Prepare(dir); err != nil {
-		return nil, err
-	}
-	if _, err := generate.Run(env.Templates, generate.Options{Dir: dir}); err != nil {
-		return nil, fmt.Errorf("generate: %w", err)
 	}
 	env.Logf("size %s: building the slipway image", ex.Name)
 	return buildAndMeasure(ctx, env, dir, ex, true, payload)

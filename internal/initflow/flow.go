@@ -282,9 +282,7 @@ func fromDetection(r *detect.Result) config.Project {
 
 // applyFlags copies the given flag values over p.
 func applyFlags(p *config.Project, f config.Project, given map[string]bool) {
-	if given[KeyName] {
-		p.Name = f.Name
-	}
+	override(given[KeyName], &p.Name, f.Name)
 	if given[KeyLanguage] {
 		if p.Language != f.Language {
 			// Fields detected for another language do not carry over.
@@ -292,54 +290,26 @@ func applyFlags(p *config.Project, f config.Project, given map[string]bool) {
 		}
 		p.Language = f.Language
 	}
-	if given[KeyVersion] {
-		p.Version = f.Version
-	}
-	if given[KeyPackageManager] {
-		p.PackageManager = f.PackageManager
-	}
+	override(given[KeyVersion], &p.Version, f.Version)
+	override(given[KeyPackageManager], &p.PackageManager, f.PackageManager)
 	if given[KeyBase] {
 		if p.Base != f.Base {
 			p.BaseDigest = "" // a digest pins the base it was resolved for
 		}
 		p.Base = f.Base
 	}
-	if given["base_digest"] {
-		p.BaseDigest = f.BaseDigest
-	}
-	if given[KeyMain] {
-		p.Main = f.Main
-	}
-	if given[KeyPort] {
-		p.Port = f.Port
-	}
-	if given[KeyHealthcheck] {
-		p.Healthcheck = f.Healthcheck
-	}
-	if given[KeySecret] {
-		p.Secrets = f.Secrets
-	}
-	if given["entrypoint"] {
-		p.Entrypoint = f.Entrypoint
-	}
-	if given["cmd"] {
-		p.Cmd = f.Cmd
-	}
-	if given["runtime_files"] {
-		p.RuntimeFiles = f.RuntimeFiles
-	}
-	if given["service_dir"] {
-		p.ServiceDir = f.ServiceDir
-	}
-	if given["shared_paths"] {
-		p.SharedPaths = f.SharedPaths
-	}
-	if given["port_env"] {
-		p.PortEnv = f.PortEnv
-	}
-	if given["user"] {
-		p.User = f.User
-	}
+	override(given["base_digest"], &p.BaseDigest, f.BaseDigest)
+	override(given[KeyMain], &p.Main, f.Main)
+	override(given[KeyPort], &p.Port, f.Port)
+	override(given[KeyHealthcheck], &p.Healthcheck, f.Healthcheck)
+	override(given[KeySecret], &p.Secrets, f.Secrets)
+	override(given["entrypoint"], &p.Entrypoint, f.Entrypoint)
+	override(given["cmd"], &p.Cmd, f.Cmd)
+	override(given["runtime_files"], &p.RuntimeFiles, f.RuntimeFiles)
+	override(given["service_dir"], &p.ServiceDir, f.ServiceDir)
+	override(given["shared_paths"], &p.SharedPaths, f.SharedPaths)
+	override(given["port_env"], &p.PortEnv, f.PortEnv)
+	override(given["user"], &p.User, f.User)
 	if given["labels"] {
 		if p.Labels == nil {
 			p.Labels = map[string]string{}
@@ -347,6 +317,13 @@ func applyFlags(p *config.Project, f config.Project, given map[string]bool) {
 		for k, v := range f.Labels {
 			p.Labels[k] = v
 		}
+	}
+}
+
+// override sets *dst to v when its flag was given.
+func override[T any](given bool, dst *T, v T) {
+	if given {
+		*dst = v
 	}
 }
 

@@ -10,7 +10,9 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"maps"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 	"text/template"
@@ -297,11 +299,7 @@ func Catalogue() (map[string]Base, error) {
 // addBases checks bases of the file display and adds them to out; a
 // language's own file (lang set) names bases for that language only.
 func addBases(out map[string]Base, bases map[string]Base, display, lang string) error {
-	keys := make([]string, 0, len(bases))
-	for k := range bases {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(bases))
 	for _, k := range keys {
 		b := bases[k]
 		b.Key = k

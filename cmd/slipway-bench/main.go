@@ -12,9 +12,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/signal"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -73,11 +74,7 @@ Exit status: 0 when every target is met, 3 when a target is missed (only with
 		RunE: func(c *cobra.Command, _ []string) error {
 			if printNaive {
 				m := bench.NaiveDockerfiles()
-				keys := make([]string, 0, len(m))
-				for k := range m {
-					keys = append(keys, k)
-				}
-				sort.Strings(keys)
+				keys := slices.Sorted(maps.Keys(m))
 				for _, k := range keys {
 					fmt.Fprintf(c.OutOrStdout(), "# ---- %s ----\n%s\n", k, m[k])
 				}

@@ -2,8 +2,9 @@ package generate
 
 import (
 	"fmt"
+	"maps"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/slipway/slipway/internal/config"
@@ -316,11 +317,7 @@ func (r *Resolved) View() (*View, error) {
 }
 
 func sortedKV(m map[string]string, quoteKey bool) []KV {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(m))
 	out := make([]KV, 0, len(keys))
 	for _, k := range keys {
 		key := k

@@ -3,6 +3,8 @@ package golden
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -178,11 +180,7 @@ func (p *Plan) Dependants(names ...string) []string {
 	for _, n := range names {
 		delete(seen, n)
 	}
-	out := make([]string, 0, len(seen))
-	for n := range seen {
-		out = append(out, n)
-	}
-	sort.Strings(out)
+	out := slices.Sorted(maps.Keys(seen))
 	return out
 }
 

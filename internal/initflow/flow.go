@@ -17,7 +17,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strings"
 
 	"github.com/BurntSushi/toml"
@@ -437,11 +436,7 @@ func missing(p *config.Project, det *detect.Result, given map[string]bool, fromC
 	}
 	if !fromConfig {
 		flags := map[string]string{KeyVersion: "--version", KeyPackageManager: "--package-manager", KeyMain: "--main", KeyPort: "--port"}
-		keys := make([]string, 0, len(flags))
-		for k := range flags {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(flags))
 		for _, k := range keys {
 			if det.Ambiguous(k) && !given[k] {
 				add(k, flags[k], ambiguity(det, k))

@@ -3,11 +3,12 @@ package lab
 import (
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
-	"sort"
+	"slices"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -101,11 +102,7 @@ func hostCAs() map[string][]byte {
 
 func hostCAsDigest() string {
 	cas := hostCAs()
-	names := make([]string, 0, len(cas))
-	for n := range cas {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(cas))
 	h := sha256.New()
 	for _, n := range names {
 		fmt.Fprintf(h, "%s\n%x\n", n, sha256.Sum256(cas[n]))

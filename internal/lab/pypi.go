@@ -13,8 +13,10 @@ import (
 	"html"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -131,11 +133,7 @@ func pypiEnv(c *v1.Config, registry string) {
 
 func (b *builder) pypiKey() string {
 	mirror, security := debianMirror()
-	notServed := make([]string, 0, len(pypiNotServed))
-	for p := range pypiNotServed {
-		notServed = append(notServed, p)
-	}
-	sort.Strings(notServed)
+	notServed := slices.Sorted(maps.Keys(pypiNotServed))
 	h := sha256.New()
 	fmt.Fprintf(h, "pypi v%s/%s\n%s %s\n%s\n-%s\n", recipeVersion, pypiFormat, mirror, security,
 		strings.Join(pypiDebs, " "), strings.Join(notServed, " "))
@@ -777,11 +775,7 @@ func missingLibs(root string) ([]string, error) {
 		}
 		return nil
 	})
-	out := make([]string, 0, len(missing))
-	for l := range missing {
-		out = append(out, l)
-	}
-	sort.Strings(out)
+	out := slices.Sorted(maps.Keys(missing))
 	return out, err
 }
 

@@ -3,7 +3,8 @@ package pin
 import (
 	"bytes"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -124,11 +125,7 @@ func SetTable(src []byte, name string, entries map[string]string) ([]byte, error
 			start = i
 		}
 	}
-	keys := make([]string, 0, len(entries))
-	for k := range entries {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(entries))
 	var body []string
 	if len(keys) > 0 {
 		body = append(body, header)

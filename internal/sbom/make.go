@@ -3,7 +3,8 @@ package sbom
 import (
 	"context"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/google/go-containerregistry/pkg/authn"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -105,11 +106,7 @@ func PURLType(purl string) string {
 
 // CountsText is "deb 87, golang 5, npm 1", sorted by type.
 func CountsText(counts map[string]int) string {
-	keys := make([]string, 0, len(counts))
-	for k := range counts {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(counts))
 	s := ""
 	for i, k := range keys {
 		if i > 0 {

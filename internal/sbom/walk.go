@@ -15,9 +15,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"path"
-	"sort"
+	"slices"
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -145,11 +146,7 @@ func Collect(ctx context.Context, img v1.Image, o Options) (*Inventory, error) {
 		}
 	}
 	inv := &Inventory{Digest: d.String()}
-	paths := make([]string, 0, len(files))
-	for p := range files {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
+	paths := slices.Sorted(maps.Keys(files))
 	for _, p := range paths {
 		f := files[p]
 		if f.osID != "" {

@@ -224,11 +224,7 @@ func (w *walker) table(path string, m map[string]any, t reflect.Type) {
 // unknown reports key (at path) as unknown, with the nearest allowed key
 // and the list of those allowed.
 func (w *walker) unknown(path, key string, fields map[string]reflect.StructField) {
-	allowed := make([]string, 0, len(fields))
-	for k := range fields {
-		allowed = append(allowed, k)
-	}
-	sort.Strings(allowed)
+	allowed := slices.Sorted(maps.Keys(fields))
 	list := "this table takes no keys"
 	if len(allowed) > 0 {
 		list = "allowed here: " + strings.Join(allowed, ", ")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"runtime"
 	"slices"
@@ -61,11 +62,7 @@ func NewProfile(observed []string, comment []string) (*Profile, error) {
 		}
 		set[n] = true
 	}
-	names := make([]string, 0, len(set))
-	for n := range set {
-		names = append(names, n)
-	}
-	sort.Strings(names)
+	names := slices.Sorted(maps.Keys(set))
 	eperm := uint(unix.EPERM)
 	return &Profile{
 		Comment:         comment,

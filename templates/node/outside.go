@@ -2,11 +2,12 @@ package node
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/slipway/slipway/internal/provider"
@@ -98,11 +99,7 @@ func detectOutside(d *provider.Detector) error {
 	}
 	d.R.ServiceDir = serviceDir
 	d.R.Found("service_dir", serviceDir, "the sources read files %d folder(s) above the service (the build context is %s)", up, strings.Repeat("../", up-1)+"..")
-	keys := make([]string, 0, len(shared))
-	for k := range shared {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
+	keys := slices.Sorted(maps.Keys(shared))
 	for _, k := range keys {
 		d.R.SharedPaths = append(d.R.SharedPaths, k)
 		d.R.Note(fmt.Sprintf("shared_paths += %s  from %s", k, shared[k]))

@@ -2,7 +2,9 @@ package php
 
 import (
 	"encoding/json"
+	"maps"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -110,11 +112,7 @@ func checkExtensions(d *provider.Detector, req map[string]string) {
 }
 
 func sortedKeys(m map[string]bool) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
+	out := slices.Sorted(maps.Keys(m))
 	return out
 }
 
@@ -194,11 +192,7 @@ func repositoryURLs(raw json.RawMessage) []string {
 		if json.Unmarshal(raw, &obj) != nil {
 			return nil
 		}
-		keys := make([]string, 0, len(obj))
-		for k := range obj {
-			keys = append(keys, k)
-		}
-		sort.Strings(keys)
+		keys := slices.Sorted(maps.Keys(obj))
 		for _, k := range keys {
 			list = append(list, obj[k])
 		}

@@ -26,6 +26,7 @@ import (
 	"github.com/slipway/slipway/internal/lab/labtest"
 	"github.com/slipway/slipway/internal/pool"
 	"github.com/slipway/slipway/internal/testkit"
+	"github.com/slipway/slipway/internal/textsafe"
 )
 
 // The pool's lab tests build tiny services: FROM scratch, a static Go
@@ -297,7 +298,7 @@ func TestPoolSpreadsByStableKeyLab(t *testing.T) {
 			"--builder", addrs[0], "--builder", addrs[1], "--builder", addrs[2], "--progress", "rawjson")
 		m := reBuiltOn.FindStringSubmatch(stderr)
 		if code != 0 || m == nil || m[2] != d {
-			t.Fatalf("slipway build %s: exit %d, built on %v, want %s:\n%s", svc, code, m, d, lastLines(stderr, 10))
+			t.Fatalf("slipway build %s: exit %d, built on %v, want %s:\n%s", svc, code, m, d, textsafe.Tail(stderr, 10))
 		}
 		if c, s := cachedSteps(t, stderr); c != s {
 			t.Errorf("slipway build %s: %d of %d steps cached", svc, c, s)
@@ -361,7 +362,7 @@ func TestPoolSurvivesADaemonKilledMidRunLab(t *testing.T) {
 	retried, failedOver := 0, 0
 	for svc, code := range codes {
 		if code != 0 {
-			t.Errorf("%s: exit %d after %s:\n%s", svc, code, time.Since(start).Round(time.Second), lastLines(errs[svc], 20))
+			t.Errorf("%s: exit %d after %s:\n%s", svc, code, time.Since(start).Round(time.Second), textsafe.Tail(errs[svc], 20))
 			continue
 		}
 		m := reBuiltOn.FindStringSubmatch(errs[svc])
@@ -405,7 +406,7 @@ func TestPoolColdDaemonWarmFromRegistryCacheLab(t *testing.T) {
 	build := func(what string) (cached, steps int) {
 		code, _, stderr := runBuild(t, ctx, svc, "--builder", d.Addr, "--progress", "rawjson", "--source-date-epoch", "0")
 		if code != 0 {
-			t.Fatalf("%s: exit %d:\n%s", what, code, lastLines(stderr, 20))
+			t.Fatalf("%s: exit %d:\n%s", what, code, textsafe.Tail(stderr, 20))
 		}
 		return cachedSteps(t, stderr)
 	}
@@ -469,14 +470,6 @@ func prune(t *testing.T, ctx context.Context, addr string) {
 	if len(du) != 0 {
 		t.Fatalf("%d records left after prune", len(du))
 	}
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // The split path's second half: images of two platforms pushed by digest

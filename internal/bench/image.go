@@ -11,6 +11,7 @@ import (
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/examples"
 	"github.com/slipway/slipway/internal/image"
+	"github.com/slipway/slipway/internal/textsafe"
 )
 
 // imageSizes are one image's sizes.
@@ -105,7 +106,7 @@ func buildImage(ctx context.Context, env *Env, dir string, ex examples.Example, 
 	env.buildLogs++
 	_ = os.WriteFile(fmt.Sprintf("%s.%d.log", dir, env.buildLogs), []byte(r.Progress), 0o644)
 	if err != nil {
-		return nil, fmt.Errorf("building %s: %w\n%s", dir, err, tail(r.Progress, 30))
+		return nil, fmt.Errorf("building %s: %w\n%s", dir, err, textsafe.Tail(r.Progress, 30))
 	}
 	return r, nil
 }
@@ -143,12 +144,4 @@ func cachedSteps(progress string) []string {
 func countSteps(progress string) (total, cached int) {
 	all, c := steps(progress)
 	return len(all), len(c)
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

@@ -9,6 +9,7 @@ import (
 	"github.com/slipway/slipway/internal/build"
 	"github.com/slipway/slipway/internal/examples"
 	"github.com/slipway/slipway/internal/generate"
+	"github.com/slipway/slipway/internal/textsafe"
 	"github.com/slipway/slipway/internal/verify"
 )
 
@@ -55,7 +56,7 @@ func TestBuildPackagesReachTheBuildStage(t *testing.T) {
 			continue
 		}
 		if err != nil {
-			t.Fatalf("build with build_packages: %v\n%s", err, tail(progress.String(), 40))
+			t.Fatalf("build with build_packages: %v\n%s", err, textsafe.Tail(progress.String(), 40))
 		}
 		rep, err := verify.Run(ctx, verify.Options{Image: img, Config: filepath.Join(dir, "slipway.toml"), Timeout: time.Minute})
 		if err != nil {

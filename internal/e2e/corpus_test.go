@@ -25,6 +25,7 @@ import (
 
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/lab/labtest"
+	"github.com/slipway/slipway/internal/textsafe"
 )
 
 // corpusService is one [[service]] of testdata/services.toml: a service
@@ -125,7 +126,7 @@ type cliRun struct {
 }
 
 func (r cliRun) String() string {
-	return fmt.Sprintf("exit %d after %s\n%s", r.code, r.took.Round(100*time.Millisecond), tail(r.stdout+r.stderr, 30))
+	return fmt.Sprintf("exit %d after %s\n%s", r.code, r.took.Round(100*time.Millisecond), textsafe.Tail(r.stdout+r.stderr, 30))
 }
 
 func runSlipway(ctx context.Context, t *testing.T, env []string, args ...string) cliRun {
@@ -261,7 +262,7 @@ func runCorpusService(ctx context.Context, t *testing.T, env []string, s corpusS
 			return done("init", "FAIL", fmt.Sprintf("init exited %d, want 2 (refused: %s)", initRun.code, s.Reason))
 		}
 		if s.RefusedWith != "" && !strings.Contains(msg, s.RefusedWith) {
-			return done("init", "FAIL", fmt.Sprintf("init's refusal does not say %q:\n%s", s.RefusedWith, tail(msg, 10)))
+			return done("init", "FAIL", fmt.Sprintf("init's refusal does not say %q:\n%s", s.RefusedWith, textsafe.Tail(msg, 10)))
 		}
 		return done("init", "REFUSED (as meant)", "")
 	}
@@ -366,7 +367,7 @@ func runCorpusService(ctx context.Context, t *testing.T, env []string, s corpusS
 			}
 		}
 		return done("verify", "FAIL", fmt.Sprintf("exit %d: %s\ncontainer log:\n%s", verifyRun.code,
-			strings.Join(failed, "; "), tail(strings.Join(rep.Log, "\n"), 15)))
+			strings.Join(failed, "; "), textsafe.Tail(strings.Join(rep.Log, "\n"), 15)))
 	}
 	for _, r := range rep.Rows {
 		if r.Status == "FAIL" || (r.ID == "healthcheck" && (s.Health != "" || s.GRPCHealth) && r.Status != "PASS") ||

@@ -15,6 +15,7 @@ import (
 	"github.com/slipway/slipway/internal/generate"
 	"github.com/slipway/slipway/internal/lab/labtest"
 	"github.com/slipway/slipway/internal/scan"
+	"github.com/slipway/slipway/internal/textsafe"
 	"github.com/slipway/slipway/internal/verify"
 	"github.com/slipway/slipway/templates"
 )
@@ -40,7 +41,7 @@ func TestExamples(t *testing.T) {
 				ProgressOut:     &progress,
 			})
 			if err != nil {
-				t.Fatalf("build: %v\n%s", err, tail(progress.String(), 40))
+				t.Fatalf("build: %v\n%s", err, textsafe.Tail(progress.String(), 40))
 			}
 			t.Logf("built %s in %s", ex.Name, time.Since(start).Round(time.Second))
 
@@ -120,7 +121,7 @@ ENTRYPOINT ["/app/bad"]
 	img := filepath.Join(t.TempDir(), "bad.tar")
 	var progress strings.Builder
 	if _, err := cl.Build(ctx, build.Options{ContextDir: dir, Outputs: []build.Output{{Type: "docker", Dest: img}}, Progress: "plain", ProgressOut: &progress}); err != nil {
-		t.Fatalf("build: %v\n%s", err, tail(progress.String(), 40))
+		t.Fatalf("build: %v\n%s", err, textsafe.Tail(progress.String(), 40))
 	}
 	rep, err := verify.Run(ctx, verify.Options{Image: img, SizeBudget: 5_000_000, Timeout: time.Minute})
 	if err != nil {
@@ -184,12 +185,4 @@ func labBuilder(t *testing.T, timeout time.Duration) (context.Context, *build.Cl
 		t.Fatal(err)
 	}
 	return ctx, cl, set
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }

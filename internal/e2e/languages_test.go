@@ -15,6 +15,7 @@ import (
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/lab"
 	"github.com/slipway/slipway/internal/lab/labtest"
+	"github.com/slipway/slipway/internal/textsafe"
 	"github.com/slipway/slipway/internal/verify"
 )
 
@@ -105,7 +106,7 @@ func (s *session) verifyRows(img, dir string, mustPass []string, extra ...string
 		}
 	}
 	if v.code != 0 {
-		s.t.Errorf("verify exited %d; container log:\n%s\n%s", v.code, tail(strings.Join(rep.Log, "\n"), 15), v)
+		s.t.Errorf("verify exited %d; container log:\n%s\n%s", v.code, textsafe.Tail(strings.Join(rep.Log, "\n"), 15), v)
 	}
 }
 
@@ -174,7 +175,7 @@ func TestLanguageExamples(t *testing.T) {
 			}
 			for _, step := range c.steps {
 				if !strings.Contains(b.stderr+b.stdout, step) {
-					t.Errorf("the build ran no %s:\n%s", step, tail(b.stderr, 20))
+					t.Errorf("the build ran no %s:\n%s", step, textsafe.Tail(b.stderr, 20))
 				}
 			}
 			if st, err := os.Stat(img); err == nil {

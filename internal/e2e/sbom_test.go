@@ -17,6 +17,7 @@ import (
 	"github.com/slipway/slipway/internal/sbom"
 	"github.com/slipway/slipway/internal/sbom/sbomtest"
 	"github.com/slipway/slipway/internal/scan"
+	"github.com/slipway/slipway/internal/textsafe"
 )
 
 // readSBOM reads the CycloneDX attestation of the image src back the way
@@ -102,7 +103,7 @@ func TestSBOMOfEveryExample(t *testing.T) {
 				_, err := cl.Build(ctx, build.Options{ContextDir: dir, Secrets: ex.Secrets, RequiredSecrets: ex.SecretIDs(),
 					Outputs: []build.Output{{Type: "oci", Dest: img}}, Progress: "plain", ProgressOut: &progress})
 				if err != nil {
-					t.Fatalf("build: %v\n%s", err, tail(progress.String(), 40))
+					t.Fatalf("build: %v\n%s", err, textsafe.Tail(progress.String(), 40))
 				}
 				if _, err := sbom.Make(ctx, img, false, sbom.MakeOptions{Name: "hello-" + ex.Name, ToolVersion: "e2e"}); err != nil {
 					t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"github.com/slipway/slipway/internal/deploy"
 	"github.com/slipway/slipway/internal/examples"
 	"github.com/slipway/slipway/internal/lab/labtest"
+	"github.com/slipway/slipway/internal/textsafe"
 	"github.com/slipway/slipway/internal/verify"
 	"github.com/slipway/slipway/templates"
 )
@@ -148,7 +149,7 @@ func buildExample(ctx context.Context, t *testing.T, cl *build.Client, set *temp
 		ContextDir: dir, Secrets: ex.Secrets, RequiredSecrets: ex.SecretIDs(),
 		Outputs: []build.Output{{Type: "oci", Dest: img}}, Progress: "plain", ProgressOut: &progress,
 	}); err != nil {
-		t.Fatalf("build: %v\n%s", err, tail(progress.String(), 40))
+		t.Fatalf("build: %v\n%s", err, textsafe.Tail(progress.String(), 40))
 	}
 	return dir, img
 }

@@ -26,6 +26,7 @@ import (
 	"github.com/slipway/slipway/internal/lab"
 	"github.com/slipway/slipway/internal/lab/labtest"
 	"github.com/slipway/slipway/internal/testkit"
+	"github.com/slipway/slipway/internal/textsafe"
 	"github.com/slipway/slipway/internal/verify"
 )
 
@@ -212,7 +213,7 @@ func TestGoldenImagesInTheLab(t *testing.T) {
 	e := newLabEnv(t)
 	sum, err := e.build(t, nil)
 	if err != nil {
-		t.Fatalf("%v\n%s\nlog tail:\n%s", err, sum, tail(e.log.String(), 60))
+		t.Fatalf("%v\n%s\nlog tail:\n%s", err, sum, textsafe.Tail(e.log.String(), 60))
 	}
 	t.Logf("first build:\n%s", sum)
 	lock, err := ReadLock(filepath.Join(e.dir, LockFileName))
@@ -467,14 +468,6 @@ func tarLayer(files map[string]string) (v1.Layer, error) {
 	tw.Close()
 	b := buf.Bytes()
 	return tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(b)), nil })
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // runPostgres verifies the postgres golden image with verify.Run, the way

@@ -15,6 +15,7 @@ import (
 	"github.com/slipway/slipway/internal/deploy"
 	"github.com/slipway/slipway/internal/lab/labtest"
 	"github.com/slipway/slipway/internal/testkit"
+	"github.com/slipway/slipway/internal/textsafe"
 	"github.com/slipway/slipway/internal/verify"
 )
 
@@ -27,7 +28,7 @@ func TestPostgresHardened(t *testing.T) {
 	labtest.NeedRootAndRunc(t)
 	e := newLabEnv(t)
 	if sum, err := e.build(t, func(o *BuildOptions) { o.Names = []string{"base", "postgres"} }); err != nil {
-		t.Fatalf("%v\n%s\nlog tail:\n%s", err, sum, tail(e.log.String(), 60))
+		t.Fatalf("%v\n%s\nlog tail:\n%s", err, sum, textsafe.Tail(e.log.String(), 60))
 	}
 	lock, err := ReadLock(filepath.Join(e.dir, LockFileName))
 	if err != nil {

@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/slipway/slipway/internal/textsafe"
 )
 
 // startProcess starts a detached background process (its own session, so it
@@ -170,11 +172,7 @@ func tail(path string, n int) string {
 	if err != nil {
 		return ""
 	}
-	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
+	return textsafe.Tail(string(b), n)
 }
 
 // checkPrereqs names the host tools the lab needs that are missing.

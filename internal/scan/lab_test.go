@@ -19,6 +19,7 @@ import (
 	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/lab/labtest"
 	"github.com/slipway/slipway/internal/scan"
+	"github.com/slipway/slipway/internal/textsafe"
 )
 
 // leakyDockerfile builds the Go example the way slipway refuses to: a
@@ -85,7 +86,7 @@ func TestLabLeakyAndSlipwayImages(t *testing.T) {
 	cmd.Stdout, cmd.Stderr = &progress, &progress
 	start := time.Now()
 	if err := cmd.Run(); err != nil {
-		t.Fatalf("buildctl: %v\n%s", err, tail(progress.String(), 30))
+		t.Fatalf("buildctl: %v\n%s", err, textsafe.Tail(progress.String(), 30))
 	}
 	t.Logf("built the leaky image in %s", time.Since(start).Round(time.Second))
 
@@ -154,7 +155,7 @@ func TestLabLeakyAndSlipwayImages(t *testing.T) {
 	progress.Reset()
 	if _, err := cl.Build(ctx, build.Options{ContextDir: good, Outputs: []build.Output{{Type: "oci", Dest: goodTar}},
 		Checks: true, Progress: "plain", ProgressOut: &progress}); err != nil {
-		t.Fatalf("build: %v\n%s", err, tail(progress.String(), 30))
+		t.Fatalf("build: %v\n%s", err, textsafe.Tail(progress.String(), 30))
 	}
 	var out bytes.Buffer
 	res, err := scan.Run(ctx, scan.RunOptions{Image: goodTar, Severity: "info", Out: &out})
@@ -165,14 +166,6 @@ func TestLabLeakyAndSlipwayImages(t *testing.T) {
 		t.Errorf("the slipway-built image has findings:\n%s", out.String())
 	}
 	t.Logf("slipway way:\n%s", out.String())
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // TestLabDeletedKey builds, in the lab, an image whose Dockerfile copies
@@ -207,7 +200,7 @@ func TestLabDeletedKey(t *testing.T) {
 		var progress bytes.Buffer
 		if _, err := cl.Build(ctx, build.Options{ContextDir: dir, Secrets: secrets,
 			Outputs: []build.Output{{Type: "oci", Dest: tarPath}}, Progress: "plain", ProgressOut: &progress}); err != nil {
-			t.Fatalf("%s: build: %v\n%s", name, err, tail(progress.String(), 30))
+			t.Fatalf("%s: build: %v\n%s", name, err, textsafe.Tail(progress.String(), 30))
 		}
 		var out bytes.Buffer
 		if _, err := scan.Run(ctx, scan.RunOptions{Image: tarPath, Severity: "info", Out: &out}); err != nil {

@@ -167,3 +167,14 @@ func JSON(doc []byte) []byte {
 	}
 	return out
 }
+
+// Tail returns the last n lines of s (trailing newlines dropped), for
+// showing the end of a log. It does not escape them: String them where
+// they are printed.
+func Tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

@@ -87,3 +87,15 @@ func TestJSON(t *testing.T) {
 		t.Errorf("decodes to %q, want %q", back, orig)
 	}
 }
+
+func TestTail(t *testing.T) {
+	for _, c := range []struct {
+		in   string
+		n    int
+		want string
+	}{{"a\nb\nc\n", 2, "b\nc"}, {"a\nb", 5, "a\nb"}, {"", 3, ""}, {"x\n\n\n", 1, "x"}} {
+		if got := Tail(c.in, c.n); got != c.want {
+			t.Errorf("Tail(%q, %d) = %q, want %q", c.in, c.n, got, c.want)
+		}
+	}
+}

@@ -818,7 +818,7 @@ func runProbe(ctx context.Context, rep *Report, c *container, u User, p probe, t
 		res.Output = res.Output[len(res.Output)-4096:]
 	}
 	tail := ""
-	if lines := lastLines(res.Output, 6); lines != "" {
+	if lines := textsafe.Tail(res.Output, 6); lines != "" {
 		tail = "\n  output:\n    " + strings.ReplaceAll(lines, "\n", "\n    ")
 	}
 	if err == nil {
@@ -837,7 +837,7 @@ func runProbe(ctx context.Context, rep *Report, c *container, u User, p probe, t
 		// probe expects.
 		rep.add(p.id, p.name(), Fail, "`%s` could not run%s", shown, tail)
 	case code != 0:
-		rep.add(p.id, p.name(), Pass, "`%s` exited %d, as it must: %s", shown, code, lastLines(res.Output, 1))
+		rep.add(p.id, p.name(), Pass, "`%s` exited %d, as it must: %s", shown, code, textsafe.Tail(res.Output, 1))
 	default:
 		rep.add(p.id, p.name(), Fail, "`%s` exited 0, but it must fail%s", shown, tail)
 	}
@@ -848,14 +848,6 @@ func runProbe(ctx context.Context, rep *Report, c *container, u User, p probe, t
 func execFailedToStart(out string) bool {
 	return strings.Contains(out, "exec failed: unable to start container process") ||
 		strings.Contains(out, "executable file not found")
-}
-
-func lastLines(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // makeVolumes creates, under dir, an empty directory for each VOLUME of

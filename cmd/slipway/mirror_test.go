@@ -1,18 +1,17 @@
 package main
 
 import (
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/slipway/slipway/internal/image"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 // The registry mirror flag has one name, --registry-mirror, in init, pin
@@ -22,9 +21,7 @@ import (
 // real repository answers with the digest that ends up pinned.
 func TestRegistryMirrorFlag(t *testing.T) {
 	t.Setenv(image.EnvRegistryMirror, "")
-	srv := httptest.NewServer(registry.New())
-	defer srv.Close()
-	host := strings.TrimPrefix(srv.URL, "http://")
+	host := testkit.Registry(t)
 	img, err := random.Image(256, 1)
 	if err != nil {
 		t.Fatal(err)

@@ -5,13 +5,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
@@ -186,9 +184,7 @@ func TestScanJSONAndSARIF(t *testing.T) {
 }
 
 func TestScanRegistryReference(t *testing.T) {
-	srv := httptest.NewServer(registry.New())
-	defer srv.Close()
-	host := strings.TrimPrefix(srv.URL, "http://")
+	host := testkit.Registry(t)
 	_, dirty, _ := scanFixtures(t)
 	ref, _ := name.ParseReference(host+"/team/api:1", name.Insecure)
 	if err := remote.Write(ref, dirty); err != nil {

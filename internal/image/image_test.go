@@ -21,6 +21,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 func testImage(t *testing.T) v1.Image {
@@ -157,9 +159,7 @@ func TestOpenLocalFormats(t *testing.T) {
 }
 
 func TestOpenRegistry(t *testing.T) {
-	srv := httptest.NewServer(registry.New())
-	defer srv.Close()
-	host := strings.TrimPrefix(srv.URL, "http://")
+	host := testkit.Registry(t)
 	img := testImage(t)
 	ref, err := name.ParseReference(host+"/team/app:1", name.Insecure)
 	if err != nil {

@@ -4,18 +4,18 @@ import (
 	"archive/tar"
 	"bytes"
 	"context"
-	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 // factsImage is a linux/arm64/v8 image whose one layer holds a shell in a
@@ -114,9 +114,7 @@ func TestRemoteReference(t *testing.T) {
 // in-process registry, which holds an index of one image and an
 // attestation manifest (platform unknown/unknown), which is skipped.
 func TestRemoteThroughMirror(t *testing.T) {
-	srv := httptest.NewServer(registry.New())
-	defer srv.Close()
-	host := strings.TrimPrefix(srv.URL, "http://")
+	host := testkit.Registry(t)
 	img := factsImage(t)
 	att, err := mutate.ConfigFile(empty.Image, &v1.ConfigFile{OS: "unknown", Architecture: "unknown"})
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,7 +17,6 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
@@ -369,9 +367,7 @@ func checkAttached(t *testing.T, src string, subject v1.Hash, m *sbom.Made) {
 
 func TestAttachToRegistry(t *testing.T) {
 	ctx := context.Background()
-	srv := httptest.NewServer(registry.New())
-	defer srv.Close()
-	host := strings.TrimPrefix(srv.URL, "http://")
+	host := testkit.Registry(t)
 	img := testImage(t)
 	want, _ := img.Digest()
 	ref, err := name.ParseReference(host+"/team/app:1", name.Insecure)

@@ -2,25 +2,22 @@ package scan
 
 import (
 	"context"
-	"net/http/httptest"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
-	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/slipway/slipway/internal/goldenlock"
 	"github.com/slipway/slipway/internal/image"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 func TestGolden(t *testing.T) {
-	srv := httptest.NewServer(registry.New())
-	defer srv.Close()
-	host := strings.TrimPrefix(srv.URL, "http://")
+	host := testkit.Registry(t)
 
 	base := build(t, goodConfig(), nil, layer(t, baseEntries()...))
 	repo := host + "/platform/base"

@@ -1,9 +1,12 @@
 package testkit
 
 import (
+	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	"github.com/google/go-containerregistry/pkg/registry"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
@@ -54,4 +57,13 @@ func indexManifest(t testing.TB, idx v1.ImageIndex) *v1.IndexManifest {
 		t.Fatal(err)
 	}
 	return im
+}
+
+// Registry starts an in-process OCI registry (go-containerregistry's) for
+// the test and returns its host:port; it stops when the test ends.
+func Registry(t testing.TB) string {
+	t.Helper()
+	srv := httptest.NewServer(registry.New())
+	t.Cleanup(srv.Close)
+	return strings.TrimPrefix(srv.URL, "http://")
 }

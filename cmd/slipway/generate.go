@@ -82,7 +82,7 @@ renders, so a hand edit or a forgotten regenerate fails the pipeline.`,
 	}
 	f := c.Flags()
 	f.StringVarP(&o.Config, "config", "c", "", "path of slipway.toml (default DIR/slipway.toml)")
-	f.StringVar(&o.Team, "team", "", "team standard file (default: nearest slipway-team.toml above DIR)")
+	addTeamFlag(f, &o.Team, "DIR")
 	f.BoolVar(&o.Force, "force", false, "replace files that were edited by hand")
 	f.BoolVar(&o.Check, "check", false, "write nothing; exit 1 if the files on disk differ from what slipway.toml renders")
 	f.BoolVar(&o.Diff, "diff", false, "print a unified diff of what would change; write nothing")

@@ -203,7 +203,7 @@ BuildKit must be configured with the same mirror.`,
 	f := c.Flags()
 	f.StringVar(&o.Dir, "dir", "golden", "folder of golden image specs (*.toml) and golden.lock")
 	f.StringVar(&o.Registry, "registry", "", "registry prefix to push to, e.g. registry.example.com/platform (default: registry_prefix in slipway-team.toml)")
-	f.StringVar(&team, "team", "", "team standard file (default: nearest slipway-team.toml above --dir)")
+	addTeamFlag(f, &team, "--dir")
 	addRegistryMirrorFlag(f, &mirror, "registry (host:port) that mirrors docker.io and the others, for resolving bases")
 	f.IntVarP(&o.Jobs, "jobs", "j", golden.DefaultJobs, "images built at once")
 	sec.add(f)

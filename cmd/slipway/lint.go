@@ -80,7 +80,7 @@ formatting elsewhere are kept; a rewrite that does not parse is never written.`,
 	}
 	f := c.Flags()
 	f.StringVar(&o.Context, "context", "", "build context directory, for .dockerignore and the team file (default: the Dockerfile's directory)")
-	f.StringVar(&o.Team, "team", "", "team standard file (default: nearest slipway-team.toml above the context)")
+	addTeamFlag(f, &o.Team, "the context")
 	f.StringVarP(&o.Format, "format", "f", "text", "output format: text, json or sarif")
 	f.StringVar(&o.Severity, "severity", "warning", "lowest severity that makes lint exit 1: info, warning or error")
 	f.BoolVar(&o.Fix, "fix", false, "rewrite what can be fixed safely (shows the diff first)")

@@ -22,3 +22,10 @@ func addRegistryMirrorFlag(f *pflag.FlagSet, p *string, usage string, oldNames .
 		_ = f.MarkDeprecated(old, "use --"+registryMirrorFlag)
 	}
 }
+
+// addTeamFlag registers --team, the team standard file, the same way on
+// every command that reads one; where is the folder whose nearest
+// slipway-team.toml is the default ("DIR", "--dir", "the context").
+func addTeamFlag(f *pflag.FlagSet, p *string, where string) {
+	f.StringVar(p, "team", "", "team standard file (default: nearest slipway-team.toml above "+where+")")
+}

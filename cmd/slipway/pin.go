@@ -101,7 +101,7 @@ give BuildKit the same mirror, so that builds pull what pin resolved.`,
 	}
 	f := c.Flags()
 	f.StringVarP(&o.Config, "config", "c", "", "path of slipway.toml (default DIR/slipway.toml)")
-	f.StringVar(&o.Team, "team", "", "team standard file (default: nearest slipway-team.toml above DIR)")
+	addTeamFlag(f, &o.Team, "DIR")
 	f.BoolVar(&o.Check, "check", false, "write nothing; exit 1 when an image is unpinned or has moved")
 	f.BoolVar(&o.Update, "update", false, "move every pin to the digest its tag serves now and show the diff")
 	addRegistryMirrorFlag(f, &mirror, "ask this registry (host:port) for every image", "mirror")

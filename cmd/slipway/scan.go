@@ -89,7 +89,7 @@ Exit status: 0 clean, 1 findings at or above --severity (default warning),
 	f := c.Flags()
 	f.StringVarP(&o.Format, "format", "f", "text", "output format: text, json or sarif")
 	f.StringVar(&o.Severity, "severity", "warning", "lowest severity that makes scan exit 1: info, warning or error")
-	f.StringVar(&o.Team, "team", "", "team standard file (default: nearest slipway-team.toml above the current directory)")
+	addTeamFlag(f, &o.Team, "the current directory")
 	f.StringVar(&o.GoldenLock, "golden-lock", "", "check the image's base against this golden.lock (e.g. golden/golden.lock)")
 	limitFlags(f, &o.Limits)
 	f.BoolVar(&o.Insecure, "insecure", false, "allow plain HTTP to the registry (loopback registries always are)")

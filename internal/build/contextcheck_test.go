@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 // credentialFiles are the files issue 8 found the generated .dockerignore
@@ -42,15 +44,7 @@ func credentialContext(t *testing.T, dockerfile, dockerignore string) string {
 			files[p] = "content of " + p + "\n"
 		}
 	}
-	for p, body := range files {
-		full := filepath.Join(dir, filepath.FromSlash(p))
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(full, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testkit.WriteTreeAt(t, dir, files)
 	return dir
 }
 

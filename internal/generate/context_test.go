@@ -14,13 +14,13 @@ import (
 
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/generate"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 // monorepo writes a repository with two services and a shared module.
 func monorepo(t *testing.T) string {
 	t.Helper()
-	root := t.TempDir()
-	for name, content := range map[string]string{
+	files := map[string]string{
 		"go.work":                   "go 1.26\n",
 		".env":                      "ROOT_SECRET=1\n",
 		"pb/demo.proto":             "syntax = \"proto3\";\n",
@@ -34,27 +34,13 @@ func monorepo(t *testing.T) string {
 		"src/checkout/templates/a":  "x\n",
 		"src/checkout/id_rsa":       "key\n",
 		"src/checkout/bin/checkout": "old build\n",
-	} {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
-			t.Fatal(err)
-		}
 	}
 	for _, d := range []string{"", "shared/", "src/checkout/", "src/checkout/a/b/"} {
 		for _, f := range credentials {
-			p := filepath.Join(root, filepath.FromSlash(d+f))
-			if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(p, []byte("secret\n"), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			files[d+f] = "secret\n"
 		}
 	}
-	return root
+	return testkit.WriteTree(t, files)
 }
 
 // credentials are files that never enter a build context, written at the

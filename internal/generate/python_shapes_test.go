@@ -9,6 +9,7 @@ import (
 	"github.com/slipway/slipway/internal/config"
 	"github.com/slipway/slipway/internal/detect"
 	"github.com/slipway/slipway/internal/generate"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 // pythonShapesDir holds the golden Dockerfile of each shape of Python
@@ -64,16 +65,7 @@ func TestPythonShapes(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			dir := filepath.Join("..", "e2e", "testdata", "services", sh.corpus)
 			if sh.corpus == "" {
-				dir = t.TempDir()
-				for rel, body := range sh.files {
-					p := filepath.Join(dir, filepath.FromSlash(rel))
-					if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-						t.Fatal(err)
-					}
-					if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-						t.Fatal(err)
-					}
-				}
+				dir = testkit.WriteTree(t, sh.files)
 			}
 			r, err := detect.Detect(dir)
 			if err != nil {

@@ -9,20 +9,11 @@ import (
 	"testing"
 
 	"github.com/slipway/slipway/internal/pool"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
-func write(t *testing.T, root string, files map[string]string) {
-	t.Helper()
-	for name, body := range files {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
+// write is testkit.WriteTreeAt, short for the many trees below.
+var write = testkit.WriteTreeAt
 
 const goMain = "package main\n\nimport \"net/http\"\n\nfunc main() { http.ListenAndServe(\":8080\", nil) }\n"
 

@@ -10,6 +10,7 @@ import (
 
 	"github.com/slipway/slipway/internal/detect"
 	"github.com/slipway/slipway/internal/provider"
+	"github.com/slipway/slipway/internal/testkit"
 )
 
 // corpus is the end-to-end test's corpus of real-shaped services.
@@ -153,16 +154,7 @@ func TestDetectShapes(t *testing.T) {
 			main: "server.js"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			dir := t.TempDir()
-			for f, body := range c.files {
-				p := filepath.Join(dir, filepath.FromSlash(f))
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			dir := testkit.WriteTree(t, c.files)
 			r, err := detect.DetectAs(dir, "node")
 			if err != nil {
 				t.Fatal(err)

@@ -13,7 +13,6 @@ import (
 	"maps"
 	"path"
 	"slices"
-	"sort"
 	"strings"
 	"text/template"
 
@@ -212,22 +211,12 @@ func HeredocCode(src string) (string, error) {
 
 // Languages returns the language keys in sorted order.
 func (s *Set) Languages() []string {
-	out := make([]string, 0, len(s.Manifests))
-	for l := range s.Manifests {
-		out = append(out, l)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(s.Manifests))
 }
 
 // BaseKeys returns the catalogue keys in sorted order.
 func (s *Set) BaseKeys() []string {
-	out := make([]string, 0, len(s.Bases))
-	for k := range s.Bases {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(s.Bases))
 }
 
 // Execute renders the named template (Dockerfile.tmpl or dockerignore.tmpl)

@@ -142,12 +142,7 @@ func (p *Plan) checkInheritance() error {
 
 // Names returns every spec name, sorted.
 func (p *Plan) Names() []string {
-	out := make([]string, 0, len(p.byName))
-	for n := range p.byName {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(p.byName))
 }
 
 // Spec returns the named spec, or nil.

@@ -40,7 +40,6 @@ import (
 	"os"
 	"path"
 	"slices"
-	"sort"
 	"strconv"
 	"sync"
 	"unsafe"
@@ -326,12 +325,7 @@ func (a *agent) count(m map[string]int, name string) int {
 func (a *agent) writtenPaths() []string {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	out := make([]string, 0, len(a.writes))
-	for p := range a.writes {
-		out = append(out, p)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(a.writes))
 }
 
 // Compile-time checks that the structs match the kernel's sizes.

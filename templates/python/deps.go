@@ -2,8 +2,9 @@ package python
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/slipway/slipway/internal/provider"
@@ -36,12 +37,7 @@ func (ds *deps) has(name string) bool { _, ok := ds.names[name]; return ok }
 
 // sorted returns the requirement names in order.
 func (ds *deps) sorted() []string {
-	out := make([]string, 0, len(ds.names))
-	for n := range ds.names {
-		out = append(out, n)
-	}
-	sort.Strings(out)
-	return out
+	return slices.Sorted(maps.Keys(ds.names))
 }
 
 var (

@@ -2,7 +2,9 @@
 // reference), in an OCI layout directory, in an OCI layout tarball
 // (BuildKit's type=oci export, plain or gzipped) or in a `docker save`
 // tarball (BuildKit's type=docker, plain or gzipped as `docker load`
-// takes it). `slipway verify` and `slipway scan` read images through it.
+// takes it). `slipway verify` and `slipway scan` read images through it,
+// and Blobs reads what sits beside an image in the same source (the
+// attestation manifests and statements scan and sbom read).
 // It is slipway's one home of registry and image access: Remote (the
 // Registry that golden, pin and init ask) resolves references to digests,
 // through a mirror when one is set ($SLIPWAY_REGISTRY_MIRROR), and reads a

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path"
 	"path/filepath"
@@ -54,7 +55,11 @@ func (s dirStore) open(_ context.Context, d v1.Descriptor, _ bool) (io.ReadClose
 	p := filepath.Join(s.dir, filepath.FromSlash(rel))
 	f, err := os.Open(p)
 	if err != nil {
-		return nil, p, &InvalidError{File: p, Err: fmt.Errorf("blob %s is missing from the layout: %w", d.Digest, err)}
+		err = fmt.Errorf("blob %s is missing from the layout: %w", d.Digest, err)
+		if errors.Is(err, fs.ErrNotExist) {
+			err = missingBlob{err}
+		}
+		return nil, p, &InvalidError{File: p, Err: err}
 	}
 	return f, p, nil
 }
@@ -190,7 +195,7 @@ func listTar(ctx context.Context, p string, lim Limits) (*tarStore, error) {
 func (s *tarStore) member(name string, d v1.Descriptor, what string) (*member, error) {
 	m, ok := s.members[name]
 	if !ok {
-		return nil, invalid(s.path, "%s %s is not in the tarball (no %s)", what, d.Digest, name)
+		return nil, &InvalidError{File: s.path, Err: missingBlob{fmt.Errorf("%s %s is not in the tarball (no %s)", what, d.Digest, name)}}
 	}
 	if d.Size >= 0 && m.size != d.Size {
 		return nil, &DigestError{What: what, File: s.path + ": " + name, Want: d.Digest, WantSize: d.Size, GotSize: m.size}

@@ -7,34 +7,23 @@ package scan
 // vnd.docker.reference.digest, with one application/vnd.in-toto+json layer
 // per statement. A max provenance statement records every build argument
 // verbatim, whatever its name. ReadAttestations finds them wherever the
-// image is (an OCI layout directory, an OCI or docker tarball in one
-// streaming pass, a registry index), every read bounded and checked against
-// its digest; scanner.attestations reports each credential they hold as
+// image is (an OCI layout directory, an OCI or docker tarball, a registry
+// index), read through internal/image's stores (image.Blobs), every read
+// bounded and checked against its digest; scanner.attestations reports each credential they hold as
 // SW226, by where it is and what it looks like, never by its value.
 
 import (
-	"archive/tar"
-	"bufio"
 	"bytes"
-	"compress/gzip"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
 
-	"github.com/google/go-containerregistry/pkg/authn"
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/remote"
 
 	"github.com/slipway/slipway/internal/image"
 	"github.com/slipway/slipway/internal/secrets"
@@ -75,72 +64,31 @@ const (
 	mediaTypeInToto    = "application/vnd.in-toto+json"
 )
 
-// store reads an image source's index and its blobs by digest.
-type store interface {
-	// root is the top-level index (index.json, or the registry's
-	// manifest), nil when the source has none.
-	root(ctx context.Context) ([]byte, error)
-	// manifest and blob return a manifest or a blob of at most limit
-	// bytes; errTooLarge when it is bigger, errMissing when absent.
-	manifest(ctx context.Context, d v1.Descriptor, limit int64) ([]byte, error)
-	blob(ctx context.Context, d v1.Descriptor, limit int64) ([]byte, error)
-}
-
-var (
-	errTooLarge = errors.New("too large")
-	errMissing  = errors.New("not in the image")
-)
-
 // ReadAttestations reads the attestations attached to the image src
 // (what image.Open accepts): none for a source without an index (a docker
 // save tarball from docker itself, a registry tag naming one manifest).
 func ReadAttestations(ctx context.Context, src string, o image.Options) ([]Attestation, error) {
-	st, err := openStore(ctx, src, o)
-	if err != nil || st == nil {
-		return nil, err
-	}
-	return collect(ctx, st)
-}
-
-func openStore(ctx context.Context, src string, o image.Options) (store, error) {
-	fi, err := os.Stat(src)
-	switch {
-	case err == nil && fi.IsDir():
-		return dirStore(src), nil
-	case err == nil:
-		ts, err := readTarStore(src)
-		if ts == nil || err != nil {
-			return nil, err // a tarball without index.json: no store, not a nil *tarStore
-		}
-		return ts, nil
-	}
-	ref, err := image.ParseReference(src, o.Insecure)
+	bl, err := image.OpenBlobs(ctx, src, o, maxAttestBlob)
 	if err != nil {
-		return nil, nil // image.Open has already said what src is not
+		var nf *image.NotFoundError
+		if errors.As(err, &nf) {
+			return nil, nil // image.Open has already said what src is not
+		}
+		return nil, fmt.Errorf("reading attestations: %w", err)
 	}
-	kc := o.Keychain
-	if kc == nil {
-		kc = authn.DefaultKeychain
+	defer bl.Close()
+	if bl.Root == nil {
+		return nil, nil
 	}
-	return &registryStore{ref: ref, opts: []remote.Option{remote.WithContext(ctx), remote.WithAuthFromKeychain(kc)}}, nil
-}
-
-// collect walks the index tree from the root and reads every in-toto
-// layer of every attestation manifest, within the limits.
-func collect(ctx context.Context, st store) ([]Attestation, error) {
-	rootBytes, err := st.root(ctx)
-	if err != nil || rootBytes == nil {
-		return nil, err
-	}
-	c := &collector{st: st, seen: map[v1.Hash]bool{}}
-	if err := c.index(ctx, rootBytes, "the image index", 0); err != nil {
+	c := &collector{bl: bl, seen: map[v1.Hash]bool{}}
+	if err := c.index(ctx, bl.Root, "the image index", 0); err != nil {
 		return nil, err
 	}
 	return c.out, nil
 }
 
 type collector struct {
-	st        store
+	bl        *image.Blobs
 	seen      map[v1.Hash]bool
 	read      int64 // bytes read so far, against maxAttestTotal
 	manifests int
@@ -217,228 +165,25 @@ func (c *collector) attestation(ctx context.Context, d v1.Descriptor) {
 	}
 }
 
-// fetch reads d within the budget and checks its size and digest.
+// fetch reads d within the budget, checked against its size and digest.
 func (c *collector) fetch(ctx context.Context, d v1.Descriptor, isManifest bool) ([]byte, error) {
-	limit := c.budget()
-	if d.Size > limit {
-		return nil, fmt.Errorf("%w: %d bytes, more than the %d bytes scan reads", errTooLarge, d.Size, limit)
-	}
-	var b []byte
-	var err error
-	if isManifest {
-		b, err = c.st.manifest(ctx, d, limit)
-	} else {
-		b, err = c.st.blob(ctx, d, limit)
-	}
-	if err != nil {
-		return nil, err
-	}
+	b, err := c.bl.Read(ctx, d, isManifest, c.budget())
 	c.read += int64(len(b))
-	if int64(len(b)) != d.Size {
-		return nil, fmt.Errorf("is %d bytes where its descriptor says %d", len(b), d.Size)
-	}
-	if d.Digest.Algorithm != "sha256" {
-		return nil, fmt.Errorf("has a %s digest; scan checks sha256 only", d.Digest.Algorithm)
-	}
-	if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != d.Digest.Hex {
-		return nil, fmt.Errorf("does not match its digest %s", d.Digest)
-	}
-	return b, nil
-}
-
-func problem(err error) string {
-	switch {
-	case errors.Is(err, errTooLarge), errors.Is(err, errMissing):
-		return "is " + err.Error()
-	}
-	return err.Error()
-}
-
-// readAll reads at most limit bytes of r; more is errTooLarge.
-func readAll(r io.Reader, limit int64) ([]byte, error) {
-	b, err := io.ReadAll(io.LimitReader(r, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%w: more than the %d bytes scan reads", errTooLarge, limit)
-	}
-	return b, nil
-}
-
-// dirStore is an OCI layout directory.
-type dirStore string
-
-func (s dirStore) root(context.Context) ([]byte, error) {
-	b, err := s.file("index.json", maxAttestBlob)
-	if errors.Is(err, errMissing) {
-		return nil, nil
-	}
 	return b, err
 }
 
-func (s dirStore) manifest(ctx context.Context, d v1.Descriptor, limit int64) ([]byte, error) {
-	return s.blob(ctx, d, limit)
-}
-
-func (s dirStore) blob(_ context.Context, d v1.Descriptor, limit int64) ([]byte, error) {
-	if !blobName.MatchString(d.Digest.Algorithm + "/" + d.Digest.Hex) {
-		return nil, fmt.Errorf("has an invalid digest %q", d.Digest)
+// problem says why a blob was not read, in the words of a finding.
+func problem(err error) string {
+	var de *image.DigestError
+	switch {
+	case errors.Is(err, image.ErrTooLarge):
+		return "is " + err.Error()
+	case errors.Is(err, image.ErrMissing):
+		return "is not in the image"
+	case errors.As(err, &de):
+		return "does not match its digest " + de.Want.String()
 	}
-	return s.file(path.Join("blobs", d.Digest.Algorithm, d.Digest.Hex), limit)
-}
-
-func (s dirStore) file(name string, limit int64) ([]byte, error) {
-	f, err := os.Open(filepath.Join(string(s), filepath.FromSlash(name)))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, errMissing
-	}
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	return readAll(f, limit)
-}
-
-// blobName is a content-addressed blob's path below blobs/.
-var blobName = regexp.MustCompile(`^[a-z0-9]+/[a-f0-9]{32,128}$`)
-
-// tarStore is an OCI layout (or BuildKit docker) tarball, read in one
-// streaming pass that keeps index.json and the JSON blobs (indexes,
-// manifests, statements: they start with '{') no larger than
-// maxAttestBlob, up to maxAttestTotal in all; layers are skipped unread.
-type tarStore struct {
-	index   []byte
-	blobs   map[string][]byte // "sha256/<hex>" -> bytes
-	skipped map[string]string // blobs not kept, and why
-}
-
-func readTarStore(p string) (*tarStore, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, fmt.Errorf("reading attestations: %w", err)
-	}
-	defer f.Close()
-	br := bufio.NewReader(f)
-	var r io.Reader = br
-	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, err := gzip.NewReader(br)
-		if err != nil {
-			return nil, fmt.Errorf("reading attestations in %s: %w", p, err)
-		}
-		defer zr.Close()
-		r = zr
-	}
-	s := &tarStore{blobs: map[string][]byte{}, skipped: map[string]string{}}
-	var kept int64
-	tr := tar.NewReader(r)
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading attestations in %s: %w", p, err)
-		}
-		if hdr.Typeflag != tar.TypeReg {
-			continue
-		}
-		name := path.Clean(strings.TrimPrefix(hdr.Name, "/"))
-		if name == "index.json" {
-			if s.index, err = readAll(tr, maxAttestBlob); err != nil {
-				return nil, fmt.Errorf("reading %s: index.json: %w", p, err)
-			}
-			continue
-		}
-		rest, ok := strings.CutPrefix(name, "blobs/")
-		if !ok || !blobName.MatchString(rest) {
-			continue
-		}
-		if hdr.Size > maxAttestBlob || kept+hdr.Size > maxAttestTotal {
-			s.skipped[rest] = fmt.Sprintf("%d bytes, more than scan reads", hdr.Size)
-			continue
-		}
-		eb := bufio.NewReaderSize(tr, 16)
-		if first, _ := eb.Peek(1); len(first) == 0 || first[0] != '{' {
-			continue // a layer, or empty
-		}
-		b, err := readAll(eb, hdr.Size)
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %s: %w", p, name, err)
-		}
-		s.blobs[rest] = b
-		kept += int64(len(b))
-	}
-	if s.index == nil {
-		return nil, nil
-	}
-	return s, nil
-}
-
-func (s *tarStore) root(context.Context) ([]byte, error) { return s.index, nil }
-
-func (s *tarStore) manifest(ctx context.Context, d v1.Descriptor, limit int64) ([]byte, error) {
-	return s.blob(ctx, d, limit)
-}
-
-func (s *tarStore) blob(_ context.Context, d v1.Descriptor, limit int64) ([]byte, error) {
-	k := d.Digest.Algorithm + "/" + d.Digest.Hex
-	if why, ok := s.skipped[k]; ok {
-		return nil, fmt.Errorf("%w: %s", errTooLarge, why)
-	}
-	b, ok := s.blobs[k]
-	if !ok {
-		return nil, fmt.Errorf("%w (or not JSON)", errMissing)
-	}
-	if int64(len(b)) > limit {
-		return nil, fmt.Errorf("%w: more than the %d bytes scan reads", errTooLarge, limit)
-	}
-	return b, nil
-}
-
-// registryStore is an image in a registry: its top-level manifest, when
-// it is an index, and blobs by digest in the same repository.
-type registryStore struct {
-	ref  name.Reference
-	opts []remote.Option
-}
-
-func (s *registryStore) root(context.Context) ([]byte, error) {
-	desc, err := remote.Get(s.ref, s.opts...)
-	if err != nil {
-		return nil, fmt.Errorf("reading attestations of %s: %w", s.ref, err)
-	}
-	if !desc.MediaType.IsIndex() {
-		return nil, nil
-	}
-	if int64(len(desc.Manifest)) > maxAttestBlob {
-		return nil, fmt.Errorf("reading attestations of %s: its index is %d bytes, more than the %d scan reads", s.ref, len(desc.Manifest), maxAttestBlob)
-	}
-	return desc.Manifest, nil
-}
-
-func (s *registryStore) manifest(_ context.Context, d v1.Descriptor, limit int64) ([]byte, error) {
-	desc, err := remote.Get(s.ref.Context().Digest(d.Digest.String()), s.opts...)
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(desc.Manifest)) > limit {
-		return nil, fmt.Errorf("%w: more than the %d bytes scan reads", errTooLarge, limit)
-	}
-	return desc.Manifest, nil
-}
-
-func (s *registryStore) blob(_ context.Context, d v1.Descriptor, limit int64) ([]byte, error) {
-	l, err := remote.Layer(s.ref.Context().Digest(d.Digest.String()), s.opts...)
-	if err != nil {
-		return nil, err
-	}
-	rc, err := l.Compressed()
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	return readAll(rc, limit)
+	return err.Error()
 }
 
 // attestations reports SW226 for every credential in the statements, and

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -16,6 +15,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/sigstore/sigstore/pkg/signature"
 	"github.com/sigstore/sigstore/pkg/signature/payload"
+	"github.com/slipway/slipway/internal/image"
 )
 
 // Limits on what a signature manifest may make slipway read: a registry
@@ -193,22 +193,7 @@ func readLayer(img v1.Image, d v1.Descriptor) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	rc, err := l.Compressed()
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, maxPayloadSize+1))
-	if err != nil {
-		return nil, err
-	}
-	if len(b) > maxPayloadSize {
-		return nil, fmt.Errorf("payload larger than %d bytes", maxPayloadSize)
-	}
-	if got := sha256Hash(b); got != d.Digest {
-		return nil, fmt.Errorf("payload digest %s, want %s", got, d.Digest)
-	}
-	return b, nil
+	return image.ReadCompressed(l, d, maxPayloadSize)
 }
 
 func sha256Hash(b []byte) v1.Hash {

@@ -22,6 +22,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/slipway/slipway/internal/atomicfile"
+	"github.com/slipway/slipway/internal/image"
 )
 
 // The shape BuildKit gives attestations: a manifest in the image's index,
@@ -176,10 +177,12 @@ func lists(ds []v1.Descriptor, h v1.Hash) bool {
 // and its attestation) in its place, keeping its annotations; one that
 // lists an index holding subject gets that index extended.
 func AttachFile(ctx context.Context, p string, subject v1.Hash, plat *v1.Platform, stmt []byte) error {
-	top, err := readIndexJSON(p)
+	bl, err := openLayoutTar(ctx, p)
 	if err != nil {
 		return err
 	}
+	defer bl.Close()
+	top := bl.Root
 	att, attDesc, err := attestation(stmt, subject)
 	if err != nil {
 		return err
@@ -211,9 +214,9 @@ func AttachFile(ctx context.Context, p string, subject v1.Hash, plat *v1.Platfor
 			root.Manifests[i] = v1.Descriptor{MediaType: types.OCIImageIndex, Digest: h, Size: int64(len(b)), Annotations: d.Annotations}
 			replaced = true
 		case d.MediaType.IsIndex():
-			raw, err := readBlob(p, d)
+			raw, err := bl.Read(ctx, d, true, maxIndex)
 			if err != nil {
-				return err
+				return fmt.Errorf("%s: index %s: %w", p, d.Digest, err)
 			}
 			var nested v1.IndexManifest
 			if err := json.Unmarshal(raw, &nested); err != nil {
@@ -316,48 +319,24 @@ func openTar(p string) (*os.File, *tar.Reader, error) {
 
 func cleanName(n string) string { return strings.TrimPrefix(path.Clean("/"+n), "/") }
 
-// readIndexJSON returns the tarball's index.json.
-func readIndexJSON(p string) ([]byte, error) {
-	return readMember(p, "index.json", maxIndex)
-}
-
-// readBlob returns a blob named by d, checked against its digest.
-func readBlob(p string, d v1.Descriptor) ([]byte, error) {
-	if d.Size > maxIndex {
-		return nil, fmt.Errorf("%s: index %s is %d bytes, over %d", p, d.Digest, d.Size, maxIndex)
-	}
-	b, err := readMember(p, "blobs/"+d.Digest.Algorithm+"/"+d.Digest.Hex, maxIndex)
+// openLayoutTar opens the plain OCI layout tarball p for reading its
+// index.json and blobs, each checked against its descriptor (image.Blobs:
+// a tarball that names a member twice is refused).
+func openLayoutTar(ctx context.Context, p string) (*image.Blobs, error) {
+	f, _, err := openTar(p) // refuses a gzipped one, which rewriteTar cannot write
 	if err != nil {
 		return nil, err
 	}
-	if h, _, _ := v1.SHA256(bytes.NewReader(b)); h != d.Digest || int64(len(b)) != d.Size {
-		return nil, fmt.Errorf("%s: blob %s does not match its descriptor (sha256 %s, %d bytes)", p, d.Digest, h, len(b))
-	}
-	return b, nil
-}
-
-func readMember(p, want string, limit int64) ([]byte, error) {
-	f, tr, err := openTar(p)
+	f.Close()
+	bl, err := image.OpenBlobs(ctx, p, image.Options{}, maxIndex)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	for {
-		hdr, err := tr.Next()
-		if errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("%s: no %s: not an OCI layout tarball", p, want)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("reading %s: %w", p, err)
-		}
-		if cleanName(hdr.Name) != want {
-			continue
-		}
-		if hdr.Size > limit {
-			return nil, fmt.Errorf("%s: %s is %d bytes, over %d", p, want, hdr.Size, limit)
-		}
-		return io.ReadAll(io.LimitReader(tr, limit))
+	if bl.Root == nil {
+		bl.Close()
+		return nil, fmt.Errorf("%s: no index.json: not an OCI layout tarball", p)
 	}
+	return bl, nil
 }
 
 // rewriteTar copies p with index.json replaced, the blob drop left out and

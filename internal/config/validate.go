@@ -107,22 +107,7 @@ func (p *Project) Validate() error {
 	validateHealthcheck(&pr, p.Healthcheck)
 	validateSecrets(&pr, p.Secrets)
 	ValidateLabels(&pr, p.Labels)
-	for _, k := range slices.Sorted(maps.Keys(p.Env)) {
-		key := "env." + k
-		if !reEnvName.MatchString(k) {
-			pr.add(key, "%q is not a valid environment variable name: letters, digits and '_', not starting with a digit", k)
-		} else if reSecretish.MatchString(k) {
-			pr.add(key, "%q looks like a credential: runtime env is baked into the image config; declare a [[secret]] for build-time credentials and inject runtime ones at deploy time", k)
-		}
-		if what := secrets.Value(p.Env[k]); what != "" {
-			pr.add(key, "the value looks like %s (not shown): runtime env is baked into the image config; inject it at deploy time, and give build-time credentials as a [[secret]]", what)
-		}
-		if bad := BadChar(p.Env[k]); bad != "" {
-			pr.add(key, "value contains %s; values must be a single line of printable text", bad)
-		} else if len(p.Env[k]) > maxValue {
-			pr.add(key, "value is %d bytes; at most %d are allowed", len(p.Env[k]), maxValue)
-		}
-	}
+	ValidateEnv(&pr, p.Env, "declare a [[secret]] for build-time credentials and inject runtime ones at deploy time")
 	return pr.err()
 }
 
@@ -159,6 +144,30 @@ const maxPackages = 100
 
 // maxValue bounds a label or env value (quoting at most doubles it).
 const maxValue = 16 << 10
+
+// ValidateEnv checks the ENV entries of an image (slipway.toml's env, a
+// golden spec's): each name a variable name and not a credential's, each
+// value one line of printable text of at most 16 KiB that does not look
+// like a credential (secrets.Value; it is never shown). instead says what
+// to do with a credential.
+func ValidateEnv(pr *Problems, env map[string]string, instead string) {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
+		key := "env." + k
+		if !reEnvName.MatchString(k) {
+			pr.add(key, "%q is not a valid environment variable name: letters, digits and '_', not starting with a digit", k)
+		} else if reSecretish.MatchString(k) {
+			pr.add(key, "%q looks like a credential: an image's env is baked into its config, readable by anyone who pulls it; %s", k, instead)
+		}
+		if what := secrets.Value(env[k]); what != "" {
+			pr.add(key, "the value looks like %s (not shown): an image's env is baked into its config, readable by anyone who pulls it; %s", what, instead)
+		}
+		if bad := BadChar(env[k]); bad != "" {
+			pr.add(key, "value contains %s; values must be a single line of printable text", bad)
+		} else if len(env[k]) > maxValue {
+			pr.add(key, "value is %d bytes; at most %d are allowed", len(env[k]), maxValue)
+		}
+	}
+}
 
 // ValidateExec checks an exec-form command (entrypoint, cmd, a
 // healthcheck command) under key: a program first, no NUL byte, valid

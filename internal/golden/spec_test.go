@@ -138,6 +138,29 @@ API_TOKEN = "x"
 	}
 }
 
+// TestEnvValuesHeldToSlipwayToml: a golden spec's env is checked by
+// slipway.toml's rules (config.ValidateEnv): a value that looks like a
+// credential is refused without being shown, and so is one over 16 KiB.
+func TestEnvValuesHeldToSlipwayToml(t *testing.T) {
+	token := "ghp_" + strings.Repeat("a1B2", 9)
+	src := minimalSpec + "\n[env]\nGREETING = \"" + token + "\"\nBANNER = \"" + strings.Repeat("x", 16<<10+1) + "\"\n"
+	dir := writeSpecs(t, map[string]string{"base.toml": src})
+	_, err := Load(filepath.Join(dir, "base.toml"))
+	got := map[string]string{}
+	for _, fe := range fieldErrors(t, err) {
+		got[fe.Key] = fe.Msg
+	}
+	if !strings.Contains(got["env.GREETING"], "looks like a GitHub token (not shown)") {
+		t.Errorf("env.GREETING: %q, want the credential refused", got["env.GREETING"])
+	}
+	if !strings.Contains(got["env.BANNER"], "at most 16384") {
+		t.Errorf("env.BANNER: %q, want the length refused", got["env.BANNER"])
+	}
+	if strings.Contains(err.Error(), token[4:]) {
+		t.Errorf("the error shows the credential: %v", err)
+	}
+}
+
 func TestFilesMustExistInTheSpecFolder(t *testing.T) {
 	src := minimalSpec + "\n[[file]]\nsrc = \"missing.conf\"\ndst = \"/etc/missing.conf\"\n"
 	dir := writeSpecs(t, map[string]string{"base.toml": src})

@@ -2,7 +2,6 @@ package golden
 
 import (
 	"fmt"
-	"maps"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -57,7 +56,7 @@ func (s *Spec) Validate() error {
 	} else if s.Parent() == "" && s.From != "" {
 		pr.Add("user", "required: a [user] table with name and uid (a non-root runtime user; only a spec FROM golden:<name> may inherit its parent's)")
 	}
-	validateEnv(&pr, s.Env)
+	config.ValidateEnv(&pr, s.Env, "pass it at run time instead")
 	config.ValidateLabels(&pr, s.Labels)
 	for i, p := range s.Ports {
 		if p < 1 || p > 65535 {
@@ -204,22 +203,6 @@ func validateUser(pr *problems, u *User) {
 	}
 	if u.Shell != "" && !slices.Contains(NoLoginShells, u.Shell) {
 		pr.Add("user.shell", "%q is a login shell: the runtime user gets none; allowed: %s", u.Shell, strings.Join(NoLoginShells, ", "))
-	}
-}
-
-func validateEnv(pr *problems, env map[string]string) {
-	for _, k := range slices.Sorted(maps.Keys(env)) {
-		key := "env." + k
-		if !config.IsEnvName(k) {
-			pr.Add(key, "%q is not a valid environment variable name", k)
-			continue
-		}
-		if config.LooksLikeCredentialName(k) {
-			pr.Add(key, "%q looks like a credential: an image's environment is readable by anyone who pulls it; pass it at run time instead", k)
-		}
-		if c := config.BadChar(env[k]); c != "" {
-			pr.Add(key, "contains %s", c)
-		}
 	}
 }
 

@@ -109,6 +109,15 @@ func FuzzOpenLayout(f *testing.F) {
 			readEverything(src)
 			src.Close()
 		}
+		if bl, err := OpenBlobs(ctx, dir, Options{Warn: io.Discard}, 1<<20); err == nil {
+			var im v1.IndexManifest
+			if json.Unmarshal(bl.Root, &im) == nil {
+				for _, d := range im.Manifests {
+					bl.Read(ctx, d, true, 1<<20)
+				}
+			}
+			bl.Close()
+		}
 
 		// An honest image of this layer, then one blob changed.
 		cfg := configFor(layer)
@@ -143,6 +152,16 @@ func FuzzOpenLayout(f *testing.F) {
 		var de *DigestError
 		if !errors.As(err, &de) {
 			t.Fatalf("blob %d changed (%d bytes → %d) under its digest's name: got %v, want a DigestError", k, len(orig), len(changed), err)
+		}
+		// Blobs, which reads what sits beside an image, catches it too.
+		bl, err := OpenBlobs(ctx, dir, Options{Warn: io.Discard}, 1<<20)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = bl.Read(ctx, v1.Descriptor{Digest: sha256Of(orig), Size: int64(len(orig))}, k == 0, 64<<20)
+		bl.Close()
+		if !errors.As(err, &de) {
+			t.Fatalf("Blobs.Read of blob %d changed under its digest's name: got %v, want a DigestError", k, err)
 		}
 
 		runtime.ReadMemStats(&after)

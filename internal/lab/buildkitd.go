@@ -76,11 +76,10 @@ func ensureBuildkitd(ctx context.Context, p paths, lab *Lab, log io.Writer) erro
 	}
 	_ = os.Remove(p.socket())
 	logf(log, "starting buildkitd (log %s)", p.logs("buildkitd"))
-	pid, err := startProcess(p, "buildkitd", p.bin("buildkitd"), "--config", confPath)
+	alive, err := startProcess(p, "buildkitd", p.bin("buildkitd"), "--config", confPath)
 	if err != nil {
 		return err
 	}
-	alive := func() bool { return recordedPid(p, "buildkitd", "buildkitd") == pid }
 	ready := func(ctx context.Context) bool { _, err := buildkitInfo(ctx, lab.BuildkitHost); return err == nil }
 	if err := waitFor(ctx, 60*time.Second, alive, ready); err != nil {
 		return fmt.Errorf("buildkitd: %w; log %s:\n%s", err, p.logs("buildkitd"), tail(p.logs("buildkitd"), 20))

@@ -90,11 +90,10 @@ func ensureExtraDaemons(ctx context.Context, p paths, lab *Lab, n int, log io.Wr
 		}
 		_ = os.Remove(p.daemonSocket(i))
 		logf(log, "starting %s (log %s)", name, p.logs(name))
-		pid, err := startProcess(p, name, p.bin("buildkitd"), "--config", confPath)
+		alive, err := startProcess(p, name, p.bin("buildkitd"), "--config", confPath)
 		if err != nil {
 			return err
 		}
-		alive := func() bool { return recordedPid(p, name, "buildkitd") == pid }
 		ready := func(ctx context.Context) bool { _, err := buildkitInfo(ctx, addr); return err == nil }
 		if err := waitFor(ctx, 60*time.Second, alive, ready); err != nil {
 			return fmt.Errorf("%s: %w; log %s:\n%s", name, err, p.logs(name), tail(p.logs(name), 20))

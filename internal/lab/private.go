@@ -32,7 +32,7 @@ type PrivateDaemon struct {
 	// Pid is buildkitd's process id.
 	Pid  int
 	cmd  *exec.Cmd
-	done chan struct{} // closed once buildkitd exited and was reaped
+	done <-chan struct{} // closed once buildkitd exited and was reaped
 }
 
 // StartPrivateDaemon starts a buildkitd in dir (which should be empty and
@@ -78,16 +78,9 @@ func (l *Lab) StartPrivateDaemon(ctx context.Context, dir string) (*PrivateDaemo
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting private buildkitd: %w", err)
 	}
-	d := &PrivateDaemon{Addr: "unix://" + p.socket(), Dir: dir, Pid: cmd.Process.Pid, cmd: cmd, done: make(chan struct{})}
-	go func() { cmd.Wait(); close(d.done) }() //nolint:errcheck
-	alive := func() bool {
-		select {
-		case <-d.done:
-			return false
-		default:
-			return true
-		}
-	}
+	d := &PrivateDaemon{Addr: "unix://" + p.socket(), Dir: dir, Pid: cmd.Process.Pid, cmd: cmd}
+	var alive func() bool
+	d.done, alive = watchExit(cmd)
 	ready := func(ctx context.Context) bool { _, err := buildkitInfo(ctx, d.Addr); return err == nil }
 	if err := waitFor(ctx, 60*time.Second, alive, ready); err != nil {
 		serr := d.Stop()

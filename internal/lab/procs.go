@@ -19,11 +19,14 @@ import (
 
 // startProcess starts a detached background process (its own session, so it
 // outlives the caller and a terminal's signals), logging to logs/<name>.log,
-// and records its pid in run/<name>.pid.
-func startProcess(p paths, name, bin string, args ...string) (int, error) {
+// and records its pid in run/<name>.pid. alive is true until the process
+// exits: while this process runs, it is the process's parent, and the
+// child's exit is the one sure sign (a pid file and /proc/PID/cmdline say
+// whether a daemon some earlier run started still runs).
+func startProcess(p paths, name, bin string, args ...string) (alive func() bool, err error) {
 	logf, err := os.OpenFile(p.logs(name), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	defer logf.Close()
 	fmt.Fprintf(logf, "\n--- %s %s %s\n", time.Now().UTC().Format(time.RFC3339), bin, strings.Join(args, " "))
@@ -33,16 +36,30 @@ func startProcess(p paths, name, bin string, args ...string) (int, error) {
 	cmd.Dir = p.root
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
-		return 0, fmt.Errorf("starting %s: %w", name, err)
+		return nil, fmt.Errorf("starting %s: %w", name, err)
 	}
-	pid := cmd.Process.Pid
-	// Reap it if it dies while we are still around, so it does not linger as a zombie.
-	go cmd.Wait() //nolint:errcheck
-	if err := os.WriteFile(p.pid(name), []byte(strconv.Itoa(pid)+"\n"), 0o644); err != nil {
+	_, alive = watchExit(cmd)
+	if err := os.WriteFile(p.pid(name), []byte(strconv.Itoa(cmd.Process.Pid)+"\n"), 0o644); err != nil {
 		_ = cmd.Process.Kill()
-		return 0, err
+		return nil, err
 	}
-	return pid, nil
+	return alive, nil
+}
+
+// watchExit reaps the started cmd when it exits, so that it does not
+// linger as a zombie, and returns done, closed then, and alive, true until
+// then.
+func watchExit(cmd *exec.Cmd) (done <-chan struct{}, alive func() bool) {
+	ch := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(ch) }()
+	return ch, func() bool {
+		select {
+		case <-ch:
+			return false
+		default:
+			return true
+		}
+	}
 }
 
 // closeInheritedFds marks close-on-exec every descriptor above stderr that

@@ -102,11 +102,10 @@ func ensureRegistry(ctx context.Context, p paths, addr string, log io.Writer) er
 		return err
 	}
 	logf(log, "starting registry on %s", addr)
-	pid, err := startProcess(p, "registry", bin, "registry", "--addr", addr, "--blobs", p.join("registry"), "--indexes", p.join("indexes"))
+	alive, err := startProcess(p, "registry", bin, "registry", "--addr", addr, "--blobs", p.join("registry"), "--indexes", p.join("indexes"))
 	if err != nil {
 		return err
 	}
-	alive := func() bool { return recordedPid(p, "registry", labBinaryName) == pid }
 	if err := waitFor(ctx, 15*time.Second, alive, func(ctx context.Context) bool { return registryHealthy(ctx, addr) }); err != nil {
 		return fmt.Errorf("registry on %s: %w; log %s:\n%s", addr, err, p.logs("registry"), tail(p.logs("registry"), 20))
 	}

@@ -20,7 +20,7 @@ type Daemon struct {
 	Addr string
 	Dir  string
 	cmd  *exec.Cmd
-	done chan struct{}
+	done <-chan struct{}
 }
 
 // StartDaemon starts a buildkitd with its config, root and socket in dir
@@ -53,16 +53,9 @@ func (l *Lab) StartDaemon(ctx context.Context, dir string) (*Daemon, error) {
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting buildkitd: %w", err)
 	}
-	dm := &Daemon{Addr: "unix://" + sock, Dir: dir, cmd: cmd, done: make(chan struct{})}
-	go func() { _ = cmd.Wait(); close(dm.done) }()
-	alive := func() bool {
-		select {
-		case <-dm.done:
-			return false
-		default:
-			return true
-		}
-	}
+	dm := &Daemon{Addr: "unix://" + sock, Dir: dir, cmd: cmd}
+	var alive func() bool
+	dm.done, alive = watchExit(cmd)
 	ready := func(ctx context.Context) bool { _, err := buildkitInfo(ctx, dm.Addr); return err == nil }
 	if err := waitFor(ctx, 60*time.Second, alive, ready); err != nil {
 		dm.Kill()

@@ -65,7 +65,7 @@ func OpenBlobs(ctx context.Context, src string, o Options, maxRoot int64) (*Blob
 				return nil, invalid(src, "reading index.json: %v", err)
 			}
 			defer f.Close()
-			b, err := readBounded(f, maxRoot, "index.json", file, "--max-manifest-size")
+			b, err := readBounded(f, maxRoot, "index.json", file, "")
 			if err != nil {
 				return nil, err
 			}
@@ -110,7 +110,7 @@ func OpenBlobs(ctx context.Context, src string, o Options, maxRoot int64) (*Blob
 		}
 	}
 	d.Size = int64(len(desc.Manifest))
-	if bl.Root, err = readVerified(bytes.NewReader(desc.Manifest), d, maxRoot, "index", bl.File, "--max-manifest-size"); err != nil {
+	if bl.Root, err = readVerified(bytes.NewReader(desc.Manifest), d, maxRoot, "index", bl.File, ""); err != nil {
 		return nil, err
 	}
 	return bl, nil
@@ -121,8 +121,8 @@ func OpenBlobs(ctx context.Context, src string, o Options, maxRoot int64) (*Blob
 // size. A descriptor of more than limit bytes is ErrTooLarge, unread; a
 // blob the source lacks is ErrMissing.
 func (b *Blobs) Read(ctx context.Context, d v1.Descriptor, manifest bool, limit int64) ([]byte, error) {
-	if d.Size > limit {
-		return nil, fmt.Errorf("%w: %d bytes, more than the %d bytes read", ErrTooLarge, d.Size, limit)
+	if err := tooLarge(d, limit); err != nil {
+		return nil, err
 	}
 	if b.st == nil {
 		return nil, ErrMissing
@@ -143,8 +143,8 @@ func (b *Blobs) Read(ctx context.Context, d v1.Descriptor, manifest bool, limit 
 // against d's digest and size; a descriptor of more than limit bytes is
 // ErrTooLarge, unread.
 func ReadCompressed(l v1.Layer, d v1.Descriptor, limit int64) ([]byte, error) {
-	if d.Size > limit {
-		return nil, fmt.Errorf("%w: %d bytes, more than the %d bytes read", ErrTooLarge, d.Size, limit)
+	if err := tooLarge(d, limit); err != nil {
+		return nil, err
 	}
 	rc, err := l.Compressed()
 	if err != nil {
@@ -152,6 +152,14 @@ func ReadCompressed(l v1.Layer, d v1.Descriptor, limit int64) ([]byte, error) {
 	}
 	defer rc.Close()
 	return readVerified(rc, d, limit, "blob", d.Digest.String(), "")
+}
+
+// tooLarge refuses, unread, a descriptor of more than limit bytes.
+func tooLarge(d v1.Descriptor, limit int64) error {
+	if d.Size > limit {
+		return fmt.Errorf("%w: %d bytes, more than the %d bytes read", ErrTooLarge, d.Size, limit)
+	}
+	return nil
 }
 
 // Close removes what reading the source wrote.

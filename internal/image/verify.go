@@ -100,7 +100,7 @@ func (v *verifier) drain() error {
 // where names the image (or the index naming d) in that refusal.
 func readBlob(ctx context.Context, st store, d v1.Descriptor, manifest bool, limit int64, what, flag, where string) ([]byte, string, error) {
 	if d.Size > limit {
-		return nil, where, invalid(where, "%s %s is %d bytes, more than the limit of %d (raise it with %s)", what, d.Digest, d.Size, limit, flag)
+		return nil, where, invalid(where, "%s %s is %d bytes, more than the limit of %d%s", what, d.Digest, d.Size, limit, raise(flag))
 	}
 	rc, file, err := st.open(ctx, d, manifest)
 	if err != nil {
@@ -117,7 +117,7 @@ func readBlob(ctx context.Context, st store, d v1.Descriptor, manifest bool, lim
 // raises limit.
 func readVerified(r io.Reader, d v1.Descriptor, limit int64, what, file, flag string) ([]byte, error) {
 	if d.Size > limit {
-		return nil, invalid(file, "%s %s is %d bytes, more than the limit of %d (raise it with %s)", what, d.Digest, d.Size, limit, flag)
+		return nil, invalid(file, "%s %s is %d bytes, more than the limit of %d%s", what, d.Digest, d.Size, limit, raise(flag))
 	}
 	if d.Size < 0 {
 		return nil, invalid(file, "%s %s: negative size %d", what, d.Digest, d.Size)
@@ -133,6 +133,15 @@ func readVerified(r io.Reader, d v1.Descriptor, limit int64, what, file, flag st
 	return b, nil
 }
 
+// raise says which option raises a limit: " (raise it with FLAG)", or ""
+// for a limit the caller sets, not the user.
+func raise(flag string) string {
+	if flag == "" {
+		return ""
+	}
+	return " (raise it with " + flag + ")"
+}
+
 // readBounded reads all of r, refusing more than limit bytes.
 func readBounded(r io.Reader, limit int64, what, file, flag string) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r, limit+1))
@@ -140,7 +149,7 @@ func readBounded(r io.Reader, limit int64, what, file, flag string) ([]byte, err
 		return nil, &InvalidError{File: file, Err: fmt.Errorf("reading %s: %w", what, err)}
 	}
 	if int64(len(b)) > limit {
-		return nil, invalid(file, "%s is more than the limit of %d bytes (raise it with %s)", what, limit, flag)
+		return nil, invalid(file, "%s is more than the limit of %d bytes%s", what, limit, raise(flag))
 	}
 	return b, nil
 }

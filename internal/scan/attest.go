@@ -9,8 +9,9 @@ package scan
 // verbatim, whatever its name. ReadAttestations finds them wherever the
 // image is (an OCI layout directory, an OCI or docker tarball, a registry
 // index), read through internal/image's stores (image.Blobs), every read
-// bounded and checked against its digest; scanner.attestations reports each credential they hold as
-// SW226, by where it is and what it looks like, never by its value.
+// bounded and checked against its digest; scanner.attestations reports each
+// credential they hold as SW226, by where it is and what it looks like,
+// never by its value.
 
 import (
 	"bytes"
